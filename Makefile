@@ -1,0 +1,38 @@
+# A thin wrapper for the Quick start; meson does the building.
+#   make        install missing packages, build, profile the demo, write profile.png
+#   make check  the same set-up, then the whole test suite
+BUILD ?= build
+DEPS = gcc meson ninja-build pkg-config libcairo2-dev libpng-dev check \
+       python3 fonts-dejavu-core valgrind
+
+.PHONY: all deps build demo check install clean
+
+all: demo
+
+deps:
+	@missing=$$(for p in $(DEPS); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \
+	done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing:" $$missing; \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
+	fi
+
+$(BUILD)/build.ninja: | deps
+	meson setup $(BUILD)
+
+build: deps $(BUILD)/build.ninja
+	meson compile -C $(BUILD)
+
+demo: build
+	$(BUILD)/src/mprof run --force -o $(BUILD)/demo.dat $(BUILD)/data/mprof-demo
+	$(BUILD)/src/mprof plot -o profile.png $(BUILD)/demo.dat
+
+check: build
+	meson test -C $(BUILD) --print-errorlogs
+
+install: build
+	meson install -C $(BUILD)
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,131 @@
+/* profile: the mprofile_*.dat format, defined once for its reader and its writer.
+ *
+ * One record a line, a keyword, one space, then fields separated by spaces.
+ * The Python tool's records (CMDLINE, MEM, CHLD, FUNC) are written exactly as it
+ * writes them; our extensions are new keywords, which its reader skips.
+ * See man/mprofile.5.
+ */
+#ifndef MPROF_PROFILE_H
+#define MPROF_PROFILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#define PROFILE_FORMAT_VERSION 1
+/* The longest name or label a record carries, escaped. */
+#define PROFILE_NAME_MAX 1024
+
+enum record_kind {
+	REC_CMDLINE,  /* CMDLINE <command line>                              text */
+	REC_MEM,      /* MEM <MiB> <t>                                       mem, t */
+	REC_CHLD,     /* CHLD <pid> <MiB> <t>                                pid, mem, t */
+	REC_FUNC,     /* FUNC <name> <MiB> <t> <MiB end> <t end> [<level> [unfinished]]
+	               *                           text, mem, t, mem_end, t_end, level, unfinished */
+	REC_MARK,     /* MARK <label> <MiB> <t>                              text, mem, t */
+	REC_PEAK,     /* PEAK <MiB> <t>: kernel high-water mark of the target  mem, t */
+	REC_CHLDPEAK, /* CHLDPEAK <pid> <MiB> <t>: same for a child          pid, mem, t */
+	REC_CHLDCMD,  /* CHLDCMD <pid> <name>: a child's command name        pid, text */
+	REC_MPROF,    /* MPROF <format> <version> key=value...              text (after the keyword) */
+	REC_EXIT,     /* EXIT <t> <how> <n>: how the target ended            t, text (how), status */
+	REC_KIND_COUNT
+};
+
+struct record_type {
+	const char *keyword;
+	enum record_kind kind;
+	int min_fields, max_fields; /* -1: the rest of the line is one text field */
+	const char *form;           /* for error messages */
+};
+
+const struct record_type *record_type_of(enum record_kind kind);
+
+struct record {
+	enum record_kind kind;
+	double mem, t;
+	double mem_end, t_end;
+	int level;       /* FUNC: -1 in the old 5-field form */
+	bool unfinished; /* FUNC: the span was still open when the target ended */
+	long pid;
+	int status;      /* EXIT */
+	const char *text; /* escaped as in the file; valid until the next read */
+	size_t text_len;
+	long lineno;
+};
+
+/* Streaming reader: one pass, bounded memory, any bytes.
+ * Unknown keywords, blank lines and untagged old "<mem> <t>" lines are skipped
+ * (as the Python tool's reader skips them); a malformed known record is an error
+ * "FILE:LINE: what is wrong". An incomplete last line (no newline: a file still
+ * being written) is ignored with a warning. */
+struct profile_reader {
+	char *path;
+	int fd;
+	char *buf;
+	size_t cap, pos, len;
+	long lineno;
+	bool eof;
+	bool incomplete_tail; /* set when the last line had no newline */
+	char *scratch;        /* for fields that need a copy */
+};
+
+int profile_reader_open(struct profile_reader *r, const char *path);
+/* 1: a record in *rec; 0: end of file; -1: error (already reported). */
+int profile_reader_next(struct profile_reader *r, struct record *rec);
+void profile_reader_close(struct profile_reader *r);
+
+/* Parse one line (without its newline) into *rec.
+ * 1: a record; 0: a line to skip; -1: malformed, with the reason in *why. */
+int profile_parse_line(char *line, size_t len, struct record *rec, const char **why);
+
+/* Numbers as strtod reads them, with a fast exact path for plain decimals. */
+int profile_parse_number(const char *s, size_t len, double *out);
+
+/* Names and labels: bytes that would break the format (space, control bytes,
+ * backslash, invalid UTF-8) become \xHH. Returns the escaped length (always
+ * NUL-terminated, truncated to fit cap). */
+size_t profile_escape(const char *src, size_t len, char *dst, size_t cap);
+/* Undo profile_escape in place; returns the new length. */
+size_t profile_unescape(char *s, size_t len);
+
+/* Writer: records are written whole; after a failed write the file is cut back
+ * to the last whole record, so what is on disk is always a valid profile. */
+enum profile_open_mode {
+	PROFILE_CREATE,  /* refuse an existing file */
+	PROFILE_REPLACE, /* truncate an existing file */
+	PROFILE_APPEND,  /* add to an existing file */
+};
+
+struct profile_writer {
+	char *path;
+	int fd;
+	char *buf;
+	size_t len, cap;
+	off_t good;       /* bytes on disk known to end on a record boundary */
+	int err;          /* errno of the first failed write, 0 if none */
+};
+
+int profile_writer_open(struct profile_writer *w, const char *path, enum profile_open_mode mode);
+/* Adopt an already open fd (tests, stdout). */
+void profile_writer_init_fd(struct profile_writer *w, int fd, const char *name);
+int profile_write_cmdline(struct profile_writer *w, char *const argv[]);
+int profile_write_header(struct profile_writer *w, const char *fields);
+int profile_write_mem(struct profile_writer *w, double mem, double t);
+int profile_write_chld(struct profile_writer *w, long pid, double mem, double t);
+int profile_write_func(struct profile_writer *w, const char *name, double mem, double t,
+		       double mem_end, double t_end, int level, bool unfinished);
+int profile_write_mark(struct profile_writer *w, const char *label, double mem, double t);
+int profile_write_peak(struct profile_writer *w, double mem, double t);
+int profile_write_chldpeak(struct profile_writer *w, long pid, double mem, double t);
+int profile_write_chldcmd(struct profile_writer *w, long pid, const char *name);
+int profile_write_exit(struct profile_writer *w, double t, const char *how, int n);
+/* Push buffered records to the file. -1 (reported) on failure. */
+int profile_writer_flush(struct profile_writer *w);
+size_t profile_writer_pending(const struct profile_writer *w);
+int profile_writer_close(struct profile_writer *w);
+
+/* The command line as the Python tool writes it: arguments with a blank
+ * single-quoted, joined by spaces. Caller frees. */
+char *profile_format_cmdline(char *const argv[]);
+
+#endif

@@ -1,0 +1,81 @@
+/* util: the error discipline, checked allocation, number parsing and clocks.
+ *
+ * die*()      end the program; only command-level code calls them.
+ * error*()    print a message and return -1, so core code can `return error(...)`.
+ * warning()   print and carry on.
+ * The *_errno variants append ": strerror(errno)".
+ * Messages are lowercase, say what failed first and name the file or argument.
+ */
+#ifndef MPROF_UTIL_H
+#define MPROF_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Exit codes shared by every command. */
+enum {
+	EXIT_OK = 0,
+	EXIT_FAIL = 1,  /* the command ran but failed */
+	EXIT_USAGE = 2, /* bad arguments or options */
+};
+
+#define MPROF_PRINTF(f, a) __attribute__((format(printf, f, a)))
+
+_Noreturn void die(const char *fmt, ...) MPROF_PRINTF(1, 2);
+_Noreturn void die_errno(const char *fmt, ...) MPROF_PRINTF(1, 2);
+/* Print "mprof CMD: msg" and a hint to --help, exit 2. */
+_Noreturn void die_usage(const char *cmd, const char *fmt, ...) MPROF_PRINTF(2, 3);
+int error(const char *fmt, ...) MPROF_PRINTF(1, 2);
+int error_errno(const char *fmt, ...) MPROF_PRINTF(1, 2);
+void warning(const char *fmt, ...) MPROF_PRINTF(1, 2);
+
+/* The last message given to die/error/warning (without the "mprof: " prefix),
+ * for tests. */
+const char *error_last(void);
+/* When set, messages are kept for error_last() but not printed. */
+void error_set_quiet(bool quiet);
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+/* Grow *p (of *cap elements of size `size`) to hold at least `need` elements. */
+void xgrow(void **p, size_t *cap, size_t need, size_t size);
+char *xasprintf(const char *fmt, ...) MPROF_PRINTF(1, 2);
+
+/* Strict number parsing: the whole string must be a number.
+ * Return 0 on success, -1 (without printing) otherwise. */
+int parse_double(const char *s, double *out);
+int parse_finite(const char *s, double *out);   /* also rejects nan/inf */
+int parse_long(const char *s, long *out);
+
+/* Clocks. */
+double time_now(void);      /* CLOCK_REALTIME, unix seconds */
+uint64_t mono_ns(void);     /* CLOCK_MONOTONIC, nanoseconds */
+
+/* Write all of buf, retrying on EINTR and short writes. -1 with errno on failure. */
+int write_all(int fd, const void *buf, size_t len);
+/* Read up to cap-1 bytes at offset 0 with pread, NUL-terminate; retry on EINTR.
+ * Return the length, or -1 with errno. */
+long pread_str(int fd, char *buf, size_t cap);
+
+bool str_starts_with(const char *s, const char *prefix);
+bool str_ends_with(const char *s, const char *suffix);
+
+/* A growable NULL-terminated array of owned strings. */
+struct strvec {
+	char **v;
+	size_t n, cap;
+};
+
+void strvec_push(struct strvec *sv, const char *s);
+void strvec_push_nodup(struct strvec *sv, char *s);
+bool strvec_contains(const struct strvec *sv, const char *s);
+void strvec_clear(struct strvec *sv);
+
+#endif

@@ -1,0 +1,412 @@
+#include "testlib.h"
+#include "profile.h"
+#include "util.h"
+
+#include <fcntl.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* ---- one line at a time ---- */
+
+static const struct {
+	const char *line;
+	int rc;                 /* 1 record, 0 skipped, -1 malformed */
+	enum record_kind kind;
+	double mem, t;
+	const char *text;
+	int level;
+} lines[] = {
+	{ "MEM 0.132812 1795695938.8861", 1, REC_MEM, 0.132812, 1795695938.8861, NULL, 0 },
+	{ "MEM 12.5 100.25\r", 1, REC_MEM, 12.5, 100.25, NULL, 0 },
+	{ "MEM 1.0 2.0 extra", -1, REC_MEM, 0, 0, NULL, 0 },
+	{ "MEM 1.0", -1, REC_MEM, 0, 0, NULL, 0 },
+	{ "MEM nan 1.0", -1, REC_MEM, 0, 0, NULL, 0 },
+	{ "MEM inf 1.0", -1, REC_MEM, 0, 0, NULL, 0 },
+	{ "MEM 1e999 1.0", -1, REC_MEM, 0, 0, NULL, 0 },
+	{ "MEM -1 1.0", -1, REC_MEM, 0, 0, NULL, 0 },
+	{ "MEM 1 abc", -1, REC_MEM, 0, 0, NULL, 0 },
+	{ "CMDLINE ./prog 'a b'", 1, REC_CMDLINE, 0, 0, "./prog 'a b'", 0 },
+	{ "CHLD 9383 70.621094 1795695942.5262", 1, REC_CHLD, 70.621094, 1795695942.5262, NULL, 0 },
+	{ "CHLD x 70.6 1.0", -1, REC_CHLD, 0, 0, NULL, 0 },
+	{ "FUNC __main__.grow 21.7578 1795695938.9780 101.7969 1795695939.5990 0", 1, REC_FUNC,
+	  21.7578, 1795695938.9780, "__main__.grow", 0 },
+	{ "FUNC .churn_phase 101.8 10.5 117.9 11.0", 1, REC_FUNC, 101.8, 10.5, ".churn_phase", -1 },
+	{ "FUNC f 1 2 3 4 2 unfinished", 1, REC_FUNC, 1, 2, "f", 2 },
+	{ "FUNC f 1 5 3 4 0", -1, REC_FUNC, 0, 0, NULL, 0 },
+	{ "FUNC f 1 2 3", -1, REC_FUNC, 0, 0, NULL, 0 },
+	{ "FUNC f 1 2 3 4 x", -1, REC_FUNC, 0, 0, NULL, 0 },
+	{ "MARK start\\x20here 12.5 7.25", 1, REC_MARK, 12.5, 7.25, "start\\x20here", 0 },
+	{ "PEAK 65.0 3.5", 1, REC_PEAK, 65.0, 3.5, NULL, 0 },
+	{ "CHLDPEAK 12 65.0 3.5", 1, REC_CHLDPEAK, 65.0, 3.5, NULL, 0 },
+	{ "CHLDCMD 12 python3", 1, REC_CHLDCMD, 0, 0, "python3", 0 },
+	{ "EXIT 12.5 signal 9", 1, REC_EXIT, 0, 12.5, "signal", 0 },
+	{ "MPROF 1 0.1.0 backend=rss", 1, REC_MPROF, 0, 0, "1 0.1.0 backend=rss", 0 },
+	{ "", 0, REC_MEM, 0, 0, NULL, 0 },
+	{ "\r", 0, REC_MEM, 0, 0, NULL, 0 },
+	{ "12.5 1795695938.8861", 0, REC_MEM, 0, 0, NULL, 0 },
+	{ "SOMETHING new 1 2", 0, REC_MEM, 0, 0, NULL, 0 },
+	{ "\x01\x02\xff garbage", 0, REC_MEM, 0, 0, NULL, 0 },
+};
+
+START_TEST(test_parse_line)
+{
+	char buf[256];
+	struct record rec;
+	const char *why = NULL;
+	size_t len = strlen(lines[_i].line);
+	int rc;
+
+	memcpy(buf, lines[_i].line, len + 1);
+	rc = profile_parse_line(buf, len, &rec, &why);
+	ck_assert_msg(rc == lines[_i].rc, "'%s': got %d, want %d", lines[_i].line, rc, lines[_i].rc);
+	if (rc < 0)
+		ck_assert_ptr_nonnull(why);
+	if (rc != 1)
+		return;
+	ck_assert_int_eq(rec.kind, lines[_i].kind);
+	ck_assert_double_eq(rec.mem, lines[_i].mem);
+	ck_assert_double_eq(rec.t, lines[_i].t);
+	if (lines[_i].text) {
+		ck_assert_uint_eq(rec.text_len, strlen(lines[_i].text));
+		ck_assert(memcmp(rec.text, lines[_i].text, rec.text_len) == 0);
+	}
+	if (rec.kind == REC_FUNC)
+		ck_assert_int_eq(rec.level, lines[_i].level);
+}
+END_TEST
+
+/* ---- numbers must equal strtod's ---- */
+
+START_TEST(test_numbers_match_strtod)
+{
+	const char *fixed[] = { "0.132812", "1795695938.8861", "1795695938.886123", "149.812500",
+				"0.1", "0.3", "123456789012345678", "9007199254740993", "1e-5",
+				"-0.0", "00012.50", ".5", "5.", "0.000000000000000000000001" };
+	unsigned seed = 12345;
+
+	for (size_t i = 0; i < ARRAY_SIZE(fixed); i++) {
+		double a, b = strtod(fixed[i], NULL);
+
+		ck_assert_int_eq(profile_parse_number(fixed[i], strlen(fixed[i]), &a), 0);
+		ck_assert_msg(a == b, "%s: %.17g != %.17g", fixed[i], a, b);
+	}
+	for (int i = 0; i < 200000; i++) {
+		char s[64];
+		double a, b;
+
+		seed = seed * 1103515245u + 12345u;
+		if (i % 2)
+			snprintf(s, sizeof(s), "%.6f", (seed % 100000000u) / 997.0);
+		else
+			snprintf(s, sizeof(s), "%.4f", 1.7e9 + (seed % 1000000000u) / 1e4 + (i % 7) * 0.3);
+		b = strtod(s, NULL);
+		ck_assert_int_eq(profile_parse_number(s, strlen(s), &a), 0);
+		ck_assert_msg(a == b, "%s: %.17g != %.17g", s, a, b);
+	}
+}
+END_TEST
+
+/* ---- escaping ---- */
+
+static const struct {
+	const char *raw, *esc;
+} escapes[] = {
+	{ "grow", "grow" },
+	{ "a b", "a\\x20b" },
+	{ "tab\there", "tab\\x09here" },
+	{ "back\\slash", "back\\x5cslash" },
+	{ "line\nbreak", "line\\x0abreak" },
+	{ "caf\xc3\xa9", "caf\xc3\xa9" },
+	{ "bad\xff", "bad\\xff" },
+	{ "half\xc3", "half\\xc3" },
+};
+
+START_TEST(test_escape_roundtrip)
+{
+	char out[128];
+	size_t n = profile_escape(escapes[_i].raw, strlen(escapes[_i].raw), out, sizeof(out));
+
+	ck_assert_str_eq(out, escapes[_i].esc);
+	ck_assert(!strpbrk(out, " \t\n\r"));
+	n = profile_unescape(out, n);
+	ck_assert_uint_eq(n, strlen(escapes[_i].raw));
+	ck_assert(memcmp(out, escapes[_i].raw, n) == 0);
+}
+END_TEST
+
+START_TEST(test_escape_truncates_whole)
+{
+	char out[8];
+	size_t n = profile_escape("ab cdefgh", 9, out, sizeof(out));
+
+	ck_assert_uint_lt(n, sizeof(out));
+	ck_assert_str_eq(out, "ab\\x20c");
+}
+END_TEST
+
+/* ---- reading whole files ---- */
+
+struct counts {
+	int rec[REC_KIND_COUNT];
+	int rc;
+};
+
+static struct counts read_all(const char *path)
+{
+	struct profile_reader r;
+	struct record rec;
+	struct counts c = { { 0 }, 0 };
+	int rc;
+
+	if (profile_reader_open(&r, path) < 0) {
+		c.rc = -1;
+		return c;
+	}
+	while ((rc = profile_reader_next(&r, &rec)) > 0)
+		c.rec[rec.kind]++;
+	c.rc = rc;
+	profile_reader_close(&r);
+	return c;
+}
+
+static const struct {
+	const char *name;
+	int mem, func, chld;
+} fixtures[] = {
+	{ "details-nested.dat", 16, 5, 0 },
+	{ "legacy-5field-func.dat", 16, 5, 0 },
+	{ "plain.dat", 17, 0, 0 },
+	{ "no-samples.dat", 0, 0, 0 },
+	{ "include-children.dat", 31, 0, 0 },
+	{ "multiprocess.dat", 0, 0, -1 },
+	{ "steps-10ms.dat", 0, 0, 0 },
+};
+
+START_TEST(test_python_fixtures)
+{
+	char *path = tl_fixture(fixtures[_i].name);
+	struct counts c = read_all(path);
+	char *text = tl_read_file(path, NULL);
+
+	ck_assert_ptr_nonnull(text);
+	ck_assert_int_eq(c.rc, 0);
+	ck_assert_int_eq(c.rec[REC_CMDLINE], 1);
+	/* Counted independently from the text. */
+	ck_assert_int_eq(c.rec[REC_MEM], tl_count_prefix(text, "MEM "));
+	ck_assert_int_eq(c.rec[REC_FUNC], tl_count_prefix(text, "FUNC "));
+	ck_assert_int_eq(c.rec[REC_CHLD], tl_count_prefix(text, "CHLD "));
+	if (fixtures[_i].mem)
+		ck_assert_int_eq(c.rec[REC_MEM], fixtures[_i].mem);
+	if (fixtures[_i].func)
+		ck_assert_int_eq(c.rec[REC_FUNC], fixtures[_i].func);
+	if (fixtures[_i].chld < 0)
+		ck_assert_int_gt(c.rec[REC_CHLD], 10);
+	free(text);
+	free(path);
+}
+END_TEST
+
+static const struct {
+	const char *content;
+	int rc;           /* what reading the whole file ends with */
+	int mem;          /* MEM records read */
+	const char *msg;  /* part of the error or warning */
+} files[] = {
+	{ "", 0, 0, NULL },
+	{ "CMDLINE x\n", 0, 0, NULL },
+	{ "CMDLINE x\n\nMEM 1 2\n", 0, 1, NULL },
+	{ "CMDLINE x\r\nMEM 1 2\r\nMEM 3 4\r\n", 0, 2, NULL },
+	{ "CMDLINE x\nMEM 1 2\nMEM 3 4", 0, 1, ":3: last line has no end" },
+	{ "CMDLINE x\nMEM 1 2\nMEM nan 4\n", -1, 1, "f.dat:3: bad MEM record" },
+	{ "MEM 1 2\nFUNC f 1 2\n", -1, 1, "f.dat:2: bad FUNC record: wrong number of fields" },
+	{ "MEM 1 2\nFUNC f 1 5 1 4 0\n", -1, 1, "ends before it starts" },
+	{ "\x00\x01\x02 zz\nMEM 1 2\n", 0, 1, NULL },
+	{ "MEM 1 5\nMEM 1 4\nMEM 1 4\n", 0, 3, NULL },
+};
+
+START_TEST(test_bad_files)
+{
+	char *dir = tl_tmpdir();
+	char *path = tl_path(dir, "f.dat");
+	struct profile_reader r;
+	struct record rec;
+	int rc, mem = 0;
+	size_t len = strlen(files[_i].content);
+	FILE *f = fopen(path, "wb");
+
+	/* the NUL case: write the bytes up to the second line by hand */
+	if (files[_i].content[0] == '\0' && _i == 8)
+		len = 0;
+	ck_assert_ptr_nonnull(f);
+	if (_i == 8)
+		fwrite("\x00\x01\x02 zz\nMEM 1 2\n", 1, 16, f);
+	else
+		fwrite(files[_i].content, 1, len, f);
+	fclose(f);
+
+	error_set_quiet(true);
+	ck_assert_int_eq(profile_reader_open(&r, path), 0);
+	while ((rc = profile_reader_next(&r, &rec)) > 0)
+		mem += rec.kind == REC_MEM;
+	profile_reader_close(&r);
+	error_set_quiet(false);
+	ck_assert_int_eq(rc, files[_i].rc);
+	ck_assert_int_eq(mem, files[_i].mem);
+	if (files[_i].msg)
+		ck_assert_msg(strstr(error_last(), files[_i].msg), "'%s' lacks '%s'", error_last(),
+			      files[_i].msg);
+	tl_rmrf(dir);
+	free(path);
+	free(dir);
+}
+END_TEST
+
+START_TEST(test_long_lines)
+{
+	char *dir = tl_tmpdir();
+	char *path = tl_path(dir, "long.dat");
+	FILE *f = fopen(path, "wb");
+	struct counts c;
+	char *junk = malloc(10u << 20);
+
+	memset(junk, 'x', 10u << 20);
+	fputs("CMDLINE x\nMEM 1 2\n", f);
+	fwrite(junk, 1, 10u << 20, f);
+	fputs("\nMEM 3 4\n", f);
+	fclose(f);
+	c = read_all(path);
+	ck_assert_int_eq(c.rc, 0);
+	ck_assert_int_eq(c.rec[REC_MEM], 2);
+
+	/* a known record that long is an error naming the line */
+	f = fopen(path, "wb");
+	fputs("MEM 1 2\nFUNC ", f);
+	fwrite(junk, 1, 10u << 20, f);
+	fputs(" 1 2 3 4 0\n", f);
+	fclose(f);
+	error_set_quiet(true);
+	c = read_all(path);
+	error_set_quiet(false);
+	ck_assert_int_eq(c.rc, -1);
+	ck_assert_ptr_nonnull(strstr(error_last(), "long.dat:2: bad FUNC record"));
+	free(junk);
+	tl_rmrf(dir);
+	free(path);
+	free(dir);
+}
+END_TEST
+
+START_TEST(test_open_errors)
+{
+	struct profile_reader r;
+	char *dir = tl_tmpdir();
+
+	error_set_quiet(true);
+	ck_assert_int_eq(profile_reader_open(&r, "/nonexistent/x.dat"), -1);
+	ck_assert_ptr_nonnull(strstr(error_last(), "'/nonexistent/x.dat'"));
+	ck_assert_int_eq(profile_reader_open(&r, dir), -1);
+	ck_assert_ptr_nonnull(strstr(error_last(), "directory"));
+	error_set_quiet(false);
+	tl_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
+/* ---- writer ---- */
+
+START_TEST(test_writer_roundtrip)
+{
+	char *dir = tl_tmpdir();
+	char *path = tl_path(dir, "w.dat");
+	struct profile_writer w;
+	struct profile_reader r;
+	struct record rec;
+	char *argv[] = { "./prog", "a b", "c", NULL };
+	char *text;
+	int n = 0;
+
+	ck_assert_int_eq(profile_writer_open(&w, path, PROFILE_CREATE), 0);
+	ck_assert_int_eq(profile_write_cmdline(&w, argv), 0);
+	ck_assert_int_eq(profile_write_header(&w, "backend=rss"), 0);
+	ck_assert_int_eq(profile_write_mem(&w, 1.5, 1000.25), 0);
+	ck_assert_int_eq(profile_write_func(&w, "my func", 1.5, 1000.25, 2.5, 1001.5, 1, true), 0);
+	ck_assert_int_eq(profile_write_mark(&w, "phase 2", 2.0, 1000.5), 0);
+	ck_assert_int_eq(profile_write_exit(&w, 1001.5, "exit", 3), 0);
+	ck_assert_int_eq(profile_writer_close(&w), 0);
+
+	text = tl_read_file(path, NULL);
+	ck_assert_ptr_nonnull(strstr(text, "CMDLINE ./prog 'a b' c\n"));
+	ck_assert_ptr_nonnull(strstr(text, "MEM 1.500000 1000.250000\n"));
+	ck_assert_ptr_nonnull(strstr(text, "FUNC my\\x20func 1.5000 1000.250000 2.5000 1001.500000 1 unfinished\n"));
+	free(text);
+
+	ck_assert_int_eq(profile_reader_open(&r, path), 0);
+	while (profile_reader_next(&r, &rec) > 0) {
+		n++;
+		if (rec.kind == REC_FUNC) {
+			ck_assert_int_eq(rec.level, 1);
+			ck_assert(rec.unfinished);
+			ck_assert_double_eq(rec.t_end, 1001.5);
+		}
+		if (rec.kind == REC_EXIT)
+			ck_assert_int_eq(rec.status, 3);
+	}
+	profile_reader_close(&r);
+	ck_assert_int_eq(n, 6);
+
+	/* an existing file is refused unless asked to replace or append */
+	error_set_quiet(true);
+	ck_assert_int_eq(profile_writer_open(&w, path, PROFILE_CREATE), -1);
+	ck_assert_ptr_nonnull(strstr(error_last(), "--force"));
+	error_set_quiet(false);
+	ck_assert_int_eq(profile_writer_open(&w, path, PROFILE_APPEND), 0);
+	ck_assert_int_eq(profile_write_mem(&w, 3, 1002), 0);
+	ck_assert_int_eq(profile_writer_close(&w), 0);
+	text = tl_read_file(path, NULL);
+	ck_assert_int_eq(tl_count_prefix(text, "MEM "), 2);
+	free(text);
+	tl_rmrf(dir);
+	free(path);
+	free(dir);
+}
+END_TEST
+
+START_TEST(test_writer_full_disk_keeps_whole_records)
+{
+	struct profile_writer w;
+	int fd = open("/dev/full", O_WRONLY);
+
+	if (fd < 0)
+		return; /* no /dev/full here */
+	profile_writer_init_fd(&w, fd, "/dev/full");
+	error_set_quiet(true);
+	profile_write_mem(&w, 1, 2);
+	ck_assert_int_eq(profile_writer_flush(&w), -1);
+	ck_assert_ptr_nonnull(strstr(error_last(), "No space left"));
+	ck_assert_int_eq(profile_write_mem(&w, 1, 2), -1);
+	error_set_quiet(false);
+	profile_writer_close(&w);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("profile");
+	TCase *tc = tcase_create("format");
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_loop_test(tc, test_parse_line, 0, ARRAY_SIZE(lines));
+	tcase_add_test(tc, test_numbers_match_strtod);
+	tcase_add_loop_test(tc, test_escape_roundtrip, 0, ARRAY_SIZE(escapes));
+	tcase_add_test(tc, test_escape_truncates_whole);
+	tcase_add_loop_test(tc, test_python_fixtures, 0, ARRAY_SIZE(fixtures));
+	tcase_add_loop_test(tc, test_bad_files, 0, ARRAY_SIZE(files));
+	tcase_add_test(tc, test_long_lines);
+	tcase_add_test(tc, test_open_errors);
+	tcase_add_test(tc, test_writer_roundtrip);
+	tcase_add_test(tc, test_writer_full_disk_keeps_whole_records);
+	suite_add_tcase(s, tc);
+	return tl_run_suite(s);
+}

@@ -1,0 +1,168 @@
+#include "testlib.h"
+#include "util.h"
+#include "profile_list.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const struct {
+	const char *s;
+	int ok;
+	double v;
+} doubles[] = {
+	{ "0.1", 0, 0.1 }, { "1e-4", 0, 1e-4 }, { "-3", 0, -3 }, { "12abc", -1, 0 },
+	{ "", -1, 0 }, { " 1", -1, 0 }, { "1 ", -1, 0 }, { "abc", -1, 0 }, { "1e999", -1, 0 },
+};
+
+START_TEST(test_parse_double)
+{
+	double v = 0;
+	int rc = parse_double(doubles[_i].s, &v);
+
+	ck_assert_int_eq(rc, doubles[_i].ok);
+	if (rc == 0)
+		ck_assert_double_eq(v, doubles[_i].v);
+}
+END_TEST
+
+START_TEST(test_parse_finite)
+{
+	double v;
+
+	ck_assert_int_eq(parse_finite("nan", &v), -1);
+	ck_assert_int_eq(parse_finite("inf", &v), -1);
+	ck_assert_int_eq(parse_finite("-inf", &v), -1);
+	ck_assert_int_eq(parse_finite("2.5", &v), 0);
+	ck_assert_double_eq(v, 2.5);
+}
+END_TEST
+
+static const struct {
+	const char *s;
+	int ok;
+	long v;
+} longs[] = {
+	{ "42", 0, 42 }, { "-1", 0, -1 }, { "0x10", -1, 0 }, { "4.2", -1, 0 },
+	{ "", -1, 0 }, { "99999999999999999999999", -1, 0 },
+};
+
+START_TEST(test_parse_long)
+{
+	long v = 0;
+	int rc = parse_long(longs[_i].s, &v);
+
+	ck_assert_int_eq(rc, longs[_i].ok);
+	if (rc == 0)
+		ck_assert_int_eq(v, longs[_i].v);
+}
+END_TEST
+
+START_TEST(test_error_returns_and_keeps_message)
+{
+	error_set_quiet(true);
+	ck_assert_int_eq(error("cannot open '%s'", "x.dat"), -1);
+	ck_assert_str_eq(error_last(), "cannot open 'x.dat'");
+	error_set_quiet(false);
+}
+END_TEST
+
+START_TEST(test_strvec)
+{
+	struct strvec sv = { 0 };
+
+	for (int i = 0; i < 100; i++) {
+		char buf[16];
+
+		snprintf(buf, sizeof(buf), "s%d", i);
+		strvec_push(&sv, buf);
+	}
+	ck_assert_uint_eq(sv.n, 100);
+	ck_assert_ptr_null(sv.v[100]);
+	ck_assert(strvec_contains(&sv, "s99"));
+	ck_assert(!strvec_contains(&sv, "s100"));
+	strvec_clear(&sv);
+	ck_assert_uint_eq(sv.n, 0);
+}
+END_TEST
+
+static const struct {
+	const char *name;
+	bool ok, ts;
+} names[] = {
+	{ "mprofile_20261126124500.dat", true, false },
+	{ "mprofile_20261126124500_ts.dat", false, true },
+	{ "mprofile_2026112612450.dat", false, false },
+	{ "mprofile_2026112612450x.dat", false, false },
+	{ "mprofile_20261126124500.dat.bak", false, false },
+	{ "xmprofile_20261126124500.dat", false, false },
+	{ "out.dat", false, false },
+};
+
+START_TEST(test_profile_names)
+{
+	ck_assert_int_eq(profile_name_ok(names[_i].name), names[_i].ok);
+	ck_assert_int_eq(profile_ts_name_ok(names[_i].name), names[_i].ts);
+}
+END_TEST
+
+START_TEST(test_profile_resolve)
+{
+	char *dir = tl_tmpdir();
+	char cwd[4096];
+	const char *files[] = { "mprofile_20260101000000.dat", "mprofile_20250101000000.dat",
+				"mprofile_20270101000000.dat", "other.dat" };
+	struct strvec sv = { 0 };
+
+	ck_assert_ptr_nonnull(getcwd(cwd, sizeof(cwd)));
+	ck_assert_int_eq(chdir(dir), 0);
+	for (size_t i = 0; i < 4; i++)
+		tl_write_file(files[i], "CMDLINE x\n");
+	error_set_quiet(true);
+
+	ck_assert_int_eq(profile_resolve(NULL, 0, &sv), 0);
+	ck_assert_str_eq(sv.v[0], "mprofile_20270101000000.dat");
+	strvec_clear(&sv);
+
+	char *args[] = { "0", "-1", "other.dat", "0" };
+	ck_assert_int_eq(profile_resolve(args, 4, &sv), 0);
+	ck_assert_uint_eq(sv.n, 3);
+	ck_assert_str_eq(sv.v[0], "mprofile_20250101000000.dat");
+	ck_assert_str_eq(sv.v[1], "mprofile_20270101000000.dat");
+	ck_assert_str_eq(sv.v[2], "other.dat");
+	strvec_clear(&sv);
+
+	char *bad[] = { "7" };
+	ck_assert_int_eq(profile_resolve(bad, 1, &sv), -1);
+	ck_assert_ptr_nonnull(strstr(error_last(), "index 7"));
+	char *missing[] = { "nope.dat" };
+	ck_assert_int_eq(profile_resolve(missing, 1, &sv), -1);
+	ck_assert_ptr_nonnull(strstr(error_last(), "nope.dat"));
+	char *d[] = { "." };
+	ck_assert_int_eq(profile_resolve(d, 1, &sv), -1);
+	ck_assert_ptr_nonnull(strstr(error_last(), "directory"));
+	strvec_clear(&sv);
+	error_set_quiet(false);
+
+	ck_assert_int_eq(chdir(cwd), 0);
+	tl_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("util");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_loop_test(tc, test_parse_double, 0, ARRAY_SIZE(doubles));
+	tcase_add_test(tc, test_parse_finite);
+	tcase_add_loop_test(tc, test_parse_long, 0, ARRAY_SIZE(longs));
+	tcase_add_test(tc, test_error_returns_and_keeps_message);
+	tcase_add_test(tc, test_strvec);
+	tcase_add_loop_test(tc, test_profile_names, 0, ARRAY_SIZE(names));
+	tcase_add_test(tc, test_profile_resolve);
+	suite_add_tcase(s, tc);
+	return tl_run_suite(s);
+}
