@@ -55,44 +55,47 @@ static const double pow10_exact[] = {
 	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 };
 
-int profile_parse_number(const char *s, size_t len, double *out)
+/* A plain decimal ([+-]digits[.digits], 1 to 19 digits, value <= 2^53) from p
+ * up to the first other byte: returns where it stopped, or NULL when what is
+ * there is not that plain form (the caller then asks strtod). */
+static const char *scan_plain_number(const char *p, const char *end, double *out)
 {
-	const char *p = s, *end = s + len;
+	const char *q;
 	uint64_t m = 0;
-	int digits = 0, frac = 0, seen = 0;
-	bool neg = false, dot = false;
-	char tmp[64];
-	char *e;
+	size_t ndig, frac = 0;
+	bool neg = false;
 	double v;
 
 	if (p < end && (*p == '-' || *p == '+'))
 		neg = *p++ == '-';
-	for (; p < end; p++) {
-		if (*p >= '0' && *p <= '9') {
-			if (digits || *p != '0')
-				digits++;
-			if (digits > 19)
-				goto slow;
+	/* Integer digits, then fraction digits, into one integer m: at most 19
+	 * digits in all, so m < 10^19 never overflows. */
+	for (q = p; p < end && (unsigned)(*p - '0') < 10; p++)
+		m = m * 10 + (uint64_t)(*p - '0');
+	ndig = (size_t)(p - q);
+	if (p < end && *p == '.') {
+		for (q = ++p; p < end && (unsigned)(*p - '0') < 10; p++)
 			m = m * 10 + (uint64_t)(*p - '0');
-			seen++;
-			if (dot)
-				frac++;
-		} else if (*p == '.' && !dot) {
-			dot = true;
-		} else {
-			goto slow;
-		}
+		frac = (size_t)(p - q);
+		ndig += frac;
 	}
-	if (!seen)
-		goto slow;
-	if (frac > 22 || m > (UINT64_C(1) << 53))
-		goto slow;
-	/* m <= 2^53 and 10^frac are exact doubles: one correctly rounded
-	 * division, the same double strtod gives. */
+	if (ndig == 0 || ndig > 19 || m > (UINT64_C(1) << 53))
+		return NULL;
+	/* m <= 2^53 and 10^frac (frac <= 19) are exact doubles: one correctly
+	 * rounded division, the same double strtod gives. */
 	v = (double)m / pow10_exact[frac];
 	*out = neg ? -v : v;
-	return 0;
-slow:
+	return p;
+}
+
+int profile_parse_number(const char *s, size_t len, double *out)
+{
+	char tmp[64];
+	char *e;
+	double v;
+
+	if (scan_plain_number(s, s + len, out) == s + len)
+		return 0;
 	if (len == 0 || len >= sizeof(tmp))
 		return -1;
 	memcpy(tmp, s, len);
@@ -261,6 +264,22 @@ int profile_parse_line(char *line, size_t len, struct record *rec, const char **
 	end = line + len;
 	if (!len)
 		return 0;
+	if (len > 4 && memcmp(line, "MEM ", 4) == 0) {
+		/* The common record, read without splitting; anything unusual
+		 * goes the general way below. */
+		double mem, t;
+		const char *p = scan_plain_number(line + 4, end, &mem);
+
+		if (p && p < end && *p == ' ' && mem >= 0 &&
+		    scan_plain_number(p + 1, end, &t) == end) {
+			memset(rec, 0, sizeof(*rec));
+			rec->kind = REC_MEM;
+			rec->level = -1;
+			rec->mem = mem;
+			rec->t = t;
+			return 1;
+		}
+	}
 	sp = memchr(line, ' ', len);
 	rt = record_type_lookup(line, sp ? (size_t)(sp - line) : len);
 	if (!rt)
