@@ -108,6 +108,131 @@ START_TEST(test_numbers_match_strtod)
 }
 END_TEST
 
+/* Every length of integer and fraction part, with and without sign, through
+ * the parser's three ways in: a bare number, a line, and the streaming reader
+ * (whose lines straddle its buffer). Each must give strtod's double. */
+static void random_number(char *s, size_t cap, unsigned *seed, int ni, int nf)
+{
+	size_t o = 0;
+
+	*seed = *seed * 1103515245u + 12345u;
+	if (*seed % 5 == 0)
+		s[o++] = (*seed >> 8) % 2 ? '-' : '+';
+	for (int k = 0; k < ni && o + 2 < cap; k++) {
+		*seed = *seed * 1103515245u + 12345u;
+		s[o++] = (char)('0' + (*seed >> 16) % 10);
+	}
+	if (nf >= 0) {
+		s[o++] = '.';
+		for (int k = 0; k < nf && o + 2 < cap; k++) {
+			*seed = *seed * 1103515245u + 12345u;
+			s[o++] = (char)('0' + (*seed >> 16) % 10);
+		}
+	}
+	s[o] = '\0';
+}
+
+static bool strtod_whole(const char *s, double *out)
+{
+	char *e;
+
+	*out = strtod(s, &e);
+	return *s && e == s + strlen(s);
+}
+
+START_TEST(test_numbers_every_length)
+{
+	char *dir = tl_tmpdir();
+	char *path = tl_path(dir, "n.dat");
+	FILE *f = fopen(path, "wb");
+	struct profile_reader r;
+	struct record rec;
+	unsigned seed = 777;
+	double *want = malloc(sizeof(double) * 2 * 60000);
+	size_t nwant = 0, got = 0;
+
+	ck_assert_ptr_nonnull(f);
+	for (int rep = 0; rep < 60; rep++) {
+		for (int ni = 0; ni <= 22; ni++) {
+			for (int nf = -1; nf <= 22; nf++) {
+				char a[64], b[64], line[160];
+				double x, y, pa, pb;
+				int ra, rb, rl;
+				const char *why;
+				size_t len;
+
+				random_number(a, sizeof(a), &seed, ni, nf);
+				random_number(b, sizeof(b), &seed, (ni + rep) % 21, (nf + rep) % 21);
+				ra = profile_parse_number(a, strlen(a), &pa);
+				ck_assert_int_eq(ra == 0, strtod_whole(a, &x));
+				if (ra == 0)
+					ck_assert_msg(pa == x || (isnan(pa) && isnan(x)), "%s: %.17g != %.17g",
+						      a, pa, x);
+				rb = profile_parse_number(b, strlen(b), &pb);
+				ck_assert_int_eq(rb == 0, strtod_whole(b, &y));
+				len = (size_t)snprintf(line, sizeof(line), "MEM %s %s", a, b);
+				rl = profile_parse_line(line, len, &rec, &why);
+				if (ra == 0 && rb == 0 && isfinite(pa) && isfinite(pb) && pa >= 0) {
+					ck_assert_msg(rl == 1, "'%s' refused", line);
+					ck_assert(rec.mem == x && rec.t == y);
+					want[nwant++] = x;
+					want[nwant++] = y;
+					fprintf(f, "MEM %s %s\n", a, b);
+				} else {
+					ck_assert_msg(rl == -1, "'%s' taken", line);
+				}
+			}
+		}
+	}
+	fclose(f);
+	ck_assert_int_gt(nwant, 20000);
+	ck_assert_int_eq(profile_reader_open(&r, path), 0);
+	while (profile_reader_next(&r, &rec) > 0) {
+		ck_assert_int_eq(rec.kind, REC_MEM);
+		ck_assert_uint_lt(got + 1, nwant);
+		ck_assert_msg(rec.mem == want[got] && rec.t == want[got + 1],
+			      "line %ld: %.17g %.17g, want %.17g %.17g", rec.lineno, rec.mem, rec.t,
+			      want[got], want[got + 1]);
+		ck_assert_int_eq(rec.lineno, (long)(got / 2 + 1));
+		ck_assert_ptr_null(rec.text);
+		got += 2;
+	}
+	profile_reader_close(&r);
+	ck_assert_uint_eq(got, nwant);
+	free(want);
+	tl_rmrf(dir);
+	free(path);
+	free(dir);
+}
+END_TEST
+
+/* Around the edges of the fast way: 2^53, 19 and 20 digits, forms only
+ * strtod reads. */
+START_TEST(test_numbers_edges)
+{
+	const char *ok[] = { "9007199254740992", "9007199254740993", "9007199254740991.5",
+			     "1234567890123456789", "12345678901234567890", "0.1234567890123456789",
+			     "00000000000000000001", "1e3", "1E-3", "0x10", "12345678.",
+			     "-12345678.12345678", "+.12345678" };
+	const char *bad[] = { "", "-", "+", ".", "-.", "1..2", "1.2.3", "--5", "5-", "1 2", "abc",
+			      "12345678a", "12:3", "9:", "1/2", "123456789:", "1.2345678:",
+			      "1234567890123456789012345678901234567890123456789012345678901234567890" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(ok); i++) {
+		double a, b;
+
+		ck_assert_msg(strtod_whole(ok[i], &b), "%s", ok[i]);
+		ck_assert_msg(profile_parse_number(ok[i], strlen(ok[i]), &a) == 0, "%s refused", ok[i]);
+		ck_assert_msg(a == b, "%s: %.17g != %.17g", ok[i], a, b);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		double a;
+
+		ck_assert_msg(profile_parse_number(bad[i], strlen(bad[i]), &a) == -1, "'%s' taken", bad[i]);
+	}
+}
+END_TEST
+
 /* ---- escaping ---- */
 
 static const struct {
@@ -224,6 +349,7 @@ static const struct {
 	{ "MEM 1 2\nFUNC f 1 5 1 4 0\n", -1, 1, "ends before it starts" },
 	{ "\x00\x01\x02 zz\nMEM 1 2\n", 0, 1, NULL },
 	{ "MEM 1 5\nMEM 1 4\nMEM 1 4\n", 0, 3, NULL },
+	{ "MEM 1 2\nMEM -0 3\nMEM -1 3\n", -1, 2, "f.dat:3: bad MEM record" },
 };
 
 START_TEST(test_bad_files)
@@ -399,6 +525,8 @@ int main(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_loop_test(tc, test_parse_line, 0, ARRAY_SIZE(lines));
 	tcase_add_test(tc, test_numbers_match_strtod);
+	tcase_add_test(tc, test_numbers_every_length);
+	tcase_add_test(tc, test_numbers_edges);
 	tcase_add_loop_test(tc, test_escape_roundtrip, 0, ARRAY_SIZE(escapes));
 	tcase_add_test(tc, test_escape_truncates_whole);
 	tcase_add_loop_test(tc, test_python_fixtures, 0, ARRAY_SIZE(fixtures));
