@@ -1,0 +1,542 @@
+#include "proc.h"
+
+#include "util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define STATUS_BUF 4096
+#define ROLLUP_BUF 4096
+
+static const char *const backend_names[] = {
+	[PROC_RSS] = "rss",
+	[PROC_PSS] = "pss",
+	[PROC_USS] = "uss",
+};
+
+const char *proc_backend_name(enum proc_backend b)
+{
+	return backend_names[b];
+}
+
+bool proc_have_smaps_rollup(void)
+{
+	static int have = -1;
+
+	if (have < 0)
+		have = access("/proc/self/smaps_rollup", R_OK) == 0;
+	return have;
+}
+
+static uint64_t page_size(void)
+{
+	static uint64_t ps;
+
+	if (!ps) {
+		long v = sysconf(_SC_PAGESIZE);
+
+		ps = v > 0 ? (uint64_t)v : 4096;
+	}
+	return ps;
+}
+
+/* Parse an unsigned decimal at *p, skipping leading blanks; advance *p.
+ * False when there is no digit. */
+static bool scan_u64(const char **p, uint64_t *out)
+{
+	const char *s = *p;
+	uint64_t v = 0;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (*s < '0' || *s > '9')
+		return false;
+	while (*s >= '0' && *s <= '9')
+		v = v * 10 + (uint64_t)(*s++ - '0');
+	*p = s;
+	*out = v;
+	return true;
+}
+
+/* The value in kB of the line "key:   123 kB" in a /proc key-value file,
+ * in bytes. key includes the colon. */
+static bool kv_bytes(const char *buf, const char *key, uint64_t *out)
+{
+	size_t kl = strlen(key);
+	const char *p = buf;
+	uint64_t v;
+
+	for (;;) {
+		if (strncmp(p, key, kl) == 0) {
+			p += kl;
+			if (!scan_u64(&p, &v))
+				return false;
+			*out = v * 1024;
+			return true;
+		}
+		p = strchr(p, '\n');
+		if (!p)
+			return false;
+		p++;
+	}
+}
+
+static int open_proc_file(pid_t pid, const char *name)
+{
+	char path[128];
+
+	if ((size_t)snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name) >= sizeof(path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return open(path, O_RDONLY | O_CLOEXEC);
+}
+
+int proc_open(struct proc_handle *h, pid_t pid, enum proc_backend backend)
+{
+	h->pid = pid;
+	h->backend = backend;
+	h->status_fd = -1;
+	h->fd = open_proc_file(pid, backend == PROC_RSS ? "statm" : "smaps_rollup");
+	return h->fd < 0 ? -1 : 0;
+}
+
+void proc_close(struct proc_handle *h)
+{
+	if (h->fd >= 0)
+		close(h->fd);
+	if (h->status_fd >= 0)
+		close(h->status_fd);
+	h->fd = h->status_fd = -1;
+}
+
+static bool read_statm(int fd, uint64_t *bytes)
+{
+	char buf[256];
+	const char *p = buf;
+	uint64_t size, resident;
+
+	if (pread_str(fd, buf, sizeof(buf)) <= 0)
+		return false;
+	if (!scan_u64(&p, &size) || !scan_u64(&p, &resident))
+		return false;
+	if (size == 0) { /* no address space: a zombie */
+		errno = 0;
+		return false;
+	}
+	*bytes = resident * page_size();
+	return true;
+}
+
+static bool read_rollup(int fd, enum proc_backend backend, uint64_t *bytes)
+{
+	char buf[ROLLUP_BUF];
+	uint64_t clean, dirty, huge = 0;
+
+	long n = pread_str(fd, buf, sizeof(buf));
+
+	if (n < 0)
+		return false;
+	errno = 0; /* empty, without the fields: a zombie */
+	if (backend == PROC_PSS)
+		return kv_bytes(buf, "Pss:", bytes);
+	if (!kv_bytes(buf, "Private_Clean:", &clean) || !kv_bytes(buf, "Private_Dirty:", &dirty))
+		return false;
+	kv_bytes(buf, "Private_Hugetlb:", &huge);
+	*bytes = clean + dirty + huge;
+	return true;
+}
+
+bool proc_read_mem(struct proc_handle *h, uint64_t *bytes)
+{
+	if (h->fd < 0)
+		return false;
+	if (h->backend == PROC_RSS)
+		return read_statm(h->fd, bytes);
+	return read_rollup(h->fd, h->backend, bytes);
+}
+
+bool proc_read_hwm(struct proc_handle *h, uint64_t *bytes)
+{
+	char buf[STATUS_BUF];
+
+	if (h->status_fd < 0) {
+		h->status_fd = open_proc_file(h->pid, "status");
+		if (h->status_fd < 0)
+			return false;
+	}
+	if (pread_str(h->status_fd, buf, sizeof(buf)) <= 0)
+		return false;
+	return kv_bytes(buf, "VmHWM:", bytes);
+}
+
+bool proc_exists(pid_t pid)
+{
+	char path[32];
+
+	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
+	return pid > 0 && access(path, F_OK) == 0;
+}
+
+/* "pid (comm) S ppid ...": comm may hold any byte, even ')', so the fields
+ * start after the last ')'. Returns a pointer to the state, or NULL. */
+static const char *stat_fields(const char *buf)
+{
+	const char *p = strrchr(buf, ')');
+
+	if (!p || p[1] != ' ' || !p[2] || p[3] != ' ')
+		return NULL;
+	return p + 2;
+}
+
+bool proc_read_stat(pid_t pid, struct proc_stat *st)
+{
+	char buf[1024];
+	const char *p;
+	uint64_t v;
+	int fd = open_proc_file(pid, "stat");
+	long n;
+
+	if (fd < 0)
+		return false;
+	n = pread_str(fd, buf, sizeof(buf));
+	close(fd);
+	if (n <= 0 || !(p = stat_fields(buf)))
+		return false;
+	st->state = *p;
+	p += 2;
+	/* ppid pgrp session tty_nr tpgid flags minflt cminflt; tpgid may be -1 */
+	for (int i = 0; i < 8; i++) {
+		while (*p == ' ')
+			p++;
+		if (*p == '-')
+			p++;
+		if (!scan_u64(&p, &v))
+			return false;
+		if (i == 0)
+			st->ppid = (pid_t)v;
+	}
+	st->cminflt = v;
+	return true;
+}
+
+/* Read a whole small /proc file into a fresh buffer; its length in *len. */
+static char *slurp(pid_t pid, const char *name, size_t *len)
+{
+	size_t cap = 4096, n = 0;
+	char *buf;
+	int fd = open_proc_file(pid, name);
+
+	if (fd < 0)
+		return NULL;
+	buf = xmalloc(cap);
+	for (;;) {
+		ssize_t k = read(fd, buf + n, cap - n - 1);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			free(buf);
+			close(fd);
+			return NULL;
+		}
+		if (k == 0)
+			break;
+		n += (size_t)k;
+		if (cap - n < 2)
+			xgrow((void **)&buf, &cap, cap * 2, 1);
+	}
+	close(fd);
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+bool proc_read_comm(pid_t pid, char *buf, size_t cap)
+{
+	char tmp[64];
+	int fd = open_proc_file(pid, "comm");
+	long n;
+
+	if (fd < 0)
+		return false;
+	n = pread_str(fd, tmp, sizeof(tmp));
+	close(fd);
+	if (n <= 0)
+		return false;
+	if (tmp[n - 1] == '\n')
+		tmp[--n] = '\0';
+	snprintf(buf, cap, "%s", tmp);
+	return true;
+}
+
+bool proc_read_cmdline(pid_t pid, char ***out)
+{
+	struct strvec sv = { 0 };
+	size_t len;
+	char *buf = slurp(pid, "cmdline", &len);
+
+	if (!buf)
+		return false;
+	for (size_t i = 0; i < len;) {
+		size_t l = strnlen(buf + i, len - i);
+
+		strvec_push_nodup(&sv, xstrndup(buf + i, l));
+		i += l + 1;
+	}
+	free(buf);
+	if (!sv.n)
+		return false;
+	*out = sv.v;
+	return true;
+}
+
+void proc_free_argv(char **argv)
+{
+	if (!argv)
+		return;
+	for (char **p = argv; *p; p++)
+		free(*p);
+	free(argv);
+}
+
+static bool all_digits(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return true;
+}
+
+/* Does the process's name contain `name`? Its name is its comm, or, when comm
+ * was cut to 15 bytes, the base name of its first argument (as psutil does). */
+static bool name_matches(pid_t pid, const char *name)
+{
+	char comm[64];
+	char **argv = NULL;
+	bool match = false;
+
+	if (!proc_read_comm(pid, comm, sizeof(comm)))
+		return false;
+	if (strstr(comm, name))
+		return true;
+	if (strlen(comm) >= 15 && proc_read_cmdline(pid, &argv)) {
+		const char *base = strrchr(argv[0], '/');
+
+		base = base ? base + 1 : argv[0];
+		match = str_starts_with(base, comm) && strstr(base, name);
+		proc_free_argv(argv);
+	}
+	return match;
+}
+
+pid_t proc_find_by_name(const char *name, pid_t self)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	pid_t best = 0;
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		long pid;
+
+		if (!all_digits(de->d_name) || parse_long(de->d_name, &pid) < 0)
+			continue;
+		if (pid == self || (best && pid >= best))
+			continue;
+		if (name_matches((pid_t)pid, name))
+			best = (pid_t)pid;
+	}
+	closedir(d);
+	return best;
+}
+
+/* ---- the process tree ---- */
+
+void pidvec_push(struct pidvec *pv, pid_t pid)
+{
+	xgrow((void **)&pv->v, &pv->cap, pv->n + 1, sizeof(*pv->v));
+	pv->v[pv->n++] = pid;
+}
+
+void pidvec_release(struct pidvec *pv)
+{
+	free(pv->v);
+	memset(pv, 0, sizeof(*pv));
+}
+
+void proc_tree_init(struct proc_tree *t)
+{
+	memset(t, 0, sizeof(*t));
+}
+
+void proc_tree_release(struct proc_tree *t)
+{
+	if (t->dir)
+		closedir(t->dir);
+	free(t->pid);
+	free(t->ppid);
+	memset(t, 0, sizeof(*t));
+}
+
+static void probe_tree(struct proc_tree *t)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int)getpid());
+	t->mode = access(path, R_OK) == 0 ? 1 : 2;
+}
+
+/* Children files: /proc/P/task/T/children lists the children of thread T. */
+static void children_of(pid_t pid, struct pidvec *out)
+{
+	char path[64];
+	DIR *d;
+	struct dirent *de;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	d = opendir(path);
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		char name[64], buf[4096];
+		const char *p = buf;
+		uint64_t v;
+		int fd;
+
+		if (!all_digits(de->d_name) || strlen(de->d_name) > 20)
+			continue;
+		snprintf(name, sizeof(name), "task/%.20s/children", de->d_name);
+		fd = open_proc_file(pid, name);
+		if (fd < 0)
+			continue;
+		/* A very long list is cut at the buffer: those children are
+		 * found again at the next sample. */
+		if (pread_str(fd, buf, sizeof(buf)) > 0)
+			while (scan_u64(&p, &v))
+				pidvec_push(out, (pid_t)v);
+		close(fd);
+	}
+	closedir(d);
+}
+
+/* One pass over /proc/N/stat: the (pid, ppid) pairs. */
+static int scan_proc(struct proc_tree *t)
+{
+	struct dirent *de;
+
+	if (!t->dir) {
+		t->dir = opendir("/proc");
+		if (!t->dir)
+			return -1;
+	} else {
+		rewinddir(t->dir);
+	}
+	t->n = 0;
+	while ((de = readdir(t->dir))) {
+		char name[64], buf[512];
+		const char *p;
+		uint64_t ppid;
+		long pid;
+		int fd;
+
+		if (de->d_name[0] < '1' || de->d_name[0] > '9' || parse_long(de->d_name, &pid) < 0)
+			continue;
+		snprintf(name, sizeof(name), "%ld/stat", pid);
+		fd = openat(dirfd((DIR *)t->dir), name, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (pread_str(fd, buf, sizeof(buf)) <= 0) {
+			close(fd);
+			continue;
+		}
+		close(fd);
+		p = stat_fields(buf);
+		if (!p)
+			continue;
+		p += 2;
+		if (!scan_u64(&p, &ppid))
+			continue;
+		if (t->n == t->cap) {
+			size_t cap = t->cap;
+
+			xgrow((void **)&t->pid, &cap, t->n + 1, sizeof(*t->pid));
+			t->ppid = xrealloc(t->ppid, cap * sizeof(*t->ppid));
+			t->cap = cap;
+		}
+		t->pid[t->n] = (pid_t)pid;
+		t->ppid[t->n] = (pid_t)ppid;
+		t->n++;
+	}
+	return 0;
+}
+
+struct pair {
+	pid_t ppid, pid;
+};
+
+static int cmp_pair(const void *a, const void *b)
+{
+	const struct pair *x = a, *y = b;
+
+	if (x->ppid != y->ppid)
+		return x->ppid < y->ppid ? -1 : 1;
+	return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+/* The first pair whose ppid is >= ppid. */
+static size_t lower_bound(const struct pair *v, size_t n, pid_t ppid)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (v[mid].ppid < ppid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+int proc_descendants(struct proc_tree *t, pid_t root, struct pidvec *out)
+{
+	struct pair *pairs;
+
+	out->n = 0;
+	if (!t->mode)
+		probe_tree(t);
+	if (t->mode == 1) {
+		/* Breadth first: out grows while we walk it. */
+		children_of(root, out);
+		for (size_t i = 0; i < out->n; i++)
+			children_of(out->v[i], out);
+		return 0;
+	}
+	if (scan_proc(t) < 0)
+		return -1;
+	pairs = xmalloc((t->n ? t->n : 1) * sizeof(*pairs));
+	for (size_t i = 0; i < t->n; i++) {
+		pairs[i].ppid = t->ppid[i];
+		pairs[i].pid = t->pid[i];
+	}
+	qsort(pairs, t->n, sizeof(*pairs), cmp_pair);
+	for (size_t i = 0; i <= out->n; i++) {
+		pid_t parent = i == 0 ? root : out->v[i - 1];
+
+		for (size_t j = lower_bound(pairs, t->n, parent); j < t->n && pairs[j].ppid == parent; j++)
+			if (pairs[j].pid != root) /* a loop cannot happen, but never follow one */
+				pidvec_push(out, pairs[j].pid);
+	}
+	free(pairs);
+	return 0;
+}

@@ -1,0 +1,834 @@
+#include "sampler.h"
+
+#include "events.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MIB (1024.0 * 1024.0)
+#define NS_PER_SEC 1000000000ull
+#define HWM_PERIOD_NS 100000000ull   /* high-water marks read at least every 100 ms */
+#define FLUSH_PERIOD_NS 500000000ull /* the profile reaches the disk at least every 0.5 s */
+#define CMD_DELAY_NS 50000000ull     /* a child's name is taken once it is 50 ms old (after its exec) */
+#define MEM_REUSE_NS 1000000ull      /* events reuse a reading younger than 1 ms */
+#define NEVER UINT64_MAX
+
+extern char **environ;
+
+/* A descendant of the target, followed under -C and -M. */
+struct child {
+	pid_t pid;
+	struct proc_handle h;
+	uint64_t seen_ns;    /* when it was first found */
+	uint64_t mem;        /* the latest reading, bytes */
+	bool mem_ok;         /* the latest reading succeeded */
+	uint64_t hwm;        /* the last CHLDPEAK written, bytes */
+	char comm[32];
+	bool cmd_written;
+	bool found;          /* in the latest walk of the tree */
+};
+
+struct sampler {
+	const struct sampler_opts *o;
+	struct sampler_result *res;
+
+	struct profile_writer w;
+	bool w_open;
+	bool writing;         /* false after a write error: the target is only waited for */
+	bool created;         /* the output did not exist before */
+
+	pid_t pid;
+	bool attached;
+	bool gone;            /* the target has ended */
+	int pidfd, sigfd;
+	sigset_t sigs, oldmask;
+	int stops;            /* stop signals received */
+	bool detach;          /* stop sampling now */
+
+	struct proc_handle target;
+	uint64_t target_hwm;  /* the last PEAK written, bytes */
+	uint64_t cminflt;     /* of the reaped program: 0 when it reaped no child itself */
+
+	struct proc_tree tree;
+	struct pidvec desc;
+	struct child *kids;   /* sorted by pid */
+	size_t nkids, capkids;
+
+	struct events_channel ch;
+	struct events *ev;
+
+	uint64_t t0, interval_ns, next_ns, end_ns;
+	uint64_t hwm_ns, flush_ns;
+	uint64_t read_ns;     /* when `mem` was measured */
+	double mem;           /* MiB, the latest measurement */
+	double sample_t, sample_mem; /* the latest MEM record */
+};
+
+/* ---- writing ---- */
+
+/* Every record goes through here: after the first failure nothing more is
+ * written, and the target is only waited for. */
+static void wrote(struct sampler *s, int rc)
+{
+	if (rc >= 0 || !s->writing)
+		return;
+	s->writing = false;
+	s->res->output_failed = true;
+	if (!s->gone && !s->attached)
+		error("sampling stopped; waiting for the program (pid %d) to end", (int)s->pid);
+}
+
+static void flush(struct sampler *s, uint64_t now)
+{
+	if (s->writing)
+		wrote(s, profile_writer_flush(&s->w));
+	s->flush_ns = now;
+}
+
+/* ---- the children ---- */
+
+static size_t kid_index(const struct sampler *s, pid_t pid)
+{
+	size_t lo = 0, hi = s->nkids;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (s->kids[mid].pid < pid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static void kid_name(struct sampler *s, struct child *c)
+{
+	if (s->writing && !c->cmd_written && c->comm[0])
+		wrote(s, profile_write_chldcmd(&s->w, c->pid, c->comm));
+	c->cmd_written = true;
+}
+
+static void kid_add(struct sampler *s, size_t at, pid_t pid, uint64_t now)
+{
+	struct child *c;
+
+	xgrow((void **)&s->kids, &s->capkids, s->nkids + 1, sizeof(*s->kids));
+	memmove(s->kids + at + 1, s->kids + at, (s->nkids - at) * sizeof(*s->kids));
+	s->nkids++;
+	c = &s->kids[at];
+	memset(c, 0, sizeof(*c));
+	c->pid = pid;
+	c->seen_ns = now;
+	c->found = true;
+	if (proc_open(&c->h, pid, s->o->backend) < 0)
+		c->h.fd = c->h.status_fd = -1;
+	proc_read_comm(pid, c->comm, sizeof(c->comm));
+}
+
+/* A child that has gone: name it if that was not done yet, forget it. */
+static void kid_drop(struct sampler *s, size_t i)
+{
+	kid_name(s, &s->kids[i]);
+	proc_close(&s->kids[i].h);
+	memmove(s->kids + i, s->kids + i + 1, (s->nkids - i - 1) * sizeof(*s->kids));
+	s->nkids--;
+}
+
+/* Walk the tree below the target: follow new children, drop vanished ones. */
+static void walk(struct sampler *s, uint64_t now)
+{
+	size_t i;
+
+	for (i = 0; i < s->nkids; i++)
+		s->kids[i].found = false;
+	if (proc_descendants(&s->tree, s->pid, &s->desc) < 0)
+		s->desc.n = 0;
+	for (size_t d = 0; d < s->desc.n; d++) {
+		pid_t pid = s->desc.v[d];
+
+		i = kid_index(s, pid);
+		if (i < s->nkids && s->kids[i].pid == pid)
+			s->kids[i].found = true;
+		else
+			kid_add(s, i, pid, now);
+	}
+	for (i = s->nkids; i-- > 0;)
+		if (!s->kids[i].found)
+			kid_drop(s, i);
+}
+
+static bool kid_read(struct child *c, enum proc_backend backend)
+{
+	if (proc_read_mem(&c->h, &c->mem))
+		return true;
+	if (errno == 0)
+		return false; /* a zombie */
+	/* Gone, or its pid now names another process of the tree: reopen. */
+	proc_close(&c->h);
+	if (proc_open(&c->h, c->pid, backend) < 0)
+		return false;
+	return proc_read_mem(&c->h, &c->mem);
+}
+
+/* ---- measuring ---- */
+
+/* The target's memory (and with_kids: the children's, each in its struct
+ * child), in bytes: *self and the sum over the children in *kids.
+ * False when the target has no memory left (it has ended). */
+static bool measure(struct sampler *s, bool with_kids, uint64_t now, uint64_t *self, uint64_t *kids)
+{
+	bool alive = proc_read_mem(&s->target, self);
+
+	if (!alive)
+		*self = 0;
+	*kids = 0;
+	if (!with_kids)
+		return alive;
+	walk(s, now);
+	for (size_t i = 0; i < s->nkids; i++) {
+		struct child *c = &s->kids[i];
+
+		c->mem_ok = kid_read(c, s->o->backend);
+		if (c->mem_ok)
+			*kids += c->mem;
+	}
+	return alive;
+}
+
+static double total_mib(const struct sampler *s, uint64_t self, uint64_t kids)
+{
+	return (double)(self + (s->o->children ? kids : 0)) / MIB;
+}
+
+/* Memory as MEM samples measure it, for events; a reading younger than
+ * MEM_REUSE_NS is used again. */
+static double mem_for_events(void *ctx)
+{
+	struct sampler *s = ctx;
+	uint64_t now = mono_ns(), self, kids;
+
+	if (now - s->read_ns >= MEM_REUSE_NS) {
+		measure(s, s->o->children, now, &self, &kids);
+		s->mem = total_mib(s, self, kids);
+		s->read_ns = now;
+	}
+	return s->mem;
+}
+
+/* The high-water marks, and the names of children old enough to have
+ * finished their exec. */
+static void slow_tick(struct sampler *s, uint64_t now, double t)
+{
+	uint64_t hwm;
+
+	s->hwm_ns = now;
+	if (proc_read_hwm(&s->target, &hwm) && hwm > s->target_hwm) {
+		s->target_hwm = hwm;
+		if (s->writing)
+			wrote(s, profile_write_peak(&s->w, (double)hwm / MIB, t));
+	}
+	for (size_t i = 0; i < s->nkids && s->writing; i++) {
+		struct child *c = &s->kids[i];
+
+		if (proc_read_hwm(&c->h, &hwm) && hwm > c->hwm) {
+			c->hwm = hwm;
+			wrote(s, profile_write_chldpeak(&s->w, c->pid, (double)hwm / MIB, t));
+		}
+		if (!c->cmd_written && now - c->seen_ns >= CMD_DELAY_NS) {
+			proc_read_comm(c->pid, c->comm, sizeof(c->comm));
+			kid_name(s, c);
+		}
+	}
+}
+
+static void sample(struct sampler *s, uint64_t now)
+{
+	bool kids_needed = s->o->children || s->o->multiprocess;
+	uint64_t self, kids;
+	double t = time_now();
+	bool alive = measure(s, kids_needed, now, &self, &kids);
+
+	s->mem = total_mib(s, self, kids);
+	s->read_ns = now;
+	if (!s->writing)
+		return;
+	if (alive || (s->o->children && kids)) {
+		wrote(s, profile_write_mem(&s->w, s->mem, t));
+		s->res->samples++;
+		s->sample_t = t;
+		s->sample_mem = s->mem;
+	}
+	if (s->o->multiprocess)
+		for (size_t i = 0; i < s->nkids; i++)
+			if (s->kids[i].mem_ok)
+				wrote(s, profile_write_chld(&s->w, s->kids[i].pid,
+							    (double)s->kids[i].mem / MIB, t));
+	if (now - s->hwm_ns >= HWM_PERIOD_NS)
+		slow_tick(s, now, t);
+}
+
+/* ---- starting ---- */
+
+int sampler_find_program(const char *name, char **path)
+{
+	const char *dirs = getenv("PATH");
+	char dflt[256];
+	int err = ENOENT;
+
+	if (!*name) {
+		errno = ENOENT;
+		return -1;
+	}
+	if (strchr(name, '/')) {
+		struct stat st;
+
+		if (stat(name, &st) < 0)
+			return -1;
+		if (S_ISDIR(st.st_mode) || access(name, X_OK) < 0) {
+			errno = EACCES;
+			return -1;
+		}
+		*path = xstrdup(name);
+		return 0;
+	}
+	if (!dirs) {
+		if (confstr(_CS_PATH, dflt, sizeof(dflt)) == 0)
+			snprintf(dflt, sizeof(dflt), "/bin:/usr/bin");
+		dirs = dflt;
+	}
+	for (const char *p = dirs;; p++) {
+		const char *end = strchrnul(p, ':');
+		char *cand = end == p ? xasprintf("%s", name) : xasprintf("%.*s/%s", (int)(end - p), p, name);
+		struct stat st;
+
+		if (stat(cand, &st) == 0) {
+			if (S_ISREG(st.st_mode) && access(cand, X_OK) == 0) {
+				*path = cand;
+				return 0;
+			}
+			err = EACCES;
+		}
+		free(cand);
+		if (!*end)
+			break;
+		p = end;
+	}
+	errno = err;
+	return -1;
+}
+
+/* The output name: when it was made up from the time and is taken (two runs
+ * in one second), the next free second. */
+static int open_output(struct sampler *s)
+{
+	const struct sampler_opts *o = s->o;
+	char *name = xstrdup(o->output);
+	int rc;
+
+	for (int tries = 0;; tries++) {
+		struct stat st;
+		bool exists = lstat(name, &st) == 0;
+
+		if (o->output_is_default && exists && tries < 100) {
+			struct tm tm;
+			time_t t = time(NULL) + tries + 1;
+			char buf[64];
+
+			localtime_r(&t, &tm);
+			strftime(buf, sizeof(buf), "mprofile_%Y%m%d%H%M%S.dat", &tm);
+			free(name);
+			name = xstrdup(buf);
+			continue;
+		}
+		s->created = !exists;
+		rc = profile_writer_open(&s->w, name, o->output_mode);
+		break;
+	}
+	if (rc < 0) {
+		free(name);
+		return -1;
+	}
+	s->res->output = name;
+	s->w_open = true;
+	s->writing = true;
+	return 0;
+}
+
+/* The environment of the program: ours, with MPROF_EVENTS naming the channel. */
+static char **child_env(const char *events_path)
+{
+	struct strvec env = { 0 };
+	size_t kl = strlen(MPROF_EVENTS_ENV);
+
+	for (char **e = environ; e && *e; e++)
+		if (!(strncmp(*e, MPROF_EVENTS_ENV, kl) == 0 && (*e)[kl] == '='))
+			strvec_push(&env, *e);
+	if (events_path)
+		strvec_push_nodup(&env, xasprintf("%s=%s", MPROF_EVENTS_ENV, events_path));
+	if (!env.v)
+		env.v = xcalloc(1, sizeof(*env.v));
+	return env.v;
+}
+
+static void free_env(char **env)
+{
+	for (char **e = env; *e; e++)
+		free(*e);
+	free(env);
+}
+
+/* fork and exec, telling "exec failed" (errno through a close-on-exec pipe)
+ * from "the program ran". */
+static int spawn(struct sampler *s)
+{
+	char **env = child_env(s->ch.path);
+	int pipefd[2], err = 0;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe2(pipefd, O_CLOEXEC) < 0) {
+		free_env(env);
+		return error_errno("cannot make a pipe");
+	}
+	pid = fork();
+	if (pid < 0) {
+		close(pipefd[0]);
+		close(pipefd[1]);
+		free_env(env);
+		return error_errno("cannot fork");
+	}
+	if (pid == 0) {
+		sigprocmask(SIG_SETMASK, &s->oldmask, NULL);
+		close(pipefd[0]);
+		execvpe(s->o->argv[0], s->o->argv, env);
+		err = errno;
+		while (write(pipefd[1], &err, sizeof(err)) < 0 && errno == EINTR)
+			;
+		_exit(127);
+	}
+	close(pipefd[1]);
+	free_env(env);
+	do
+		n = read(pipefd[0], &err, sizeof(err));
+	while (n < 0 && errno == EINTR);
+	close(pipefd[0]);
+	s->pid = pid;
+	s->res->pid = pid;
+	if (n == sizeof(err)) {
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		s->gone = true;
+		s->res->end = SAMPLER_NOT_RUN;
+		s->res->exec_errno = err;
+		errno = err;
+		return error_errno("cannot run '%s'", s->o->argv[0]);
+	}
+	return 0;
+}
+
+static int open_pidfd(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+#else
+	(void)pid;
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
+static const char *mode_name(const struct sampler_opts *o)
+{
+	if (o->children && o->multiprocess)
+		return "children+multiprocess";
+	if (o->multiprocess)
+		return "multiprocess";
+	return o->children ? "children" : "self";
+}
+
+static void write_head(struct sampler *s)
+{
+	char fields[256];
+	char **argv = NULL;
+	char pidstr[24];
+	char *one[] = { pidstr, NULL };
+
+	if (s->attached) {
+		snprintf(pidstr, sizeof(pidstr), "%d", (int)s->pid);
+		if (!proc_read_cmdline(s->pid, &argv))
+			argv = NULL;
+		wrote(s, profile_write_cmdline(&s->w, argv ? argv : one));
+		proc_free_argv(argv);
+	} else {
+		wrote(s, profile_write_cmdline(&s->w, s->o->cmdline ? s->o->cmdline : s->o->argv));
+	}
+	snprintf(fields, sizeof(fields), "backend=%s interval=%.9g mode=%s pid=%d",
+		 proc_backend_name(s->o->backend), s->o->interval, mode_name(s->o), (int)s->pid);
+	wrote(s, profile_write_header(&s->w, fields));
+}
+
+/* ---- the loop ---- */
+
+/* A stop signal to mprof. Running a program: forward it (unless it came from
+ * the terminal, which sent it to the program too) and keep sampling until
+ * the program ends; a second one stops sampling at once. Attached: stop. */
+static void on_stop_signal(struct sampler *s, const struct signalfd_siginfo *si)
+{
+	int sig = (int)si->ssi_signo;
+	bool from_tty = si->ssi_code == SI_KERNEL && getpgid(s->pid) == getpgrp();
+
+	s->res->stop_signal = sig;
+	s->stops++;
+	if (s->attached) {
+		s->detach = true;
+		return;
+	}
+	if (!from_tty && !s->gone)
+		kill(s->pid, sig);
+	if (s->stops > 1)
+		s->detach = true;
+}
+
+/* Reap the program if it has ended: 1 reaped, 0 still running. */
+static int reap(struct sampler *s, bool block, struct rusage *ru)
+{
+	struct proc_stat st;
+	siginfo_t si;
+	int status, r;
+
+	/* First wait without reaping: the zombie's /proc/PID/stat tells
+	 * whether it reaped children of its own. */
+	memset(&si, 0, sizeof(si));
+	do
+		r = waitid(P_PID, (id_t)s->pid, &si, WEXITED | WNOWAIT | (block ? 0 : WNOHANG));
+	while (r < 0 && errno == EINTR);
+	if (r < 0 || si.si_pid == 0)
+		return r < 0 ? -1 : 0;
+	s->cminflt = proc_read_stat(s->pid, &st) ? st.cminflt : UINT64_MAX;
+	do
+		r = (int)wait4(s->pid, &status, 0, ru);
+	while (r < 0 && errno == EINTR);
+	if (r <= 0)
+		return -1;
+	s->gone = true;
+	if (WIFSIGNALED(status)) {
+		s->res->end = SAMPLER_SIGNALED;
+		s->res->status = WTERMSIG(status);
+	} else {
+		s->res->end = SAMPLER_EXITED;
+		s->res->status = WEXITSTATUS(status);
+	}
+	return 1;
+}
+
+static void read_signals(struct sampler *s, struct rusage *ru)
+{
+	struct signalfd_siginfo si;
+
+	while (read(s->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGCHLD) {
+			if (!s->attached && !s->gone)
+				reap(s, false, ru);
+		} else {
+			on_stop_signal(s, &si);
+		}
+	}
+}
+
+static void drain_events(struct sampler *s)
+{
+	if (s->ev && s->ch.rfd >= 0)
+		events_drain(s->ev, s->ch.rfd, mem_for_events, s);
+}
+
+static uint64_t min_u64(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+
+static void loop(struct sampler *s, struct rusage *ru)
+{
+	struct pollfd pfd[3];
+	int npfd = 0, ifd_pid = -1, ifd_sig = -1, ifd_ev = -1;
+
+	if (s->pidfd >= 0) {
+		ifd_pid = npfd;
+		pfd[npfd++] = (struct pollfd){ s->pidfd, POLLIN, 0 };
+	}
+	ifd_sig = npfd;
+	pfd[npfd++] = (struct pollfd){ s->sigfd, POLLIN, 0 };
+	if (s->ev) {
+		ifd_ev = npfd;
+		pfd[npfd++] = (struct pollfd){ s->ch.rfd, POLLIN, 0 };
+	}
+	for (;;) {
+		uint64_t now = mono_ns(), wake;
+		struct timespec ts;
+
+		if (now >= s->end_ns)
+			s->detach = true;
+		if (s->gone || s->detach)
+			return;
+		if (s->writing && now >= s->next_ns) {
+			uint64_t k = (now - s->t0) / s->interval_ns + 1;
+			uint64_t due = (s->next_ns - s->t0) / s->interval_ns;
+
+			sample(s, now);
+			s->res->missed += k - 1 - due;
+			s->next_ns = s->t0 + k * s->interval_ns;
+			if (s->attached && !proc_exists(s->pid) && s->pidfd < 0)
+				s->gone = true;
+		}
+		if (s->writing && profile_writer_pending(&s->w) && now - s->flush_ns >= FLUSH_PERIOD_NS)
+			flush(s, now);
+		wake = min_u64(s->writing ? s->next_ns : NEVER, s->end_ns);
+		if (s->writing && profile_writer_pending(&s->w))
+			wake = min_u64(wake, s->flush_ns + FLUSH_PERIOD_NS);
+		now = mono_ns();
+		if (wake != NEVER) {
+			uint64_t d = wake > now ? wake - now : 0;
+
+			ts.tv_sec = (time_t)(d / NS_PER_SEC);
+			ts.tv_nsec = (long)(d % NS_PER_SEC);
+		}
+		if (ppoll(pfd, (nfds_t)npfd, wake == NEVER ? NULL : &ts, NULL) < 0) {
+			if (errno == EINTR)
+				continue;
+			error_errno("poll");
+			s->detach = true;
+			return;
+		}
+		if (ifd_ev >= 0 && (pfd[ifd_ev].revents & POLLIN) && s->writing)
+			drain_events(s);
+		if (pfd[ifd_sig].revents & POLLIN)
+			read_signals(s, ru);
+		if (ifd_pid >= 0 && (pfd[ifd_pid].revents & POLLIN)) {
+			if (s->attached)
+				s->gone = true;
+			else
+				reap(s, true, ru);
+		}
+	}
+}
+
+/* The last records: a final sample if the target is still there, the exact
+ * peak, children's names, unfinished spans and EXIT. */
+static void finish(struct sampler *s, const struct rusage *ru)
+{
+	double t = time_now();
+	uint64_t now = mono_ns(), peak = s->target_hwm, hwm;
+
+	if (!s->writing)
+		return;
+	drain_events(s);
+	if (!s->gone) {
+		/* Detached: the target lives on; one last look. */
+		sample(s, now);
+		slow_tick(s, now, t);
+	} else if (!s->attached) {
+		/* ru_maxrss (KiB) is the exact peak of the program, unless it
+		 * reaped children of its own: then it may be one of theirs. */
+		if (s->cminflt == 0 && (uint64_t)ru->ru_maxrss * 1024 > peak)
+			peak = (uint64_t)ru->ru_maxrss * 1024;
+		if (peak)
+			wrote(s, profile_write_peak(&s->w, (double)peak / MIB, t));
+		s->target_hwm = peak;
+	}
+	if (!s->res->samples && s->writing) {
+		/* It ended before it could be read even once: its peak is the
+		 * best measure of it there is. */
+		wrote(s, profile_write_mem(&s->w, (double)peak / MIB, t));
+		s->res->samples++;
+		s->sample_t = t;
+		s->sample_mem = (double)peak / MIB;
+	}
+	for (size_t i = 0; i < s->nkids; i++) {
+		struct child *c = &s->kids[i];
+
+		if (proc_read_hwm(&c->h, &hwm) && hwm > c->hwm && s->writing)
+			wrote(s, profile_write_chldpeak(&s->w, c->pid, (double)hwm / MIB, t));
+		kid_name(s, c);
+	}
+	if (s->ev)
+		events_finish(s->ev, s->sample_t, s->sample_mem);
+	if (!s->writing)
+		return;
+	switch (s->res->end) {
+	case SAMPLER_EXITED:
+		wrote(s, profile_write_exit(&s->w, t, "exit", s->res->status));
+		break;
+	case SAMPLER_SIGNALED:
+		wrote(s, profile_write_exit(&s->w, t, "signal", s->res->status));
+		break;
+	default:
+		wrote(s, profile_write_exit(&s->w, t, "detached", 0));
+		break;
+	}
+}
+
+static void release(struct sampler *s)
+{
+	for (size_t i = 0; i < s->nkids; i++)
+		proc_close(&s->kids[i].h);
+	free(s->kids);
+	pidvec_release(&s->desc);
+	proc_tree_release(&s->tree);
+	proc_close(&s->target);
+	events_free(s->ev);
+	if (s->ch.path)
+		events_channel_close(&s->ch);
+	if (s->pidfd >= 0)
+		close(s->pidfd);
+	if (s->sigfd >= 0)
+		close(s->sigfd);
+	sigprocmask(SIG_SETMASK, &s->oldmask, NULL);
+}
+
+static int attach_open(struct sampler *s)
+{
+	pid_t pid = s->o->attach;
+
+	if (proc_open(&s->target, pid, s->o->backend) < 0) {
+		if (errno == ENOENT || errno == ESRCH)
+			return error("no process with pid %d", (int)pid);
+		return error_errno("cannot read the memory of pid %d", (int)pid);
+	}
+	if (s->o->backend != PROC_RSS) {
+		uint64_t v;
+
+		if (!proc_read_mem(&s->target, &v) && errno)
+			return error_errno("cannot read the memory of pid %d", (int)pid);
+	}
+	s->pid = pid;
+	s->res->pid = pid;
+	s->pidfd = open_pidfd(pid);
+	return 0;
+}
+
+int sampler_run(const struct sampler_opts *o, struct sampler_result *res)
+{
+	struct sampler s = { 0 };
+	struct rusage ru = { 0 };
+	uint64_t slack;
+	int rc = -1;
+
+	memset(res, 0, sizeof(*res));
+	s.o = o;
+	s.res = res;
+	s.pidfd = s.sigfd = -1;
+	s.target.fd = s.target.status_fd = -1;
+	s.ch.rfd = s.ch.wfd = -1;
+	s.attached = o->attach > 0;
+	proc_tree_init(&s.tree);
+	sigprocmask(SIG_SETMASK, NULL, &s.oldmask);
+	res->end = SAMPLER_DETACHED;
+
+	if (o->backend != PROC_RSS && !proc_have_smaps_rollup()) {
+		error("--backend %s needs /proc/PID/smaps_rollup (Linux 4.14 or later)",
+		      proc_backend_name(o->backend));
+		goto out;
+	}
+	if (s.attached) {
+		if (attach_open(&s) < 0)
+			goto out;
+	} else {
+		char *path;
+
+		if (sampler_find_program(o->argv[0], &path) < 0) {
+			res->end = SAMPLER_NOT_RUN;
+			res->exec_errno = errno;
+			error_errno("cannot run '%s'", o->argv[0]);
+			goto out;
+		}
+		free(path);
+	}
+	if (open_output(&s) < 0)
+		goto out;
+	if (!s.attached && o->events) {
+		if (events_channel_open(&s.ch) < 0)
+			goto out;
+		s.ev = events_new(&s.w);
+	}
+
+	/* Stop signals (and SIGCHLD when there is no pidfd) come through a
+	 * signalfd; blocked before the fork so none is lost. */
+	sigemptyset(&s.sigs);
+	sigaddset(&s.sigs, SIGINT);
+	sigaddset(&s.sigs, SIGTERM);
+	sigaddset(&s.sigs, SIGHUP);
+	sigaddset(&s.sigs, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &s.sigs, NULL);
+	if (!s.attached) {
+		if (spawn(&s) < 0) {
+			if (res->end == SAMPLER_NOT_RUN) {
+				profile_writer_close(&s.w);
+				s.w_open = false;
+				if (o->output_mode != PROFILE_APPEND)
+					unlink(res->output);
+			}
+			goto out;
+		}
+		s.pidfd = open_pidfd(s.pid);
+		if (proc_open(&s.target, s.pid, o->backend) < 0)
+			s.target.fd = -1; /* it has ended already */
+	}
+	if (s.pidfd >= 0)
+		sigdelset(&s.sigs, SIGCHLD);
+	s.sigfd = signalfd(-1, &s.sigs, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (s.sigfd < 0) {
+		error_errno("cannot make a signalfd");
+		goto out;
+	}
+	/* Nothing else may kill us mid-record. */
+	signal(SIGPIPE, SIG_IGN);
+	slack = (uint64_t)(o->interval * 1e9) / 20;
+	prctl(PR_SET_TIMERSLACK, slack < 50000 ? (slack ? slack : 1) : 50000);
+
+	s.interval_ns = (uint64_t)(o->interval * 1e9 + 0.5);
+	if (!s.interval_ns)
+		s.interval_ns = 1;
+	s.t0 = s.next_ns = mono_ns();
+	s.hwm_ns = s.t0 - HWM_PERIOD_NS;
+	s.flush_ns = s.t0;
+	s.read_ns = s.t0 - MEM_REUSE_NS;
+	s.end_ns = o->timeout > 0 ? s.t0 + (uint64_t)(o->timeout * 1e9) : NEVER;
+	write_head(&s);
+	if (o->progress) {
+		if (s.attached)
+			fprintf(stderr, "mprof: attached to pid %d, writing %s\n", (int)s.pid, res->output);
+		else
+			fprintf(stderr, "mprof: running '%s' (pid %d), writing %s\n", o->argv[0],
+				(int)s.pid, res->output);
+	}
+	sample(&s, s.t0);
+	s.next_ns = s.t0 + s.interval_ns;
+	flush(&s, s.t0);
+
+	loop(&s, &ru);
+	finish(&s, &ru);
+	rc = 0;
+out:
+	if (s.w_open) {
+		if (profile_writer_close(&s.w) < 0)
+			res->output_failed = true;
+	}
+	if (res->output_failed)
+		rc = -1;
+	release(&s);
+	return rc;
+}

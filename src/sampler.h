@@ -1,0 +1,66 @@
+/* sampler: the run loop of `mprof run` and `mprof attach`.
+ *
+ * Starts the program (or attaches to a process), samples its memory at
+ * absolute deadlines start + k*interval, reads the event channel, records the
+ * kernel's high-water marks, forwards SIGINT/SIGTERM/SIGHUP to the target and
+ * writes the profile: CMDLINE, MPROF, MEM/CHLD samples, PEAK/CHLDPEAK,
+ * CHLDCMD, FUNC/MARK from events, and EXIT at the end.
+ */
+#ifndef MPROF_SAMPLER_H
+#define MPROF_SAMPLER_H
+
+#include "profile.h"
+#include "proc.h"
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct sampler_opts {
+	double interval;             /* seconds between samples */
+	double timeout;              /* stop sampling after this many seconds; 0: never */
+	enum proc_backend backend;
+	bool children;               /* -C: MEM is the sum over the whole tree */
+	bool multiprocess;           /* -M: a CHLD record per child per sample */
+	const char *output;
+	enum profile_open_mode output_mode;
+	bool output_is_default;      /* the output name was made up: try the next second if taken */
+	/* run: the program to execute (looked up in PATH) and what CMDLINE shows */
+	char *const *argv;
+	char *const *cmdline;
+	bool events;                 /* open the event channel for the program */
+	/* attach: the process to watch (argv is NULL) */
+	pid_t attach;
+	bool progress;               /* say what is happening on stderr */
+};
+
+enum sampler_end {
+	SAMPLER_EXITED,    /* the target exited: status is its exit status */
+	SAMPLER_SIGNALED,  /* the target died of signal `status` */
+	SAMPLER_DETACHED,  /* sampling stopped first (timeout, signal to mprof, attach) */
+	SAMPLER_NOT_RUN,   /* the program could not be started */
+};
+
+struct sampler_result {
+	enum sampler_end end;
+	int status;
+	int stop_signal;          /* the signal that mprof itself received, 0 if none */
+	int exec_errno;           /* SAMPLER_NOT_RUN: why */
+	bool output_failed;       /* the profile could not be written completely */
+	unsigned long samples;    /* MEM records written */
+	unsigned long missed;     /* deadlines skipped because the loop was late */
+	pid_t pid;                /* the target */
+	char *output;             /* the profile's name (caller frees) */
+};
+
+/* Run the whole thing. 0 when the profile was written (see *res for how the
+ * target ended), -1 (reported) when the profile could not be opened or
+ * written, or the program could not be started (res->end == SAMPLER_NOT_RUN).
+ * The target is never left stopped, and it is not orphaned because of an
+ * output error: mprof then stops writing and waits for it. */
+int sampler_run(const struct sampler_opts *o, struct sampler_result *res);
+
+/* Find `name` as execvp(3) would: 0 and the full path in *path (caller
+ * frees), or -1 with errno (ENOENT, EACCES). */
+int sampler_find_program(const char *name, char **path);
+
+#endif

@@ -1,0 +1,349 @@
+/* proc: reading memory, high-water marks, names and the process tree. */
+#include "testlib.h"
+#include "proc.h"
+#include "sampler.h"
+#include "util.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MIB (1024.0 * 1024.0)
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+static char *touch_mib(size_t mib)
+{
+	char *p = mmap(NULL, mib << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	ck_assert_ptr_ne(p, MAP_FAILED);
+	for (size_t i = 0; i < mib << 20; i += 4096)
+		p[i] = 1;
+	return p;
+}
+
+/* Wait (up to 10 s) for pid to be in state `state`. */
+static void wait_state(pid_t pid, char state)
+{
+	struct proc_stat st;
+
+	for (int i = 0; i < 1000; i++) {
+		if (proc_read_stat(pid, &st) && st.state == state)
+			return;
+		sleep_ms(10);
+	}
+	ck_abort_msg("pid %d never reached state %c", (int)pid, state);
+}
+
+/* A child that sleeps until killed. */
+static pid_t sleeper(const char *comm)
+{
+	pid_t pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		if (comm)
+			prctl(PR_SET_NAME, comm);
+		for (;;)
+			pause();
+	}
+	return pid;
+}
+
+static void kill_reap(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+/* ---- memory ---- */
+
+static const enum proc_backend all_backends[] = { PROC_RSS, PROC_PSS, PROC_USS };
+
+/* 48 MiB touched show as 48 MiB more, within 5%, whatever the backend. */
+START_TEST(test_read_mem_sees_allocation)
+{
+	enum proc_backend b = all_backends[_i];
+	struct proc_handle h;
+	uint64_t before, after, hwm;
+	char *p;
+	double grew;
+
+	if (b != PROC_RSS && !proc_have_smaps_rollup())
+		return;
+	ck_assert_int_eq(proc_open(&h, getpid(), b), 0);
+	ck_assert(proc_read_mem(&h, &before));
+	p = touch_mib(48);
+	ck_assert(proc_read_mem(&h, &after));
+	grew = (double)(after - before) / MIB;
+	ck_assert_msg(grew > 48 * 0.95 && grew < 48 * 1.05, "%s grew by %.2f MiB", proc_backend_name(b), grew);
+	ck_assert(proc_read_hwm(&h, &hwm));
+	ck_assert_msg((double)hwm / MIB >= 48, "VmHWM %.2f MiB", (double)hwm / MIB);
+	munmap(p, 48 << 20);
+	/* The high-water mark stays after the memory is gone. */
+	ck_assert(proc_read_hwm(&h, &hwm));
+	ck_assert((double)hwm / MIB >= 48);
+	proc_close(&h);
+}
+END_TEST
+
+START_TEST(test_backends_order)
+{
+	struct proc_handle rss, pss, uss;
+	uint64_t r, p, u;
+
+	if (!proc_have_smaps_rollup())
+		return;
+	ck_assert_int_eq(proc_open(&rss, getpid(), PROC_RSS), 0);
+	ck_assert_int_eq(proc_open(&pss, getpid(), PROC_PSS), 0);
+	ck_assert_int_eq(proc_open(&uss, getpid(), PROC_USS), 0);
+	ck_assert(proc_read_mem(&uss, &u));
+	ck_assert(proc_read_mem(&pss, &p));
+	ck_assert(proc_read_mem(&rss, &r));
+	ck_assert_msg(u > 0 && u <= p + (1 << 20) && p <= r + (1 << 20), "uss %lu pss %lu rss %lu",
+		      (unsigned long)u, (unsigned long)p, (unsigned long)r);
+	proc_close(&rss);
+	proc_close(&pss);
+	proc_close(&uss);
+}
+END_TEST
+
+/* A zombie has no memory (errno 0); a reaped process has vanished (ESRCH);
+ * neither is an error the sampler must die of. */
+START_TEST(test_zombie_and_vanished)
+{
+	enum proc_backend b = all_backends[_i];
+	struct proc_handle h;
+	struct proc_stat st;
+	uint64_t v;
+	pid_t pid;
+
+	if (b != PROC_RSS && !proc_have_smaps_rollup())
+		return;
+	pid = sleeper(NULL);
+	ck_assert_int_eq(proc_open(&h, pid, b), 0);
+	ck_assert(proc_read_mem(&h, &v));
+	ck_assert(proc_read_hwm(&h, &v));
+	kill(pid, SIGKILL);
+	wait_state(pid, 'Z');
+	ck_assert(!proc_read_mem(&h, &v));
+	if (b == PROC_RSS)
+		ck_assert_int_eq(errno, 0);
+	ck_assert(!proc_read_hwm(&h, &v));
+	ck_assert(proc_read_stat(pid, &st));
+	ck_assert_int_eq(st.state, 'Z');
+	ck_assert_int_eq(st.ppid, getpid());
+	waitpid(pid, NULL, 0);
+	ck_assert(!proc_read_mem(&h, &v));
+	ck_assert_int_ne(errno, 0);
+	ck_assert(!proc_read_stat(pid, &st));
+	ck_assert(!proc_exists(pid));
+	proc_close(&h);
+	ck_assert_int_eq(proc_open(&h, pid, b), -1);
+}
+END_TEST
+
+START_TEST(test_stat_counts_reaped_children)
+{
+	struct proc_stat st;
+	pid_t pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct proc_stat mine;
+		pid_t kid = fork();
+
+		if (kid == 0)
+			_exit(touch_mib(1) != NULL ? 0 : 1);
+		if (!proc_read_stat(getpid(), &mine) || mine.cminflt != 0)
+			_exit(2);
+		waitpid(kid, NULL, 0);
+		if (!proc_read_stat(getpid(), &mine) || mine.cminflt == 0)
+			_exit(3);
+		_exit(0);
+	}
+	ck_assert(proc_read_stat(getpid(), &st));
+	ck_assert_int_eq(st.state, 'R');
+	{
+		int status;
+
+		waitpid(pid, &status, 0);
+		ck_assert_int_eq(WEXITSTATUS(status), 0);
+	}
+}
+END_TEST
+
+/* ---- names ---- */
+
+START_TEST(test_comm_and_cmdline)
+{
+	char comm[64];
+	char **argv;
+	pid_t pid = sleeper("mprof-t-comm");
+
+	sleep_ms(20);
+	ck_assert(proc_read_comm(pid, comm, sizeof(comm)));
+	ck_assert_str_eq(comm, "mprof-t-comm");
+	ck_assert(proc_read_cmdline(getpid(), &argv));
+	ck_assert_ptr_nonnull(argv[0]);
+	ck_assert(strstr(argv[0], "test-proc") != NULL);
+	proc_free_argv(argv);
+	kill_reap(pid);
+	ck_assert(!proc_read_comm(pid, comm, sizeof(comm)));
+	ck_assert(!proc_read_cmdline(pid, &argv));
+}
+END_TEST
+
+START_TEST(test_find_by_name)
+{
+	char name[16];
+	pid_t a, b;
+
+	snprintf(name, sizeof(name), "mpt%d", (int)getpid() % 100000);
+	a = sleeper(name);
+	b = sleeper(name);
+	sleep_ms(50);
+	/* The lowest pid whose name contains the hint, never ourselves. */
+	ck_assert_int_eq(proc_find_by_name(name, getpid()), a < b ? a : b);
+	ck_assert_int_eq(proc_find_by_name(name + 1, getpid()), a < b ? a : b);
+	ck_assert_int_eq(proc_find_by_name("no-such-process-name-here", getpid()), 0);
+	ck_assert_int_ne(proc_find_by_name("test-proc", getpid()), getpid());
+	kill_reap(a);
+	kill_reap(b);
+	ck_assert_int_eq(proc_find_by_name(name, getpid()), 0);
+}
+END_TEST
+
+/* ---- the tree ---- */
+
+/* Run with the tree's mode forced: 1 children files (where the kernel has
+ * them), 2 a scan of /proc. */
+static const int tree_modes[] = { 1, 2 };
+
+static bool tree_mode_available(int mode)
+{
+	char path[64];
+
+	if (mode == 2)
+		return true;
+	snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int)getpid());
+	return access(path, R_OK) == 0;
+}
+
+static int index_of(const struct pidvec *pv, pid_t pid)
+{
+	for (size_t i = 0; i < pv->n; i++)
+		if (pv->v[i] == pid)
+			return (int)i;
+	return -1;
+}
+
+START_TEST(test_descendants)
+{
+	struct proc_tree t;
+	struct pidvec pv = { 0 };
+	int up[2];
+	pid_t child, grandchild = 0, other;
+
+	if (!tree_mode_available(tree_modes[_i]))
+		return;
+	proc_tree_init(&t);
+	t.mode = tree_modes[_i];
+	ck_assert_int_eq(pipe(up), 0);
+	child = fork();
+	ck_assert_int_ge(child, 0);
+	if (child == 0) {
+		pid_t g = sleeper(NULL);
+
+		if (write(up[1], &g, sizeof(g)) != sizeof(g))
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	ck_assert_int_eq(read(up[0], &grandchild, sizeof(grandchild)), sizeof(grandchild));
+	other = sleeper(NULL);
+
+	ck_assert_int_eq(proc_descendants(&t, child, &pv), 0);
+	ck_assert_uint_eq(pv.n, 1);
+	ck_assert_int_eq(pv.v[0], grandchild);
+
+	ck_assert_int_eq(proc_descendants(&t, getpid(), &pv), 0);
+	ck_assert_int_ge(index_of(&pv, child), 0);
+	ck_assert_int_ge(index_of(&pv, other), 0);
+	/* Parents come before their children. */
+	ck_assert_int_gt(index_of(&pv, grandchild), index_of(&pv, child));
+
+	/* A process that has gone is simply not there. */
+	kill_reap(other);
+	ck_assert_int_eq(proc_descendants(&t, getpid(), &pv), 0);
+	ck_assert_int_eq(index_of(&pv, other), -1);
+	kill(grandchild, SIGKILL);
+	kill_reap(child);
+	ck_assert_int_eq(proc_descendants(&t, child, &pv), 0);
+	ck_assert_uint_eq(pv.n, 0);
+	pidvec_release(&pv);
+	proc_tree_release(&t);
+	close(up[0]);
+	close(up[1]);
+}
+END_TEST
+
+/* ---- finding programs as execvp does ---- */
+
+START_TEST(test_find_program)
+{
+	char *dir = tl_tmpdir(), *plain = tl_path(dir, "plain"), *path = NULL;
+
+	ck_assert_int_eq(sampler_find_program("sh", &path), 0);
+	ck_assert(path[0] == '/' && str_ends_with(path, "/sh"));
+	free(path);
+	ck_assert_int_eq(sampler_find_program("/bin/sh", &path), 0);
+	ck_assert_str_eq(path, "/bin/sh");
+	free(path);
+	ck_assert_int_eq(sampler_find_program("no-such-program-xyz", &path), -1);
+	ck_assert_int_eq(errno, ENOENT);
+	ck_assert_int_eq(sampler_find_program("", &path), -1);
+	ck_assert_int_eq(errno, ENOENT);
+	ck_assert_int_eq(sampler_find_program("./no/such/file", &path), -1);
+	ck_assert_int_eq(errno, ENOENT);
+	tl_write_file(plain, "not a program\n");
+	chmod(plain, 0644);
+	ck_assert_int_eq(sampler_find_program(plain, &path), -1);
+	ck_assert_int_eq(errno, EACCES);
+	ck_assert_int_eq(sampler_find_program(dir, &path), -1);
+	ck_assert_int_eq(errno, EACCES);
+	tl_rmrf(dir);
+	free(plain);
+	free(dir);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("proc");
+	TCase *tc = tcase_create("proc");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_loop_test(tc, test_read_mem_sees_allocation, 0, ARRAY_SIZE(all_backends));
+	tcase_add_test(tc, test_backends_order);
+	tcase_add_loop_test(tc, test_zombie_and_vanished, 0, ARRAY_SIZE(all_backends));
+	tcase_add_test(tc, test_stat_counts_reaped_children);
+	tcase_add_test(tc, test_comm_and_cmdline);
+	tcase_add_test(tc, test_find_by_name);
+	tcase_add_loop_test(tc, test_descendants, 0, ARRAY_SIZE(tree_modes));
+	tcase_add_test(tc, test_find_program);
+	suite_add_tcase(s, tc);
+	return tl_run_suite(s);
+}

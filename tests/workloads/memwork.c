@@ -1,0 +1,166 @@
+/* memwork: a target for the tests of mprof run. It runs its arguments as a
+ * list of steps:
+ *
+ *   alloc MIB         map MIB MiB and touch every page (kept until free)
+ *   free              unmap the latest allocation
+ *   sleep MS          sleep MS milliseconds
+ *   fork N MIB MS     start N children that each hold MIB MiB for MS ms
+ *   wait              wait for all children
+ *   ignore SIG        ignore signal SIG
+ *   pidfile PATH      write our pid to PATH
+ *   comm NAME         set our command name
+ *   mark LABEL        send a marker event to mprof (MPROF_EVENTS)
+ *   begin NAME / end  send a span begin / end event
+ *   raise SIG         send ourselves SIG (with its default action)
+ *   exit N            exit with status N
+ *   exec PROG ARGS... replace ourselves with PROG (the rest of the arguments)
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MIB (1024 * 1024)
+#define MAX_ALLOCS 64
+
+static struct {
+	void *p;
+	size_t len;
+} allocs[MAX_ALLOCS];
+static int nallocs;
+static int events_fd = -2;
+
+static void fail(const char *what)
+{
+	fprintf(stderr, "memwork: %s: %s\n", what, strerror(errno));
+	exit(100);
+}
+
+static void *alloc_touch(long mib)
+{
+	size_t len = (size_t)mib * MIB;
+	char *p = mmap(NULL, len ? len : 1, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		fail("mmap");
+	for (size_t i = 0; i < len; i += 4096)
+		p[i] = 1;
+	return p;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+static void send_event(const char *kind, const char *text)
+{
+	char buf[4200];
+	int n;
+
+	if (events_fd == -2) {
+		const char *path = getenv("MPROF_EVENTS");
+
+		events_fd = path ? open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC) : -1;
+		if (events_fd >= 0)
+			fcntl(events_fd, F_SETFL, 0);
+	}
+	if (events_fd < 0)
+		return;
+	n = snprintf(buf, sizeof(buf), "%s %d %d -%s%s\n", kind, (int)getpid(), (int)getpid(),
+		     *text ? " " : "", text);
+	if (write(events_fd, buf, (size_t)n) != n)
+		fail("write event");
+}
+
+static long num(char **argv, int i)
+{
+	if (!argv[i]) {
+		fprintf(stderr, "memwork: '%s' needs a number\n", argv[i - 1]);
+		exit(100);
+	}
+	return strtol(argv[i], NULL, 10);
+}
+
+int main(int argc, char **argv)
+{
+	(void)argc;
+	for (int i = 1; argv[i]; i++) {
+		const char *s = argv[i];
+
+		if (!strcmp(s, "alloc")) {
+			long mib = num(argv, ++i);
+
+			if (nallocs == MAX_ALLOCS)
+				exit(100);
+			allocs[nallocs].p = alloc_touch(mib);
+			allocs[nallocs++].len = (size_t)mib * MIB;
+		} else if (!strcmp(s, "free")) {
+			if (nallocs) {
+				nallocs--;
+				munmap(allocs[nallocs].p, allocs[nallocs].len ? allocs[nallocs].len : 1);
+			}
+		} else if (!strcmp(s, "sleep")) {
+			sleep_ms(num(argv, ++i));
+		} else if (!strcmp(s, "fork")) {
+			long n = num(argv, i + 1), mib = num(argv, i + 2), ms = num(argv, i + 3);
+
+			i += 3;
+			for (long k = 0; k < n; k++) {
+				pid_t pid = fork();
+
+				if (pid < 0)
+					fail("fork");
+				if (pid == 0) {
+					alloc_touch(mib);
+					sleep_ms(ms);
+					_exit(0);
+				}
+			}
+		} else if (!strcmp(s, "wait")) {
+			while (wait(NULL) > 0 || errno == EINTR)
+				;
+		} else if (!strcmp(s, "ignore")) {
+			signal((int)num(argv, ++i), SIG_IGN);
+		} else if (!strcmp(s, "pidfile")) {
+			FILE *f = fopen(argv[++i], "w");
+
+			if (!f)
+				fail("pidfile");
+			fprintf(f, "%d\n", (int)getpid());
+			fclose(f);
+		} else if (!strcmp(s, "comm")) {
+			prctl(PR_SET_NAME, argv[++i]);
+		} else if (!strcmp(s, "mark")) {
+			send_event("M", argv[++i]);
+		} else if (!strcmp(s, "begin")) {
+			send_event("B", argv[++i]);
+		} else if (!strcmp(s, "end")) {
+			send_event("E", "");
+		} else if (!strcmp(s, "raise")) {
+			int sig = (int)num(argv, ++i);
+
+			signal(sig, SIG_DFL);
+			raise(sig);
+		} else if (!strcmp(s, "exit")) {
+			exit((int)num(argv, ++i));
+		} else if (!strcmp(s, "exec")) {
+			execvp(argv[i + 1], argv + i + 1);
+			fail("exec");
+		} else {
+			fprintf(stderr, "memwork: unknown step '%s'\n", s);
+			return 100;
+		}
+	}
+	return 0;
+}
