@@ -1,0 +1,93 @@
+/* plot_layout: where things go on the picture, in pixels, before anything is
+ * drawn. Axes with 1-2-5 ticks chosen from a table so that grid lines and
+ * labels never crowd (rrdtool's way); margins and the legend sized from text
+ * measured first. Knows nothing of cairo: text is measured through a callback.
+ */
+#ifndef MPROF_PLOT_LAYOUT_H
+#define MPROF_PLOT_LAYOUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum plot_text_role {
+	TEXT_TITLE,
+	TEXT_AXIS,    /* axis names */
+	TEXT_TICK,    /* tick labels */
+	TEXT_LEGEND,
+	TEXT_NOTE,    /* peak values, markers, names in flame rectangles */
+	TEXT_ROLE_COUNT
+};
+
+struct text_size {
+	double width;   /* advance, px */
+	double height;  /* line height (ascent + descent), px */
+	double ascent;
+};
+
+struct plot_measure {
+	void (*fn)(void *ctx, enum plot_text_role role, const char *text, struct text_size *out);
+	void *ctx;
+};
+
+/* Ticks at first, first + step, ..., n of them. */
+struct plot_ticks {
+	double first, step;
+	int n;
+	int decimals; /* for labels */
+};
+
+/* The smallest 1-2-5 step whose ticks are at least min_px apart on an axis
+ * of px pixels showing [lo, hi]. false when the range is empty. */
+bool plot_ticks_choose(double lo, double hi, double px, double min_px, struct plot_ticks *out);
+/* Label of tick i ("0.25", "100"). */
+void plot_tick_label(const struct plot_ticks *t, int i, char *buf, size_t cap);
+double plot_tick_value(const struct plot_ticks *t, int i);
+
+struct plot_axis {
+	double lo, hi;    /* data range */
+	double p0, p1;    /* pixel positions of lo and hi */
+	struct plot_ticks ticks;
+};
+
+static inline double plot_axis_map(const struct plot_axis *a, double v)
+{
+	return a->p0 + (v - a->lo) * (a->p1 - a->p0) / (a->hi - a->lo);
+}
+
+struct plot_rect {
+	double x, y, w, h;
+};
+
+struct plot_layout_input {
+	double width, height;      /* px */
+	double scale;              /* px per point (dpi / 72) */
+	const char *title;         /* NULL or "": none */
+	const char *xlabel, *ylabel;
+	double t0, t1;             /* x data range */
+	double lo, hi;             /* y data range */
+	bool pad_x;                /* add margins beyond the x range (not with a window) */
+	int lanes;                 /* flame lanes under the plot (0: none) */
+	const char *const *legend; /* legend texts */
+	size_t nlegend;
+};
+
+struct plot_layout {
+	struct plot_rect fig, plot, lanes, legend;
+	double lane_h;
+	struct plot_axis x, y;
+	double title_x, title_y;     /* baseline centre of the title */
+	double xlabel_y, ylabel_x;   /* baseline of the x axis name; centre x of the y axis name */
+	double tick_len;
+	double legend_row, legend_pad, legend_sample; /* row height, padding, sample line length */
+	size_t legend_shown;         /* entries that fit; the rest is summed up in one row */
+	double legend_text_max;      /* room for a legend text, px */
+};
+
+/* Lay out a plot. Measures text through m. */
+void plot_layout(struct plot_layout *lay, const struct plot_layout_input *in, const struct plot_measure *m);
+
+/* Choose a nice data range around [lo, hi] for a memory axis: from 0 when the
+ * data start near 0, with a margin at the top. */
+void plot_nice_range(double lo, double hi, double *out_lo, double *out_hi);
+
+#endif

@@ -1,0 +1,976 @@
+#include "plot_model.h"
+
+#include "profile.h"
+#include "util.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define SPAN_LIMIT 16384
+#define MARK_LIMIT 4096
+
+/* ---- display text ---- */
+
+static size_t utf8_valid_len(const unsigned char *s, size_t avail)
+{
+	unsigned c = s[0];
+	size_t n;
+
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	if (avail < n)
+		return 0;
+	for (size_t i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] > 0x9f) ||
+	    (c == 0xf0 && s[1] < 0x90) || (c == 0xf4 && s[1] > 0x8f))
+		return 0;
+	return n;
+}
+
+char *plot_display_text(const char *s, size_t len, bool escaped)
+{
+	char *raw = xstrndup(s, len), *out;
+	const unsigned char *p;
+	size_t o = 0;
+
+	if (escaped)
+		len = profile_unescape(raw, len);
+	out = xmalloc(len * 3 + 1);
+	p = (const unsigned char *)raw;
+	for (size_t i = 0; i < len;) {
+		size_t n;
+
+		if (p[i] >= 0x20 && p[i] < 0x7f) {
+			out[o++] = (char)p[i++];
+		} else if (p[i] >= 0x80 && (n = utf8_valid_len(p + i, len - i))) {
+			memcpy(out + o, p + i, n);
+			o += n;
+			i += n;
+		} else {
+			memcpy(out + o, "\xef\xbf\xbd", 3); /* U+FFFD */
+			o += 3;
+			i++;
+		}
+	}
+	out[o] = '\0';
+	free(raw);
+	return out;
+}
+
+void plot_format_start(double t, char *buf, size_t cap)
+{
+	long long ms = llround(t * 1000.0);
+	time_t secs = (time_t)(ms / 1000);
+	struct tm tm;
+	char date[64];
+
+	if (!localtime_r(&secs, &tm) ||
+	    !strftime(date, sizeof(date), "%d / %m / %Y - start at %H:%M:%S", &tm)) {
+		snprintf(buf, cap, "start at %.3f", t);
+		return;
+	}
+	snprintf(buf, cap, "%s.%03lld", date, ms % 1000);
+}
+
+/* ---- buckets ---- */
+
+static struct plot_bucket *bucket_at(struct plot_series *s, size_t i, bool create)
+{
+	struct plot_bucket **pg = &s->pages[i >> PLOT_PAGE_BITS];
+
+	if (!*pg) {
+		if (!create)
+			return NULL;
+		*pg = xcalloc(PLOT_PAGE, sizeof(**pg));
+	}
+	return &(*pg)[i & (PLOT_PAGE - 1)];
+}
+
+const struct plot_bucket *plot_series_bucket(const struct plot_model *m, const struct plot_series *s,
+					     size_t i)
+{
+	const struct plot_bucket *b;
+
+	if (i >= m->grid.nbuckets || !s->pages[i >> PLOT_PAGE_BITS])
+		return NULL;
+	b = &s->pages[i >> PLOT_PAGE_BITS][i & (PLOT_PAGE - 1)];
+	return b->n ? b : NULL;
+}
+
+/* Fold bucket b (all later than a's samples, or a empty) into a. */
+static void bucket_merge(struct plot_bucket *a, const struct plot_bucket *b)
+{
+	if (!b->n)
+		return;
+	if (!a->n) {
+		*a = *b;
+		return;
+	}
+	if (b->min < a->min)
+		a->min = b->min;
+	if (b->max > a->max)
+		a->max = b->max;
+	if (b->tfirst < a->tfirst) {
+		a->tfirst = b->tfirst;
+		a->first = b->first;
+	}
+	if (b->tlast >= a->tlast) {
+		a->tlast = b->tlast;
+		a->last = b->last;
+	}
+	a->n += b->n;
+}
+
+/* Double the bucket width of one series: bucket i goes to (i + shift) / 2. */
+static void series_coarsen(struct plot_series *s, size_t nbuckets, size_t shift)
+{
+	size_t npages = nbuckets >> PLOT_PAGE_BITS;
+	struct plot_bucket **old = s->pages;
+
+	s->pages = xcalloc(npages, sizeof(*s->pages));
+	for (size_t p = 0; p < npages; p++) {
+		if (!old[p])
+			continue;
+		for (size_t k = 0; k < PLOT_PAGE; k++) {
+			const struct plot_bucket *b = &old[p][k];
+
+			if (b->n)
+				bucket_merge(bucket_at(s, ((p << PLOT_PAGE_BITS) + k + shift) / 2, true), b);
+		}
+		free(old[p]);
+	}
+	free(old);
+}
+
+static void model_coarsen(struct plot_model *m, bool left)
+{
+	struct plot_grid *g = &m->grid;
+	size_t shift = left ? g->nbuckets : 0;
+
+	if (left)
+		g->origin -= (double)g->nbuckets * g->width;
+	g->width *= 2;
+	g->inv_width = 1 / g->width;
+	series_coarsen(&m->main, g->nbuckets, shift);
+	for (size_t i = 0; i < m->nchildren; i++)
+		series_coarsen(&m->children[i], g->nbuckets, shift);
+}
+
+static void grid_start(struct plot_model *m, double t)
+{
+	struct plot_grid *g = &m->grid;
+
+	m->grid_t = t;
+	if (m->cfg.window) {
+		/* t is the (provisional) start of the profile */
+		g->origin = t + m->cfg.w0;
+		g->width = (m->cfg.w1 - m->cfg.w0) / (double)g->nbuckets;
+	} else {
+		g->origin = t;
+		g->width = 1e-6;
+	}
+	g->inv_width = 1 / g->width;
+}
+
+static void point_keep(struct plot_point *p, double t, double v, bool later)
+{
+	if (!p->set || (later ? t > p->t : t < p->t)) {
+		p->t = t;
+		p->v = v;
+		p->set = true;
+	}
+}
+
+static void series_add(struct plot_model *m, struct plot_series *s, double t, double v)
+{
+	struct plot_grid *g = &m->grid;
+	struct plot_bucket *b;
+	double x;
+	size_t i;
+
+	if (g->width == 0)
+		grid_start(m, t);
+	x = (t - g->origin) * g->inv_width;
+	if (g->fixed) {
+		if (x < 0) {
+			point_keep(&s->before, t, v, true);
+			return;
+		}
+		if (x > (double)g->nbuckets) {
+			point_keep(&s->after, t, v, false);
+			return;
+		}
+	} else {
+		while (x < 0 || x >= (double)g->nbuckets) {
+			model_coarsen(m, x < 0);
+			x = (t - g->origin) * g->inv_width;
+		}
+	}
+	i = (size_t)x;
+	if (i >= g->nbuckets)
+		i = g->nbuckets - 1;
+	b = bucket_at(s, i, true);
+	if (!b->n) {
+		b->tfirst = b->tlast = t;
+		b->min = b->max = b->first = b->last = (float)v;
+	} else {
+		if (v < b->min)
+			b->min = (float)v;
+		if (v > b->max)
+			b->max = (float)v;
+		if (t < b->tfirst) {
+			b->tfirst = t;
+			b->first = (float)v;
+		}
+		if (t >= b->tlast) {
+			b->tlast = t;
+			b->last = (float)v;
+		}
+	}
+	b->n++;
+
+	if (!s->n || v < s->lo)
+		s->lo = v;
+	if (!s->peak.set || v > s->peak.v || (v == s->peak.v && t < s->peak.t)) {
+		s->peak.t = t;
+		s->peak.v = v;
+		s->peak.set = true;
+	}
+	point_keep(&s->first, t, v, false);
+	point_keep(&s->last, t, v, true);
+	if (m->cfg.slope) {
+		double dt, dv;
+
+		if (!s->n) {
+			s->t0 = t;
+			s->v0 = v;
+		}
+		dt = t - s->t0;
+		dv = v - s->v0;
+		s->st += dt;
+		s->sv += dv;
+		s->stt += dt * dt;
+		s->stv += dt * dv;
+	}
+	s->n++;
+}
+
+static void series_init(struct plot_series *s, const struct plot_grid *g, long pid)
+{
+	memset(s, 0, sizeof(*s));
+	s->pid = pid;
+	s->pages = xcalloc(g->nbuckets >> PLOT_PAGE_BITS, sizeof(*s->pages));
+}
+
+static void series_release(struct plot_series *s, const struct plot_grid *g)
+{
+	if (s->pages)
+		for (size_t p = 0; p < (g->nbuckets >> PLOT_PAGE_BITS); p++)
+			free(s->pages[p]);
+	free(s->pages);
+	free(s->name);
+	memset(s, 0, sizeof(*s));
+}
+
+/* ---- children and functions by key ---- */
+
+static uint64_t hash_bytes(const char *s, size_t len)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 1099511628211ull;
+	}
+	return h;
+}
+
+static uint64_t hash_pid(long pid)
+{
+	uint64_t h = (uint64_t)pid * 0x9e3779b97f4a7c15ull;
+
+	return h ^ (h >> 29);
+}
+
+static void child_rehash(struct plot_model *m)
+{
+	size_t hcap = m->child_hcap ? m->child_hcap * 2 : 64;
+
+	free(m->child_index);
+	m->child_index = xcalloc(hcap, sizeof(*m->child_index));
+	m->child_hcap = hcap;
+	for (size_t i = 0; i < m->nchildren; i++) {
+		size_t h = hash_pid(m->children[i].pid) & (hcap - 1);
+
+		while (m->child_index[h])
+			h = (h + 1) & (hcap - 1);
+		m->child_index[h] = i + 1;
+	}
+}
+
+static struct plot_series *child_get(struct plot_model *m, long pid)
+{
+	size_t h;
+
+	if (m->child_hcap) {
+		for (h = hash_pid(pid) & (m->child_hcap - 1); m->child_index[h];
+		     h = (h + 1) & (m->child_hcap - 1))
+			if (m->children[m->child_index[h] - 1].pid == pid)
+				return &m->children[m->child_index[h] - 1];
+	}
+	xgrow((void **)&m->children, &m->child_cap, m->nchildren + 1, sizeof(*m->children));
+	series_init(&m->children[m->nchildren], &m->grid, pid);
+	m->nchildren++;
+	if (m->nchildren * 2 > m->child_hcap)
+		child_rehash(m);
+	else {
+		for (h = hash_pid(pid) & (m->child_hcap - 1); m->child_index[h];
+		     h = (h + 1) & (m->child_hcap - 1))
+			;
+		m->child_index[h] = m->nchildren;
+	}
+	return &m->children[m->nchildren - 1];
+}
+
+static void func_rehash(struct plot_model *m)
+{
+	size_t hcap = m->func_hcap ? m->func_hcap * 2 : 64;
+
+	free(m->func_index);
+	m->func_index = xcalloc(hcap, sizeof(*m->func_index));
+	m->func_hcap = hcap;
+	for (size_t i = 0; i < m->nfuncs; i++) {
+		const char *k = m->funcs[i].key;
+		size_t h = hash_bytes(k, strlen(k)) & (hcap - 1);
+
+		while (m->func_index[h])
+			h = (h + 1) & (hcap - 1);
+		m->func_index[h] = i + 1;
+	}
+}
+
+static uint32_t func_get(struct plot_model *m, const char *key, size_t len)
+{
+	size_t h, hc = m->func_hcap;
+	struct plot_func *f;
+
+	if (hc) {
+		for (h = hash_bytes(key, len) & (hc - 1); m->func_index[h]; h = (h + 1) & (hc - 1)) {
+			const char *k = m->funcs[m->func_index[h] - 1].key;
+
+			if (strncmp(k, key, len) == 0 && k[len] == '\0')
+				return (uint32_t)(m->func_index[h] - 1);
+		}
+	}
+	xgrow((void **)&m->funcs, &m->func_cap, m->nfuncs + 1, sizeof(*m->funcs));
+	f = &m->funcs[m->nfuncs];
+	memset(f, 0, sizeof(*f));
+	f->key = xstrndup(key, len);
+	f->name = plot_display_text(key, len, true);
+	f->color = (unsigned)m->nfuncs;
+	f->max_level = -1;
+	m->nfuncs++;
+	if (m->nfuncs * 2 > hc)
+		func_rehash(m);
+	else {
+		for (h = hash_bytes(key, len) & (hc - 1); m->func_index[h]; h = (h + 1) & (hc - 1))
+			;
+		m->func_index[h] = m->nfuncs;
+	}
+	return (uint32_t)(m->nfuncs - 1);
+}
+
+/* ---- spans and marks: merged when there are many ---- */
+
+static int64_t bucket_of(const struct plot_model *m, double t)
+{
+	return (int64_t)floor((t - m->grid.origin) * m->grid.inv_width);
+}
+
+struct span_key {
+	int64_t b0, b1;
+	size_t i;
+};
+
+static const struct plot_model *sort_model;
+
+static int cmp_span_merge(const void *pa, const void *pb)
+{
+	const struct plot_span *a = &sort_model->spans[((const struct span_key *)pa)->i];
+	const struct plot_span *b = &sort_model->spans[((const struct span_key *)pb)->i];
+	const struct span_key *ka = pa, *kb = pb;
+
+	if (a->level != b->level)
+		return a->level < b->level ? -1 : 1;
+	if (a->func != b->func)
+		return a->func < b->func ? -1 : 1;
+	if (ka->b0 != kb->b0)
+		return ka->b0 < kb->b0 ? -1 : 1;
+	if (ka->b1 != kb->b1)
+		return ka->b1 < kb->b1 ? -1 : 1;
+	if (a->t0 != b->t0)
+		return a->t0 < b->t0 ? -1 : 1;
+	return 0;
+}
+
+/* Merge spans of one function at one level whose start and end fall in the
+ * same buckets: they would be drawn on the same pixels. */
+static void spans_compact(struct plot_model *m)
+{
+	struct span_key *keys = xmalloc(m->nspans * sizeof(*keys));
+	struct plot_span *out = xmalloc(m->span_cap * sizeof(*out));
+	size_t n = 0;
+
+	for (size_t i = 0; i < m->nspans; i++) {
+		keys[i].b0 = bucket_of(m, m->spans[i].t0);
+		keys[i].b1 = bucket_of(m, m->spans[i].t1);
+		keys[i].i = i;
+	}
+	sort_model = m;
+	qsort(keys, m->nspans, sizeof(*keys), cmp_span_merge);
+	for (size_t i = 0; i < m->nspans; i++) {
+		const struct plot_span *s = &m->spans[keys[i].i];
+		struct plot_span *o = n ? &out[n - 1] : NULL;
+
+		if (o && i && o->level == s->level && o->func == s->func &&
+		    keys[i].b0 == keys[i - 1].b0 && keys[i].b1 == keys[i - 1].b1) {
+			if (s->t1 >= o->t1) {
+				o->t1 = s->t1;
+				o->m1 = s->m1;
+			}
+			o->calls += s->calls;
+			o->unfinished |= s->unfinished;
+		} else {
+			out[n++] = *s;
+		}
+	}
+	free(keys);
+	free(m->spans);
+	m->spans = out;
+	m->nspans = n;
+}
+
+static void span_add(struct plot_model *m, const struct plot_span *s)
+{
+	if (m->nspans == m->span_cap) {
+		if (m->nspans >= m->span_limit) {
+			spans_compact(m);
+			if (m->nspans > m->span_limit / 2)
+				m->span_limit *= 2;
+		}
+		if (m->nspans == m->span_cap)
+			xgrow((void **)&m->spans, &m->span_cap, m->nspans + 1, sizeof(*m->spans));
+	}
+	m->spans[m->nspans++] = *s;
+}
+
+static int cmp_mark_t(const void *pa, const void *pb)
+{
+	const struct plot_mark *a = pa, *b = pb;
+
+	return a->t < b->t ? -1 : a->t > b->t;
+}
+
+static void marks_compact(struct plot_model *m)
+{
+	size_t n = 0;
+
+	qsort(m->marks, m->nmarks, sizeof(*m->marks), cmp_mark_t);
+	for (size_t i = 0; i < m->nmarks; i++) {
+		struct plot_mark *k = &m->marks[i];
+
+		if (n && bucket_of(m, m->marks[n - 1].t) == bucket_of(m, k->t)) {
+			m->marks[n - 1].count += k->count;
+			free(k->label);
+		} else {
+			m->marks[n++] = *k;
+		}
+	}
+	m->nmarks = n;
+}
+
+static void mark_add(struct plot_model *m, const struct record *rec, double t)
+{
+	struct plot_mark *k;
+
+	if (m->nmarks >= m->mark_limit) {
+		marks_compact(m);
+		if (m->nmarks > m->mark_limit / 2)
+			m->mark_limit *= 2;
+	}
+	xgrow((void **)&m->marks, &m->mark_cap, m->nmarks + 1, sizeof(*m->marks));
+	k = &m->marks[m->nmarks++];
+	k->label = plot_display_text(rec->text, rec->text_len, true);
+	k->t = t;
+	k->mem = (float)rec->mem;
+	k->count = 1;
+}
+
+/* ---- reading ---- */
+
+static double rel_time(struct plot_model *m, double t)
+{
+	if (!m->have_ref) {
+		m->t_ref = t;
+		m->have_ref = true;
+	}
+	return t - m->t_ref;
+}
+
+static void note_start(struct plot_model *m, double t)
+{
+	if (!m->have_start || t < m->start) {
+		m->start = t;
+		m->have_start = true;
+	}
+}
+
+static bool in_window(const struct plot_model *m, double t0, double t1)
+{
+	const struct plot_grid *g = &m->grid;
+
+	return !g->fixed || g->width == 0 ||
+	       (t1 >= g->origin && t0 <= g->origin + (double)g->nbuckets * g->width);
+}
+
+static void add_func(struct plot_model *m, const struct record *rec)
+{
+	double t0 = rel_time(m, rec->t), t1 = rel_time(m, rec->t_end);
+	struct plot_span sp;
+	struct plot_func *f;
+
+	note_start(m, t0);
+	series_add(m, &m->main, t0, rec->mem);
+	series_add(m, &m->main, t1, rec->mem_end);
+	if (!in_window(m, t0, t1))
+		return;
+	sp.t0 = t0;
+	sp.t1 = t1;
+	sp.m0 = (float)rec->mem;
+	sp.m1 = (float)rec->mem_end;
+	sp.func = func_get(m, rec->text, rec->text_len);
+	sp.level = rec->level;
+	sp.calls = 1;
+	sp.unfinished = rec->unfinished;
+	f = &m->funcs[sp.func];
+	if (!f->calls || t0 < f->first_t)
+		f->first_t = t0;
+	f->calls++;
+	f->total += t1 - t0;
+	f->unfinished |= rec->unfinished;
+	span_add(m, &sp);
+}
+
+static int model_record(struct plot_model *m, const struct record *rec, size_t *nmem)
+{
+	struct plot_series *c;
+	double t;
+
+	switch (rec->kind) {
+	case REC_MEM:
+		t = rel_time(m, rec->t);
+		note_start(m, t);
+		series_add(m, &m->main, t, rec->mem);
+		(*nmem)++;
+		break;
+	case REC_CHLD:
+		t = rel_time(m, rec->t);
+		c = child_get(m, rec->pid);
+		series_add(m, c, t, rec->mem);
+		break;
+	case REC_FUNC:
+		add_func(m, rec);
+		break;
+	case REC_MARK:
+		t = rel_time(m, rec->t);
+		if (in_window(m, t, t))
+			mark_add(m, rec, t);
+		break;
+	case REC_PEAK:
+		t = rel_time(m, rec->t);
+		if (!m->main.kernel_peak.set || rec->mem > m->main.kernel_peak.v)
+			m->main.kernel_peak = (struct plot_point){ t, rec->mem, true };
+		break;
+	case REC_CHLDPEAK:
+		t = rel_time(m, rec->t);
+		c = child_get(m, rec->pid);
+		if (!c->kernel_peak.set || rec->mem > c->kernel_peak.v)
+			c->kernel_peak = (struct plot_point){ t, rec->mem, true };
+		break;
+	case REC_CHLDCMD:
+		c = child_get(m, rec->pid);
+		free(c->name);
+		c->name = plot_display_text(rec->text, rec->text_len, true);
+		break;
+	case REC_CMDLINE:
+		free(m->cmdline);
+		m->cmdline = plot_display_text(rec->text, rec->text_len, false);
+		break;
+	case REC_EXIT:
+		m->has_exit = true;
+		snprintf(m->exit_how, sizeof(m->exit_how), "%.*s", (int)rec->text_len, rec->text);
+		m->exit_status = rec->status;
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+static void model_reset(struct plot_model *m)
+{
+	for (size_t i = 0; i < m->nchildren; i++)
+		series_release(&m->children[i], &m->grid);
+	series_release(&m->main, &m->grid);
+	free(m->children);
+	for (size_t i = 0; i < m->nfuncs; i++) {
+		free(m->funcs[i].key);
+		free(m->funcs[i].name);
+		free((char *)m->funcs[i].label);
+	}
+	free(m->funcs);
+	for (size_t i = 0; i < m->nmarks; i++)
+		free(m->marks[i].label);
+	free(m->marks);
+	free(m->spans);
+	free(m->child_index);
+	free(m->func_index);
+	free(m->cmdline);
+	free(m->path);
+	memset(m, 0, sizeof(*m));
+}
+
+/* One pass over the file. With force_ref, internal times count from t_ref
+ * and the start is taken to be t_ref (the second pass of a window). */
+static int model_pass(struct plot_model *m, const char *path, const struct plot_model_config *cfg,
+		      bool force_ref, double t_ref, size_t *nmem)
+{
+	struct profile_reader r;
+	struct record rec;
+	int rc;
+
+	memset(m, 0, sizeof(*m));
+	m->path = xstrdup(path);
+	m->cfg = *cfg;
+	m->grid.nbuckets = cfg->nbuckets ? cfg->nbuckets : PLOT_DEFAULT_BUCKETS;
+	m->grid.fixed = cfg->window;
+	m->span_limit = SPAN_LIMIT;
+	m->mark_limit = MARK_LIMIT;
+	m->max_level = -1;
+	series_init(&m->main, &m->grid, 0);
+	if (force_ref) {
+		m->t_ref = t_ref;
+		m->have_ref = true;
+		grid_start(m, 0);
+	}
+	if (profile_reader_open(&r, path) < 0)
+		return -1;
+	while ((rc = profile_reader_next(&r, &rec)) > 0) {
+		m->records++;
+		model_record(m, &rec, nmem);
+	}
+	profile_reader_close(&r);
+	return rc;
+}
+
+static int cmp_span_nest(const void *pa, const void *pb)
+{
+	const struct plot_span *a = pa, *b = pb;
+
+	if (a->t0 != b->t0)
+		return a->t0 < b->t0 ? -1 : 1;
+	if (a->t1 != b->t1)
+		return a->t1 > b->t1 ? -1 : 1;
+	return 0;
+}
+
+/* Old files have no nesting level: a call inside another's time is nested. */
+static void spans_infer_levels(struct plot_model *m)
+{
+	double *stack = NULL;
+	size_t depth = 0, cap = 0;
+	bool any = false;
+
+	for (size_t i = 0; i < m->nspans && !any; i++)
+		any = m->spans[i].level < 0;
+	if (!any)
+		return;
+	qsort(m->spans, m->nspans, sizeof(*m->spans), cmp_span_nest);
+	for (size_t i = 0; i < m->nspans; i++) {
+		struct plot_span *s = &m->spans[i];
+
+		while (depth && stack[depth - 1] < s->t1)
+			depth--;
+		if (s->level < 0)
+			s->level = (int32_t)depth;
+		xgrow((void **)&stack, &cap, depth + 1, sizeof(*stack));
+		stack[depth++] = s->t1;
+	}
+	free(stack);
+}
+
+static int cmp_span_draw(const void *pa, const void *pb)
+{
+	const struct plot_span *a = pa, *b = pb;
+
+	if (a->level != b->level)
+		return a->level < b->level ? -1 : 1;
+	return a->t0 < b->t0 ? -1 : a->t0 > b->t0;
+}
+
+/* The Python tool's labels: the last dotted component of each name, more of
+ * them where that is ambiguous. */
+static const char *dotted_suffix(const char *name, int parts)
+{
+	const char *p = name + strlen(name);
+
+	while (p > name) {
+		if (p[-1] == '.' && --parts == 0)
+			return p;
+		p--;
+	}
+	return name;
+}
+
+static struct plot_func *sort_funcs;
+static int *sort_parts;
+
+static int cmp_func_label(const void *pa, const void *pb)
+{
+	size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
+
+	return strcmp(dotted_suffix(sort_funcs[a].name, sort_parts[a]),
+		      dotted_suffix(sort_funcs[b].name, sort_parts[b]));
+}
+
+static void funcs_label(struct plot_model *m)
+{
+	size_t n = m->nfuncs, *ix = xmalloc((n + 1) * sizeof(*ix));
+	int *parts = xmalloc((n + 1) * sizeof(*parts));
+	bool again = true;
+
+	for (size_t i = 0; i < n; i++) {
+		ix[i] = i;
+		parts[i] = 1;
+	}
+	sort_funcs = m->funcs;
+	sort_parts = parts;
+	for (int round = 0; again && round < 64; round++) {
+		again = false;
+		qsort(ix, n, sizeof(*ix), cmp_func_label);
+		for (size_t i = 0; i < n;) {
+			size_t j = i + 1;
+
+			while (j < n && cmp_func_label(&ix[i], &ix[j]) == 0)
+				j++;
+			if (j - i > 1)
+				for (size_t k = i; k < j; k++)
+					if (dotted_suffix(m->funcs[ix[k]].name, parts[ix[k]]) !=
+					    m->funcs[ix[k]].name) {
+						parts[ix[k]]++;
+						again = true;
+					}
+			i = j;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		const char *l = dotted_suffix(m->funcs[i].name, parts[i]);
+
+		m->funcs[i].label = xstrdup(*l ? l : m->funcs[i].name);
+	}
+	free(ix);
+	free(parts);
+}
+
+static void shift_point(struct plot_point *p, double d)
+{
+	p->t -= d;
+}
+
+static void series_shift(struct plot_series *s, const struct plot_grid *g, double d)
+{
+	for (size_t p = 0; p < (g->nbuckets >> PLOT_PAGE_BITS); p++)
+		if (s->pages[p])
+			for (size_t k = 0; k < PLOT_PAGE; k++) {
+				s->pages[p][k].tfirst -= d;
+				s->pages[p][k].tlast -= d;
+			}
+	shift_point(&s->peak, d);
+	shift_point(&s->first, d);
+	shift_point(&s->last, d);
+	shift_point(&s->before, d);
+	shift_point(&s->after, d);
+	shift_point(&s->kernel_peak, d);
+	s->t0 -= d;
+}
+
+/* Make every time count from the start, the x axis. */
+static void model_finish(struct plot_model *m)
+{
+	double d = m->start;
+
+	m->t_abs = m->t_ref + d;
+	m->grid.origin -= d;
+	series_shift(&m->main, &m->grid, d);
+	for (size_t i = 0; i < m->nchildren; i++)
+		series_shift(&m->children[i], &m->grid, d);
+	for (size_t i = 0; i < m->nspans; i++) {
+		m->spans[i].t0 -= d;
+		m->spans[i].t1 -= d;
+	}
+	for (size_t i = 0; i < m->nmarks; i++)
+		m->marks[i].t -= d;
+	for (size_t i = 0; i < m->nfuncs; i++)
+		m->funcs[i].first_t -= d;
+	if (m->nspans > m->span_limit)
+		spans_compact(m);
+	if (m->nmarks > m->mark_limit)
+		marks_compact(m);
+	spans_infer_levels(m);
+	qsort(m->spans, m->nspans, sizeof(*m->spans), cmp_span_draw);
+	for (size_t i = 0; i < m->nspans; i++) {
+		struct plot_func *f = &m->funcs[m->spans[i].func];
+
+		if (m->spans[i].level > f->max_level)
+			f->max_level = m->spans[i].level;
+		if (m->spans[i].level > m->max_level)
+			m->max_level = m->spans[i].level;
+	}
+	if (m->nmarks)
+		qsort(m->marks, m->nmarks, sizeof(*m->marks), cmp_mark_t);
+	funcs_label(m);
+}
+
+int plot_model_read(struct plot_model *m, const char *path, const struct plot_model_config *cfg)
+{
+	size_t nmem = 0;
+	double first_ref;
+
+	if (model_pass(m, path, cfg, false, 0, &nmem) < 0)
+		goto fail;
+	if (!nmem) {
+		error("%s: no memory samples (MEM records): nothing to plot", path);
+		goto fail;
+	}
+	if (cfg->window && m->start != m->grid_t) {
+		/* The window counts from the start, which a first record
+		 * other than the earliest sample misplaced: read again from it. */
+		first_ref = m->t_ref + m->start;
+		model_reset(m);
+		nmem = 0;
+		if (model_pass(m, path, cfg, true, first_ref, &nmem) < 0)
+			goto fail;
+	}
+	if (!m->main.n) {
+		error("%s: no memory samples in the window %g,%g", path, cfg->w0, cfg->w1);
+		goto fail;
+	}
+	model_finish(m);
+	return 0;
+fail:
+	model_reset(m);
+	return -1;
+}
+
+void plot_model_release(struct plot_model *m)
+{
+	model_reset(m);
+}
+
+/* ---- for renderers ---- */
+
+void plot_model_extent(const struct plot_model *m, double *t0, double *t1, double *lo, double *hi)
+{
+	const struct plot_series *s = &m->main;
+
+	*t0 = s->first.t;
+	*t1 = s->last.t;
+	*lo = s->lo;
+	*hi = s->peak.v;
+	for (size_t i = 0; i < m->nchildren; i++) {
+		s = &m->children[i];
+		if (!s->n)
+			continue;
+		if (s->first.t < *t0)
+			*t0 = s->first.t;
+		if (s->last.t > *t1)
+			*t1 = s->last.t;
+		if (s->lo < *lo)
+			*lo = s->lo;
+		if (s->peak.v > *hi)
+			*hi = s->peak.v;
+	}
+}
+
+void plot_series_columns(const struct plot_model *m, const struct plot_series *s,
+			 double t0, double t1, struct plot_column *cols, size_t ncols)
+{
+	double scale = (double)ncols / (t1 - t0);
+
+	memset(cols, 0, ncols * sizeof(*cols));
+	if (!(t1 > t0))
+		return;
+	for (size_t p = 0; p < (m->grid.nbuckets >> PLOT_PAGE_BITS); p++) {
+		if (!s->pages[p])
+			continue;
+		for (size_t k = 0; k < PLOT_PAGE; k++) {
+			const struct plot_bucket *b = &s->pages[p][k];
+			struct plot_column *c;
+			double x;
+
+			if (!b->n)
+				continue;
+			x = ((b->tfirst + b->tlast) / 2 - t0) * scale;
+			if (x < 0 || x >= (double)ncols)
+				continue;
+			c = &cols[(size_t)x];
+			if (!c->n) {
+				c->tfirst = b->tfirst;
+				c->tlast = b->tlast;
+				c->min = b->min;
+				c->max = b->max;
+				c->first = b->first;
+				c->last = b->last;
+			} else {
+				if (b->min < c->min)
+					c->min = b->min;
+				if (b->max > c->max)
+					c->max = b->max;
+				if (b->tfirst < c->tfirst) {
+					c->tfirst = b->tfirst;
+					c->first = b->first;
+				}
+				if (b->tlast >= c->tlast) {
+					c->tlast = b->tlast;
+					c->last = b->last;
+				}
+			}
+			c->n += b->n;
+		}
+	}
+}
+
+bool plot_series_trend(const struct plot_series *s, double *a, double *b)
+{
+	double n = (double)s->n, den;
+
+	if (s->n < 2)
+		return false;
+	den = n * s->stt - s->st * s->st;
+	if (!(den > 0))
+		return false;
+	*b = (n * s->stv - s->st * s->sv) / den;
+	/* v - v0 = a' + b (t - t0) */
+	*a = s->v0 + (s->sv - *b * s->st) / n - *b * s->t0;
+	return true;
+}
