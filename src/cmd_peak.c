@@ -1,9 +1,129 @@
+/* mprof peak: the peak memory of profiles.
+ *
+ * Output as the Python tool's, line for line, so scripts that parse it keep
+ * working:
+ *   FILE<TAB>123.456 MiB                 highest MEM sample
+ *     Child <pid><TAB><TAB><TAB>12.345 MiB   highest CHLD sample, per child
+ * plus, where the file has the kernel's high-water mark: for the target
+ * (PEAK records) a line after the first,
+ *     Kernel peak<TAB><TAB><TAB>130.000 MiB
+ * and for a child (CHLDPEAK) a last column on its line:
+ *     Child <pid><TAB><TAB><TAB>12.345 MiB<TAB>kernel peak 75.000 MiB
+ * A child with CHLDPEAK records and no CHLD sample shows NaN as its sample.
+ */
 #include "commands.h"
+#include "peak.h"
+#include "profile_list.h"
 #include "util.h"
+
+#include <math.h>
+#include <stdio.h>
+
+static const char peak_usage[] =
+	"usage: mprof peak [--func NAME] [FILE|INDEX...]\n"
+	"\n"
+	"Print the peak memory of profiles (the newest one in the current directory\n"
+	"when none is given): FILE<TAB>123.456 MiB, then for each child process\n"
+	"'  Child <pid>' and its own peak. Where mprof run recorded the kernel's\n"
+	"exact high-water mark, which also counts spikes between two samples, a\n"
+	"'Kernel peak' line follows the first, and a child's line ends with it.\n"
+	"\n"
+	"  --func NAME   the peak of the samples taken inside calls of function NAME,\n"
+	"                as named in FUNC records (__main__.grow; a timestamp block\n"
+	"                'x' is also found as x); NaN when there is none\n"
+	"  -h, --help    this text\n";
+
+static const struct option peak_options[] = {
+	{ "func", required_argument, NULL, 'f' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void print_mib(double v, const char *after)
+{
+	if (isnan(v))
+		printf("NaN MiB%s", after);
+	else
+		printf("%.3f MiB%s", v, after);
+}
+
+/* Print the peaks of one file. EXIT_OK, or EXIT_FAIL when it cannot be read
+ * or holds no sample at all. */
+static int peak_file(const char *path, const char *func)
+{
+	struct peak p;
+	int rc = EXIT_OK;
+
+	if (peak_read(&p, path, func) < 0) {
+		peak_release(&p);
+		return EXIT_FAIL;
+	}
+	printf("%s\t", path);
+	print_mib(p.mem, "\n");
+	if (func && !p.func_used) {
+		/* as the Python tool: that line alone */
+		warning("%s: no function '%s' (no FUNC record so named)", path, func);
+		peak_release(&p);
+		return EXIT_OK;
+	}
+	if (!p.samples) {
+		warning("%s: no memory samples (MEM records)", path);
+		rc = EXIT_FAIL;
+	} else if (func && isnan(p.mem)) {
+		warning("%s: no memory sample inside the %lu call%s of '%s'", path, p.calls,
+			p.calls == 1 ? "" : "s", p.func_used);
+	}
+	/* The high-water mark covers the whole run, not a function's calls. */
+	if (!func && !isnan(p.kernel)) {
+		printf("  Kernel peak\t\t\t");
+		print_mib(p.kernel, "\n");
+	}
+	for (size_t i = 0; i < p.nchildren; i++) {
+		printf("  Child %ld\t\t\t", p.children[i].pid);
+		if (isnan(p.children[i].kernel)) {
+			print_mib(p.children[i].mem, "\n");
+		} else {
+			print_mib(p.children[i].mem, "\tkernel peak ");
+			print_mib(p.children[i].kernel, "\n");
+		}
+	}
+	peak_release(&p);
+	return rc;
+}
 
 int cmd_peak(int argc, char **argv)
 {
-	(void)argc;
-	die("%s: not built yet", argv[0]);
-}
+	struct strvec args = { 0 }, files = { 0 };
+	const char *func = NULL;
+	int c, rc = EXIT_OK;
 
+	while ((c = profile_getopt(argc, argv, "+h", peak_options, &args)) != -1) {
+		switch (c) {
+		case 'f':
+			if (!*optarg)
+				die_usage("peak", "option --func: a function name is needed "
+					  "(as in FUNC records, e.g. __main__.grow)");
+			func = optarg;
+			break;
+		case 'h':
+			fputs(peak_usage, stdout);
+			strvec_clear(&args);
+			return EXIT_OK;
+		default:
+			die_usage("peak", "unknown option; accepted: --func NAME, --help");
+		}
+	}
+	if (profile_resolve(args.v, (int)args.n, &files) < 0) {
+		rc = EXIT_FAIL;
+		goto cleanup;
+	}
+	if (!args.n)
+		printf("Using last profile data.\n");
+	for (size_t i = 0; i < files.n; i++)
+		if (peak_file(files.v[i], func) != EXIT_OK)
+			rc = EXIT_FAIL;
+cleanup:
+	strvec_clear(&args);
+	strvec_clear(&files);
+	return rc;
+}

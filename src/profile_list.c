@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -38,9 +39,18 @@ int profile_list(const char *dir, struct strvec *out)
 
 	if (!d)
 		return error_errno("cannot list '%s'", dir ? dir : ".");
-	while ((de = readdir(d)))
-		if (profile_name_ok(de->d_name))
-			strvec_push(out, de->d_name);
+	while ((de = readdir(d))) {
+		struct stat st;
+
+		if (!profile_name_ok(de->d_name))
+			continue;
+		/* A directory so named is no profile and gets no index. */
+		if (de->d_type == DT_DIR ||
+		    (de->d_type == DT_UNKNOWN && fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		     S_ISDIR(st.st_mode)))
+			continue;
+		strvec_push(out, de->d_name);
+	}
 	closedir(d);
 	if (out->n)
 		qsort(out->v, out->n, sizeof(*out->v), cmp_str);
@@ -71,10 +81,12 @@ int profile_resolve(char *const *args, int nargs, struct strvec *out)
 		const char *a = args[i];
 		struct stat st;
 		long idx;
+		int e;
 
 		if (strcmp(a, "--") == 0)
 			continue;
-		if (stat(a, &st) == 0) {
+		e = stat(a, &st) == 0 ? 0 : errno;
+		if (!e) {
 			if (S_ISDIR(st.st_mode)) {
 				rc = error("'%s' is a directory, not a profile", a);
 				goto cleanup;
@@ -94,6 +106,7 @@ int profile_resolve(char *const *args, int nargs, struct strvec *out)
 			if (!strvec_contains(out, all.v[idx]))
 				strvec_push(out, all.v[idx]);
 		} else {
+			errno = e;
 			rc = error_errno("cannot open '%s'", a);
 			goto cleanup;
 		}
@@ -101,4 +114,37 @@ int profile_resolve(char *const *args, int nargs, struct strvec *out)
 cleanup:
 	strvec_clear(&all);
 	return rc;
+}
+
+static bool negative_int(const char *s)
+{
+	if (s[0] != '-' || !s[1])
+		return false;
+	for (s++; *s; s++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return true;
+}
+
+int profile_getopt(int argc, char **argv, const char *shortopts,
+		   const struct option *longopts, struct strvec *args)
+{
+	if (optind == 0)
+		optind = 1;
+	while (optind < argc) {
+		const char *a = argv[optind];
+
+		if (strcmp(a, "--") == 0) {
+			for (optind++; optind < argc; optind++)
+				strvec_push(args, argv[optind]);
+			break;
+		}
+		if (a[0] != '-' || !a[1] || negative_int(a)) {
+			strvec_push(args, a);
+			optind++;
+			continue;
+		}
+		return getopt_long(argc, argv, shortopts, longopts, NULL);
+	}
+	return -1;
 }

@@ -1,0 +1,242 @@
+#include "peak.h"
+
+#include "profile.h"
+#include "util.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* ---- spans ---- */
+
+static int cmp_span(const void *a, const void *b)
+{
+	const struct peak_span *x = a, *y = b;
+
+	return (x->start > y->start) - (x->start < y->start);
+}
+
+size_t peak_spans_merge(struct peak_span *s, size_t n)
+{
+	size_t o = 0;
+
+	if (!n)
+		return 0;
+	qsort(s, n, sizeof(*s), cmp_span);
+	for (size_t i = 1; i < n; i++) {
+		if (s[i].start <= s[o].end) {
+			if (s[i].end > s[o].end)
+				s[o].end = s[i].end;
+		} else {
+			s[++o] = s[i];
+		}
+	}
+	return o + 1;
+}
+
+bool peak_spans_contain(const struct peak_span *s, size_t n, double t)
+{
+	size_t lo = 0, hi = n;
+
+	/* the first span starting after t */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (s[mid].start <= t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo > 0 && t <= s[lo - 1].end;
+}
+
+/* ---- children ---- */
+
+static size_t pid_hash(long pid, size_t nslots)
+{
+	return (size_t)(((uint64_t)pid * UINT64_C(0x9e3779b97f4a7c15)) >> 32) & (nslots - 1);
+}
+
+static void rehash(struct peak *p, size_t nslots)
+{
+	free(p->slots);
+	p->slots = xcalloc(nslots, sizeof(*p->slots));
+	p->nslots = nslots;
+	for (size_t i = 0; i < p->nchildren; i++) {
+		size_t h = pid_hash(p->children[i].pid, nslots);
+
+		while (p->slots[h])
+			h = (h + 1) & (nslots - 1);
+		p->slots[h] = (unsigned)i + 1;
+	}
+}
+
+static struct peak_child *child_of(struct peak *p, long pid)
+{
+	size_t h;
+	struct peak_child *c;
+
+	if ((p->nchildren + 1) * 2 > p->nslots)
+		rehash(p, p->nslots ? p->nslots * 2 : 64);
+	h = pid_hash(pid, p->nslots);
+	while (p->slots[h]) {
+		c = &p->children[p->slots[h] - 1];
+		if (c->pid == pid)
+			return c;
+		h = (h + 1) & (p->nslots - 1);
+	}
+	xgrow((void **)&p->children, &p->children_cap, p->nchildren + 1, sizeof(*p->children));
+	c = &p->children[p->nchildren++];
+	c->pid = pid;
+	c->mem = c->kernel = NAN;
+	p->slots[h] = (unsigned)p->nchildren;
+	return c;
+}
+
+static void raise_to(double *peak, double v)
+{
+	if (isnan(*peak) || v > *peak)
+		*peak = v;
+}
+
+/* ---- function filter ---- */
+
+static int hex_digit(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Whether the escaped name esc (as in a FUNC record) is name, unescaped as
+ * profile_unescape() does. */
+static bool escaped_equals(const char *esc, size_t len, const char *name)
+{
+	for (size_t i = 0; i < len; i++, name++) {
+		int c = (unsigned char)esc[i], h, l;
+
+		if (c == '\\' && i + 3 < len && esc[i + 1] == 'x' &&
+		    (h = hex_digit((unsigned char)esc[i + 2])) >= 0 &&
+		    (l = hex_digit((unsigned char)esc[i + 3])) >= 0) {
+			c = h * 16 + l;
+			i += 3;
+		}
+		if (!*name || (unsigned char)*name != c)
+			return false;
+	}
+	return !*name;
+}
+
+struct span_list {
+	struct peak_span *v;
+	size_t n, cap;
+};
+
+static void span_push(struct span_list *l, double start, double end)
+{
+	xgrow((void **)&l->v, &l->cap, l->n + 1, sizeof(*l->v));
+	l->v[l->n].start = start;
+	l->v[l->n].end = end;
+	l->n++;
+}
+
+/* First pass: the calls of func, or else of ".func". */
+static int read_spans(struct peak *p, const char *path, const char *func, struct span_list *out)
+{
+	struct span_list dotted = { 0 };
+	struct profile_reader r;
+	struct record rec;
+	struct stat st;
+	int rc;
+
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+		return error("cannot read '%s' twice, as --func needs: not a regular file", path);
+	if (profile_reader_open(&r, path) < 0)
+		return -1;
+	while ((rc = profile_reader_next(&r, &rec)) > 0) {
+		if (rec.kind != REC_FUNC)
+			continue;
+		if (escaped_equals(rec.text, rec.text_len, func))
+			span_push(out, rec.t, rec.t_end);
+		else if (p->func_dot && escaped_equals(rec.text, rec.text_len, p->func_dot))
+			span_push(&dotted, rec.t, rec.t_end);
+	}
+	profile_reader_close(&r);
+	if (rc < 0) {
+		free(dotted.v);
+		return -1;
+	}
+	if (out->n) {
+		p->func_used = func;
+		free(dotted.v);
+	} else if (dotted.n) {
+		p->func_used = p->func_dot;
+		free(out->v);
+		*out = dotted;
+	}
+	p->calls = out->n;
+	return 0;
+}
+
+/* ---- the pass over the samples ---- */
+
+int peak_read(struct peak *p, const char *path, const char *func)
+{
+	struct span_list spans = { 0 };
+	struct profile_reader r;
+	struct record rec;
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	p->mem = p->kernel = NAN;
+	if (func) {
+		if (func[0] != '.')
+			p->func_dot = xasprintf(".%s", func);
+		if (read_spans(p, path, func, &spans) < 0) {
+			free(spans.v);
+			return -1;
+		}
+		spans.n = peak_spans_merge(spans.v, spans.n);
+	}
+	if (profile_reader_open(&r, path) < 0) {
+		free(spans.v);
+		return -1;
+	}
+	while ((rc = profile_reader_next(&r, &rec)) > 0) {
+		switch (rec.kind) {
+		case REC_MEM:
+			p->samples++;
+			if (!func || peak_spans_contain(spans.v, spans.n, rec.t))
+				raise_to(&p->mem, rec.mem);
+			break;
+		case REC_PEAK:
+			raise_to(&p->kernel, rec.mem);
+			break;
+		case REC_CHLD:
+			raise_to(&child_of(p, rec.pid)->mem, rec.mem);
+			break;
+		case REC_CHLDPEAK:
+			raise_to(&child_of(p, rec.pid)->kernel, rec.mem);
+			break;
+		default:
+			break;
+		}
+	}
+	profile_reader_close(&r);
+	free(spans.v);
+	return rc < 0 ? -1 : 0;
+}
+
+void peak_release(struct peak *p)
+{
+	free(p->children);
+	free(p->slots);
+	free(p->func_dot);
+	memset(p, 0, sizeof(*p));
+}
