@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,17 +25,23 @@ static void sleep_ms(long ms)
 		;
 }
 
-/* Memory that counts: every page touched. */
+/* Memory that counts: mapped, every page touched, and given back to the
+ * system when freed (malloc could keep it). */
 static char *take(size_t mib)
 {
-	char *p = malloc(mib * MiB);
+	char *p = mmap(NULL, mib * MiB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
-	if (!p) {
-		perror("mprof-demo: malloc");
+	if (p == MAP_FAILED) {
+		perror("mprof-demo: mmap");
 		exit(1);
 	}
 	memset(p, 1, mib * MiB);
 	return p;
+}
+
+static void give(char *p, size_t mib)
+{
+	munmap(p, mib * MiB);
 }
 
 static void build_index(void)
@@ -43,7 +50,7 @@ static void build_index(void)
 	char *tmp = take(32);
 
 	sleep_ms(120);
-	free(tmp);
+	give(tmp, 32);
 }
 
 static void load(char **blocks)
@@ -66,7 +73,7 @@ static void crunch(void)
 		char *tmp = take(24);
 
 		sleep_ms(100);
-		free(tmp);
+		give(tmp, 24);
 		sleep_ms(30);
 	}
 }
@@ -77,7 +84,7 @@ static void work(void)
 	char *mem = take(40);
 
 	sleep_ms(400);
-	free(mem);
+	give(mem, 40);
 }
 
 static pid_t spawn_worker(void)
@@ -100,7 +107,7 @@ static void release(char **blocks)
 	MPROF_SCOPE("release");
 
 	for (int i = STEPS; i-- > 0;) {
-		free(blocks[i]);
+		give(blocks[i], 16);
 		sleep_ms(60);
 	}
 }

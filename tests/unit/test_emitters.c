@@ -108,24 +108,14 @@ static char *strip_times(const char *events)
 	return out;
 }
 
-/* Feed events through mprof's own parser; return "name level" of each FUNC
- * record (in the order they end) and "MARK label" of each marker, one a line. */
-static char *parse_events(const char *events)
+/* "name level" of each FUNC record of a profile (in file order, with
+ * " unfinished" if so flagged) and "MARK label" of each marker, one a line. */
+static char *summarize_profile(const char *path)
 {
-	char *dir = tl_tmpdir(), *path = tl_path(dir, "p.dat"), *out = xstrdup("");
-	struct profile_writer w;
 	struct profile_reader r;
 	struct record rec;
-	struct events *ev;
-	double mem = 1;
+	char *out = xstrdup("");
 
-	ck_assert_int_eq(profile_writer_open(&w, path, PROFILE_CREATE), 0);
-	ev = events_new(&w);
-	events_feed(ev, events, strlen(events), NULL, &mem);
-	ck_assert_uint_eq(events_dropped(ev), 0);
-	events_finish(ev, time_now() + 1, mem);
-	events_free(ev);
-	ck_assert_int_eq(profile_writer_close(&w), 0);
 	ck_assert_int_eq(profile_reader_open(&r, path), 0);
 	while (profile_reader_next(&r, &rec) == 1) {
 		char *next;
@@ -141,6 +131,25 @@ static char *parse_events(const char *events)
 		out = next;
 	}
 	profile_reader_close(&r);
+	return out;
+}
+
+/* Feed events through mprof's own parser and summarize what it writes. */
+static char *parse_events(const char *events)
+{
+	char *dir = tl_tmpdir(), *path = tl_path(dir, "p.dat"), *out;
+	struct profile_writer w;
+	struct events *ev;
+	double mem = 1;
+
+	ck_assert_int_eq(profile_writer_open(&w, path, PROFILE_CREATE), 0);
+	ev = events_new(&w);
+	events_feed(ev, events, strlen(events), NULL, &mem);
+	ck_assert_uint_eq(events_dropped(ev), 0);
+	events_finish(ev, time_now() + 1, mem);
+	events_free(ev);
+	ck_assert_int_eq(profile_writer_close(&w), 0);
+	out = summarize_profile(path);
 	tl_rmrf(dir);
 	free(path);
 	free(dir);
@@ -480,18 +489,19 @@ static const struct {
 	{ "clang", "-std=c99", "c" },
 };
 
-START_TEST(test_header_compiles)
+/* Build tests/workloads/emit_c.c as a user would, with the flags mprof.pc
+ * gives. The executable's path (caller frees), or NULL when the compiler is
+ * not installed. */
+static char *build_emit_c(const char *dir, const char *compiler, const char *std, const char *lang)
 {
 	struct tl_result r;
 	const char *env[] = { "PKG_CONFIG_PATH=" BUILD_ROOT "/meson-private", NULL };
-	char *dir, *exe, *cflags, **argv;
-	struct chan c;
-	char *ev, *got;
+	char *exe, *cflags, **argv;
 
-	tl_run(&r, NULL, "sh", "-c", "command -v ${0}", builds[_i].compiler);
+	tl_run(&r, NULL, "sh", "-c", "command -v \"$0\"", compiler);
 	if (r.status != 0) {
 		tl_result_free(&r);
-		return; /* clang is optional */
+		return NULL;
 	}
 	tl_result_free(&r);
 	tl_run_env(&r, NULL, env, 30, (const char *const[]){ "pkg-config",
@@ -501,18 +511,30 @@ START_TEST(test_header_compiles)
 	ck_assert_ptr_nonnull(strstr(r.out, "-I" SOURCE_ROOT "/src/include"));
 	cflags = xstrdup(r.out);
 	tl_result_free(&r);
-	dir = tl_tmpdir();
-	exe = tl_path(dir, "emit");
+	exe = tl_path(dir, compiler);
 	argv = split_words(cflags,
-			   (const char *const[]){ builds[_i].compiler, builds[_i].std, "-x",
-						  builds[_i].lang, "-pedantic", "-Wall", "-Wextra",
-						  "-Werror", "-O2", NULL },
+			   (const char *const[]){ compiler, std, "-x", lang, "-pedantic", "-Wall",
+						  "-Wextra", "-Werror", "-O2", NULL },
 			   (const char *const[]){ SOURCE_ROOT "/tests/workloads/emit_c.c", "-o", exe,
 						  NULL });
 	tl_run_env(&r, NULL, NULL, 120, (const char *const *)argv);
-	ck_assert_msg(r.status == 0, "%s %s: %s", builds[_i].compiler, builds[_i].std, r.err);
+	ck_assert_msg(r.status == 0, "%s %s: %s", compiler, std, r.err);
 	ck_assert_str_eq(r.err, "");
 	tl_result_free(&r);
+	free(argv);
+	free(cflags);
+	return exe;
+}
+
+START_TEST(test_header_compiles)
+{
+	struct tl_result r;
+	char *dir = tl_tmpdir(), *exe, *ev, *got;
+	struct chan c;
+
+	exe = build_emit_c(dir, builds[_i].compiler, builds[_i].std, builds[_i].lang);
+	if (!exe) /* clang is optional */
+		goto cleanup;
 	chan_open(&c);
 	ev = run_emitting(&c, &r, (const char *const[]){ exe, "nested", NULL });
 	ck_assert_int_eq(r.status, 0);
@@ -523,9 +545,8 @@ START_TEST(test_header_compiles)
 	free(ev);
 	tl_result_free(&r);
 	chan_close(&c);
-	free(argv);
-	free(cflags);
 	free(exe);
+cleanup:
 	tl_rmrf(dir);
 	free(dir);
 }
@@ -644,77 +665,6 @@ START_TEST(test_python_levels)
 			 "__main__.rec 1\n__main__.rec 0\n"                   /* another thread */
 			 "__main__.acoro 0\n__main__.acoro 0\n");             /* a coroutine, per step */
 	free(got);
-	free(ev);
-	tl_result_free(&r);
-	chan_close(&c);
-}
-END_TEST
-
-/* Each FUNC record's "name level" of a profile, sorted. */
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static char *sorted_lines(char *text)
-{
-	char *v[256], *save = NULL, *out = xstrdup("");
-	size_t n = 0;
-
-	for (char *l = strtok_r(text, "\n", &save); l && n < 256; l = strtok_r(NULL, "\n", &save))
-		v[n++] = l;
-	qsort(v, n, sizeof(*v), cmp_str);
-	for (size_t i = 0; i < n; i++) {
-		char *next = xasprintf("%s%s\n", out, v[i]);
-
-		free(out);
-		out = next;
-	}
-	return out;
-}
-
-static char *fixture_funcs(const char *name)
-{
-	char *path = tl_fixture(name), *text = tl_read_file(path, NULL), *out = xstrdup("");
-	char *save = NULL;
-
-	ck_assert_ptr_nonnull(text);
-	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-		char fname[256], *next;
-		int level;
-
-		if (sscanf(l, "FUNC %255s %*f %*f %*f %*f %d", fname, &level) != 2)
-			continue;
-		next = xasprintf("%s%s %d\n", out, fname, level);
-		free(out);
-		out = next;
-	}
-	free(text);
-	free(path);
-	return out;
-}
-
-/* The tutorial's example gives the Python tool's FUNC names, counts and levels. */
-START_TEST(test_python_details_example)
-{
-	struct chan c;
-	struct tl_result r;
-	char *ev, *got, *want, *a, *b;
-
-	chan_open(&c);
-	ev = run_python(&c, &r, "python3",
-			(const char *const[]){ PYDIR "/fun_profiling_mprof_details.py", NULL });
-	ck_assert_msg(r.status == 0, "%s", r.err);
-	got = parse_events(ev);
-	want = fixture_funcs("details-nested.dat");
-	a = sorted_lines(got);
-	b = sorted_lines(want);
-	ck_assert_str_eq(a, b);
-	ck_assert_int_eq(tl_count_prefix(a, "__main__.grow "), 3);
-	free(a);
-	free(b);
-	free(got);
-	free(want);
 	free(ev);
 	tl_result_free(&r);
 	chan_close(&c);
@@ -870,12 +820,187 @@ START_TEST(test_data_path)
 }
 END_TEST
 
+/* ---- end to end, under mprof run ---- */
+
+/* Run `mprof run -o p.dat ARGS...` in a fresh directory; return the summary
+ * of the profile it wrote. */
+static char *mprof_run(const char *const *args, char **dir_out)
+{
+	const char *argv[16] = { "mprof", "run", "-o", "p.dat" };
+	struct tl_result r;
+	char *dir = tl_tmpdir(), *path, *out;
+	size_t n = 4;
+
+	for (size_t i = 0; args[i]; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	tl_run_env(&r, dir, NULL, 120, argv);
+	ck_assert_msg(r.status == 0, "mprof run %s: %d: %s", args[0], r.status, r.err);
+	tl_result_free(&r);
+	path = tl_path(dir, "p.dat");
+	out = summarize_profile(path);
+	free(path);
+	if (dir_out) {
+		*dir_out = dir;
+	} else {
+		tl_rmrf(dir);
+		free(dir);
+	}
+	return out;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The lines of text, sorted. */
+static char *sorted_lines(char *text)
+{
+	char *v[256], *save = NULL, *out = xstrdup("");
+	size_t n = 0;
+
+	for (char *l = strtok_r(text, "\n", &save); l && n < 256; l = strtok_r(NULL, "\n", &save))
+		v[n++] = l;
+	qsort(v, n, sizeof(*v), cmp_str);
+	for (size_t i = 0; i < n; i++) {
+		char *next = xasprintf("%s%s\n", out, v[i]);
+
+		free(out);
+		out = next;
+	}
+	return out;
+}
+
+/* The tutorial's example gives the FUNC names, counts and levels that the
+ * Python tool wrote for it. */
+START_TEST(test_run_python_example)
+{
+	char *fixture = tl_fixture("details-nested.dat");
+	char *got = mprof_run((const char *const[]){ PYDIR "/fun_profiling_mprof_details.py", NULL },
+			      NULL);
+	char *want = summarize_profile(fixture), *a = sorted_lines(got), *b = sorted_lines(want);
+
+	ck_assert_str_eq(a, b);
+	ck_assert_str_eq(a, ".churn_phase 0\n__main__.churn 1\n__main__.grow 0\n"
+			    "__main__.grow 2\n__main__.grow 2\n");
+	free(a);
+	free(b);
+	free(got);
+	free(want);
+	free(fixture);
+}
+END_TEST
+
+START_TEST(test_run_python_import)
+{
+	char *got = mprof_run((const char *const[]){ PYDIR "/mp_import.py", NULL }, NULL);
+
+	ck_assert_str_eq(got, "__main__.work 0\n__main__.work2 0\n");
+	free(got);
+	if (access("/usr/bin/python3", X_OK) == 0) {
+		got = mprof_run((const char *const[]){ "--python", "/usr/bin/python3",
+						       PYDIR "/mp_import.py", NULL }, NULL);
+		ck_assert_str_eq(got, "__main__.work 0\n__main__.work2 0\n");
+		free(got);
+	}
+}
+END_TEST
+
+/* A C program built against the header: nested scopes, two threads, markers. */
+START_TEST(test_run_c)
+{
+	char *dir = tl_tmpdir(), *exe = build_emit_c(dir, "gcc", "-std=c99", "c"), *got;
+
+	got = mprof_run((const char *const[]){ exe, "threads", NULL }, NULL);
+	ck_assert_str_eq(got, "inner 1\nMARK thread-a\nthread-a 0\ninner 1\nMARK thread-b\n"
+			      "thread-b 0\nmain 0\n");
+	free(got);
+	free(exe);
+	tl_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
+START_TEST(test_run_shell)
+{
+	char *dir = tl_tmpdir(), *script = tl_path(dir, "phases.sh"), *got;
+
+	tl_write_file(script, "set -e\n"
+			      "m=\"$1\"\n"
+			      "\"$m\" mark --begin setup\n"
+			      "\"$m\" mark step one\n"
+			      "\"$m\" mark --begin inner\n"
+			      "\"$m\" mark --end\n"
+			      "\"$m\" mark --end setup\n"
+			      "\"$m\" mark --begin left open\n");
+	got = mprof_run((const char *const[]){ "sh", script, MPROF_BIN, NULL }, NULL);
+	ck_assert_str_eq(got, "MARK step\\x20one\ninner 1\nsetup 0\nleft\\x20open 0 unfinished\n");
+	free(got);
+	free(script);
+	tl_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
+/* A program killed with SIGKILL keeps every span it finished. */
+START_TEST(test_run_sigkill)
+{
+	char *dir = tl_tmpdir(), *path = tl_path(dir, "p.dat"), *got, *text;
+	char out[4096] = "";
+	size_t len = 0;
+	int p[2], status;
+	long target;
+	pid_t pid;
+
+	ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_WRONLY);
+
+		dup2(p[1], 1);
+		dup2(devnull, 2);
+		execl(MPROF_BIN, "mprof", "run", "-T", "0.02", "-o", path, EMIT_C, "spans", "5", "20",
+		      "hold", (char *)NULL);
+		_exit(127);
+	}
+	close(p[1]);
+	while (!strstr(out, "done\n")) {
+		struct pollfd pfd = { p[0], POLLIN, 0 };
+		ssize_t n;
+
+		ck_assert_msg(poll(&pfd, 1, 60000) == 1, "no 'done' from the target: '%s'", out);
+		n = read(p[0], out + len, sizeof(out) - 1 - len);
+		ck_assert_int_gt(n, 0);
+		len += (size_t)n;
+		out[len] = '\0';
+	}
+	target = id_after(out, "ids ");
+	ck_assert_int_eq(kill((pid_t)target, SIGKILL), 0);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	close(p[0]);
+	ck_assert(WIFEXITED(status));
+	got = summarize_profile(path);
+	ck_assert_str_eq(got, "span\\x200 1\nspan\\x201 1\nspan\\x202 1\nspan\\x203 1\n"
+			      "span\\x204 1\nall 0 unfinished\n");
+	text = tl_read_file(path, NULL);
+	ck_assert_ptr_nonnull(strstr(text, " signal 9\n"));
+	free(text);
+	free(got);
+	free(path);
+	tl_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("emitters");
 	TCase *tc_c = tcase_create("c");
 	TCase *tc_mark = tcase_create("mark");
 	TCase *tc_py = tcase_create("python");
+	TCase *tc_run = tcase_create("run");
 
 	tcase_set_timeout(tc_c, 120);
 	tcase_add_loop_test(tc_c, test_format, 0, ARRAY_SIZE(formats));
@@ -897,11 +1022,18 @@ int main(void)
 
 	tcase_set_timeout(tc_py, 120);
 	tcase_add_test(tc_py, test_python_levels);
-	tcase_add_test(tc_py, test_python_details_example);
 	tcase_add_loop_test(tc_py, test_python_memory_profiler_import, 0, ARRAY_SIZE(pythons));
 	tcase_add_loop_test(tc_py, test_python_passthrough, 0, ARRAY_SIZE(passthroughs));
 	tcase_add_loop_test(tc_py, test_python_command, 0, ARRAY_SIZE(commands));
 	tcase_add_test(tc_py, test_data_path);
 	suite_add_tcase(s, tc_py);
+
+	tcase_set_timeout(tc_run, 240);
+	tcase_add_test(tc_run, test_run_python_example);
+	tcase_add_test(tc_run, test_run_python_import);
+	tcase_add_test(tc_run, test_run_c);
+	tcase_add_test(tc_run, test_run_shell);
+	tcase_add_test(tc_run, test_run_sigkill);
+	suite_add_tcase(s, tc_run);
 	return tl_run_suite(s);
 }
