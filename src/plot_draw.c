@@ -749,7 +749,7 @@ static void draw_kernel_peak(struct draw *d, const struct plot_series *s, struct
 	clip_plot(d);
 	set_color(cr, c, 1);
 	cairo_set_line_width(cr, 1 * d->s);
-	set_dash(d, 1.5, 2);
+	set_dash(d, 2.5, 1.5);
 	cairo_move_to(cr, l->plot.x, snap(d, y));
 	cairo_line_to(cr, xr, snap(d, y));
 	cairo_stroke(cr);

@@ -191,12 +191,11 @@ static void point_keep(struct plot_point *p, double t, double v, bool later)
 	}
 }
 
-static void series_add(struct plot_model *m, struct plot_series *s, double t, double v)
+/* Where t goes: a bucket index, or -1 when it stays outside (a window). */
+static long grid_index(struct plot_model *m, struct plot_series *s, double t, double v)
 {
 	struct plot_grid *g = &m->grid;
-	struct plot_bucket *b;
 	double x;
-	size_t i;
 
 	if (g->width == 0)
 		grid_start(m, t);
@@ -204,11 +203,11 @@ static void series_add(struct plot_model *m, struct plot_series *s, double t, do
 	if (g->fixed) {
 		if (x < 0) {
 			point_keep(&s->before, t, v, true);
-			return;
+			return -1;
 		}
 		if (x > (double)g->nbuckets) {
 			point_keep(&s->after, t, v, false);
-			return;
+			return -1;
 		}
 	} else {
 		while (x < 0 || x >= (double)g->nbuckets) {
@@ -216,38 +215,50 @@ static void series_add(struct plot_model *m, struct plot_series *s, double t, do
 			x = (t - g->origin) * g->inv_width;
 		}
 	}
-	i = (size_t)x;
-	if (i >= g->nbuckets)
-		i = g->nbuckets - 1;
-	b = bucket_at(s, i, true);
+	return x >= (double)g->nbuckets ? (long)g->nbuckets - 1 : (long)x;
+}
+
+static inline void series_add(struct plot_model *m, struct plot_series *s, double t, double v)
+{
+	const struct plot_grid *g = &m->grid;
+	struct plot_bucket *b, *pg;
+	double x = (t - g->origin) * g->inv_width; /* NaN before the grid is placed */
+	float f = (float)v;
+	long i;
+
+	if (x >= 0 && x < (double)g->nbuckets) {
+		i = (long)x;
+	} else {
+		i = grid_index(m, s, t, v);
+		if (i < 0)
+			return;
+	}
+	pg = s->pages[i >> PLOT_PAGE_BITS];
+	b = pg ? &pg[i & (PLOT_PAGE - 1)] : bucket_at(s, (size_t)i, true);
 	if (!b->n) {
 		b->tfirst = b->tlast = t;
-		b->min = b->max = b->first = b->last = (float)v;
+		b->min = b->max = b->first = b->last = f;
 	} else {
-		if (v < b->min)
-			b->min = (float)v;
-		if (v > b->max)
-			b->max = (float)v;
+		b->min = f < b->min ? f : b->min;
+		b->max = f > b->max ? f : b->max;
 		if (t < b->tfirst) {
 			b->tfirst = t;
-			b->first = (float)v;
+			b->first = f;
 		}
 		if (t >= b->tlast) {
 			b->tlast = t;
-			b->last = (float)v;
+			b->last = f;
 		}
 	}
 	b->n++;
 
-	if (!s->n || v < s->lo)
-		s->lo = v;
-	if (!s->peak.set || v > s->peak.v || (v == s->peak.v && t < s->peak.t)) {
+	/* the lowest value and the first and last samples come from the
+	 * buckets at the end (series_summarize) */
+	if (v >= s->peak.v && (v > s->peak.v || t < s->peak.t)) {
 		s->peak.t = t;
 		s->peak.v = v;
 		s->peak.set = true;
 	}
-	point_keep(&s->first, t, v, false);
-	point_keep(&s->last, t, v, true);
 	if (m->cfg.slope) {
 		double dt, dv;
 
@@ -269,6 +280,7 @@ static void series_init(struct plot_series *s, const struct plot_grid *g, long p
 {
 	memset(s, 0, sizeof(*s));
 	s->pid = pid;
+	s->peak.v = -INFINITY;
 	s->pages = xcalloc(g->nbuckets >> PLOT_PAGE_BITS, sizeof(*s->pages));
 }
 
@@ -664,6 +676,7 @@ static int model_pass(struct plot_model *m, const char *path, const struct plot_
 	m->cfg = *cfg;
 	m->grid.nbuckets = cfg->nbuckets ? cfg->nbuckets : PLOT_DEFAULT_BUCKETS;
 	m->grid.fixed = cfg->window;
+	m->grid.inv_width = NAN;
 	m->span_limit = SPAN_LIMIT;
 	m->mark_limit = MARK_LIMIT;
 	m->max_level = -1;
@@ -814,10 +827,38 @@ static void series_shift(struct plot_series *s, const struct plot_grid *g, doubl
 	s->t0 -= d;
 }
 
+/* The lowest value, first and last samples of a series, from its buckets. */
+static void series_summarize(struct plot_series *s, const struct plot_grid *g)
+{
+	bool any = false;
+
+	for (size_t p = 0; p < (g->nbuckets >> PLOT_PAGE_BITS); p++) {
+		if (!s->pages[p])
+			continue;
+		for (size_t k = 0; k < PLOT_PAGE; k++) {
+			const struct plot_bucket *b = &s->pages[p][k];
+
+			if (!b->n)
+				continue;
+			if (!any || b->min < s->lo)
+				s->lo = b->min;
+			point_keep(&s->first, b->tfirst, b->first, false);
+			point_keep(&s->last, b->tlast, b->last, true);
+			any = true;
+		}
+	}
+	if (s->peak.set && s->lo > s->peak.v)
+		s->lo = s->peak.v;
+}
+
 /* Make every time count from the start, the x axis. */
 static void model_finish(struct plot_model *m)
 {
 	double d = m->start;
+
+	series_summarize(&m->main, &m->grid);
+	for (size_t i = 0; i < m->nchildren; i++)
+		series_summarize(&m->children[i], &m->grid);
 
 	m->t_abs = m->t_ref + d;
 	m->grid.origin -= d;
@@ -832,9 +873,9 @@ static void model_finish(struct plot_model *m)
 		m->marks[i].t -= d;
 	for (size_t i = 0; i < m->nfuncs; i++)
 		m->funcs[i].first_t -= d;
-	if (m->nspans > m->span_limit)
+	if (m->nspans > SPAN_LIMIT / 4)
 		spans_compact(m);
-	if (m->nmarks > m->mark_limit)
+	if (m->nmarks > MARK_LIMIT / 4)
 		marks_compact(m);
 	spans_infer_levels(m);
 	qsort(m->spans, m->nspans, sizeof(*m->spans), cmp_span_draw);
