@@ -90,7 +90,7 @@ def _ids():
         return ids
 
 
-def _send(kind, name):
+def _send(kind, name, _time=time.time, _write=os.write):
     """Send one event: kind is b"B", b"E" or b"M", name bytes (or b"")."""
     fd = _fd
     if fd is None:
@@ -99,9 +99,9 @@ def _send(kind, name):
         ids = _tls.ids
     except AttributeError:
         ids = _ids()
-    line = b"%s %s%.6f%s\n" % (kind, ids, time.time(), name)
+    line = b"%s %s%.6f%s\n" % (kind, ids, _time(), name)
     try:
-        os.write(fd, line)
+        _write(fd, line)
     except BlockingIOError:
         _send_slow(fd, line)
     except OSError:

@@ -1,0 +1,171 @@
+/* span_cost: what a span (mprof_begin + mprof_end of <mprof.h>) costs.
+ *
+ *   bench-span_cost                 print the figures below
+ *   bench-span_cost --loop N        N spans, print nanoseconds per span
+ *
+ * Figures: not profiled (MPROF_EVENTS unset: a load and a branch per call);
+ * profiled, with a reader that drains the FIFO every 5 ms (the cost in the
+ * program: two write(2) calls); profiled under `mprof run` ($MPROF, or mprof
+ * on PATH), where mprof turns each span into a FUNC record as it reads it.
+ */
+#include <mprof.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static double mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int loop(long n)
+{
+	double t0, t1;
+
+	mprof_mark("warm up"); /* the one-time set-up is not counted */
+	t0 = mono();
+	for (long i = 0; i < n; i++) {
+		mprof_begin("span");
+		__asm__ volatile("" ::: "memory");
+		mprof_end();
+	}
+	t1 = mono();
+	printf("%.3f\n", (t1 - t0) / (double)n * 1e9);
+	return 0;
+}
+
+/* Run argv (with MPROF_EVENTS=events, or unset), return what it prints as a
+ * number, or -1. */
+static double run_child(char *const argv[], const char *events)
+{
+	int p[2], status;
+	char buf[256] = "";
+	ssize_t n, len = 0;
+	pid_t pid;
+
+	if (pipe(p) < 0)
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		dup2(p[1], 1);
+		close(p[0]);
+		if (events)
+			setenv("MPROF_EVENTS", events, 1);
+		else
+			unsetenv("MPROF_EVENTS");
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	close(p[1]);
+	while ((n = read(p[0], buf + len, sizeof(buf) - 1 - (size_t)len)) > 0)
+		len += n;
+	buf[len] = '\0';
+	close(p[0]);
+	waitpid(pid, &status, 0);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || !len)
+		return -1;
+	return strtod(buf, NULL);
+}
+
+/* A FIFO and a process that reads and drops everything written to it, every
+ * 5 ms (a reader blocked in read(2) would be woken by every event, and the
+ * figure would be that of two context switches). */
+static pid_t drainer(const char *path)
+{
+	pid_t pid;
+
+	if (mkfifo(path, 0600) < 0)
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		char buf[65536];
+		/* O_RDWR: open at once, and never an end-of-file */
+		int fd = open(path, O_RDWR | O_NONBLOCK);
+
+		(void)fcntl(fd, F_SETPIPE_SZ, 1 << 20);
+		for (;;) {
+			while (read(fd, buf, sizeof(buf)) > 0)
+				;
+			usleep(5000);
+		}
+	}
+	return pid;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The median of three runs; -1 if one failed. */
+static double median3(char *const argv[], const char *events)
+{
+	double v[3];
+
+	for (int i = 0; i < 3; i++)
+		if ((v[i] = run_child(argv, events)) < 0)
+			return -1;
+	qsort(v, 3, sizeof(*v), cmp_double);
+	return v[1];
+}
+
+int main(int argc, char **argv)
+{
+	char self[4096], dir[] = "/tmp/span-cost-XXXXXX", fifo[64], dat[64], count[32];
+	const char *mprof = getenv("MPROF");
+	long n_off = 50000000, n_on = 100000;
+	double off, on, run = -1;
+	ssize_t sl;
+	pid_t d;
+
+	if (argc == 3 && !strcmp(argv[1], "--loop"))
+		return loop(atol(argv[2]));
+	sl = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (sl < 0 || !mkdtemp(dir))
+		return 1;
+	self[sl] = '\0';
+	snprintf(fifo, sizeof(fifo), "%s/events", dir);
+	snprintf(dat, sizeof(dat), "%s/p.dat", dir);
+
+	snprintf(count, sizeof(count), "%ld", n_off);
+	off = median3((char *const[]){ self, "--loop", count, NULL }, NULL);
+
+	snprintf(count, sizeof(count), "%ld", n_on);
+	d = drainer(fifo);
+	/* the reader is there before the program looks (else: not profiled) */
+	usleep(100000);
+	on = median3((char *const[]){ self, "--loop", count, NULL }, fifo);
+	kill(d, SIGTERM);
+	waitpid(d, NULL, 0);
+
+	if (!mprof || !*mprof)
+		mprof = "mprof";
+	run = median3((char *const[]){ (char *)mprof, "run", "--force", "-o", dat, self, "--loop",
+				       count, NULL }, NULL);
+
+	printf("C span (mprof_begin + mprof_end), median of 3 runs:\n");
+	printf("  not profiled:                   %8.2f ns per span (%ld spans)\n", off, n_off);
+	printf("  profiled, FIFO read every 5 ms: %8.2f us per span (%ld spans)\n", on / 1000, n_on);
+	if (run >= 0)
+		printf("  profiled under mprof run:       %8.2f us per span (%ld spans, each a FUNC record)\n",
+		       run / 1000, n_on);
+	else
+		printf("  profiled under mprof run:       n/a (no mprof: set MPROF)\n");
+	unlink(dat);
+	unlink(fifo);
+	rmdir(dir);
+	return off < 0 || on < 0;
+}
