@@ -1,0 +1,668 @@
+/* mprof plot -o FILE.html: draws the embedded profile data as SVG.
+ * Drag on the plot to zoom a time range, double-click or "Reset zoom" to go
+ * back, hover an element for its details, click a legend entry to hide or
+ * show its series. Opening the page with #selftest runs a zoom and a hover
+ * and writes the results into the page (for the test suite). */
+(function () {
+'use strict';
+
+var NS = 'http://www.w3.org/2000/svg';
+var errors = [];
+window.addEventListener('error', function (e) { errors.push(String(e.message)); });
+
+var D = JSON.parse(document.getElementById('mprof-data').textContent);
+var hidden = {};
+var view = null;          /* [t0, t1] shown; null: everything */
+var geom = null;          /* layout of the last render */
+var tip = document.getElementById('tip');
+
+/* ---- data ---- */
+
+/* Levels come dense (10 bytes a column) or sparse (a 4-byte column index
+ * before each column that has samples); both become dense here. */
+var COL = 10;
+function decode(L) {
+	var bin = atob(L.d || L.s), n = bin.length, i;
+	if (L.d) {
+		var u8 = new Uint8Array(n);
+		for (i = 0; i < n; i++)
+			u8[i] = bin.charCodeAt(i);
+		return new DataView(u8.buffer);
+	}
+	var out = new Uint8Array(L.c * COL);
+	for (i = 0; i < L.c; i++)
+		out[i * COL] = out[i * COL + 1] = 0xff;
+	for (var k = 0; k + 4 + COL <= n; k += 4 + COL) {
+		var ix = (bin.charCodeAt(k) | bin.charCodeAt(k + 1) << 8 | bin.charCodeAt(k + 2) << 16 |
+			  bin.charCodeAt(k + 3) << 24) >>> 0;
+		for (i = 0; i < COL; i++)
+			out[ix * COL + i] = bin.charCodeAt(k + 4 + i);
+	}
+	return new DataView(out.buffer);
+}
+
+D.series.forEach(function (s) {
+	s.levels.forEach(function (L) {
+		L.v = decode(L);
+		L.d = L.s = null;
+		L.cw = (s.ct[1] - s.ct[0]) / L.c;
+	});
+});
+
+/* Column i of a level: null when empty, else [tfirst, tlast, first, last, min, max]. */
+function column(s, L, i) {
+	var o = i * COL, v = L.v, min = v.getUint16(o, true);
+	if (min === 0xffff)
+		return null;
+	var q0 = s.q[0], qs = (s.q[1] - s.q[0]) / 65534;
+	var c0 = s.ct[0] + i * L.cw;
+	return [c0 + v.getUint8(o + 8) / 255 * L.cw, c0 + v.getUint8(o + 9) / 255 * L.cw,
+		q0 + v.getUint16(o + 4, true) * qs, q0 + v.getUint16(o + 6, true) * qs,
+		q0 + min * qs, q0 + v.getUint16(o + 2, true) * qs];
+}
+
+/* The coarsest level with at least two columns a pixel over [a, b]. */
+function level_for(s, a, b, px) {
+	var want = (b - a) / px / 2;
+	for (var k = 0; k < s.levels.length; k++)
+		if (s.levels[k].cw <= want)
+			return s.levels[k];
+	return s.levels[s.levels.length - 1];
+}
+
+/* The columns of s that show [a, b], with the nearest one on each side. */
+function columns(s, a, b, px) {
+	var L = level_for(s, a, b, px), out = [], c, i;
+	var i0 = Math.max(0, Math.floor((a - s.ct[0]) / L.cw));
+	var i1 = Math.min(L.c - 1, Math.floor((b - s.ct[0]) / L.cw));
+	for (i = i0 - 1; i >= 0; i--)
+		if ((c = column(s, L, i))) { out.push(c); break; }
+	for (i = i0; i <= i1; i++)
+		if ((c = column(s, L, i)))
+			out.push(c);
+	for (i = i1 + 1; i < L.c; i++)
+		if ((c = column(s, L, i))) { out.push(c); break; }
+	return out;
+}
+
+/* ---- formatting ---- */
+
+function fmt_mib(v) {
+	var a = Math.abs(v);
+	return (a >= 100 ? v.toFixed(1) : a >= 1 ? v.toFixed(2) : v.toFixed(3)) + ' MiB';
+}
+function fmt_delta(v) {
+	return (v >= 0 ? '+' : '\u2212') + fmt_mib(Math.abs(v));
+}
+function fmt_s(t) {
+	var a = Math.abs(t);
+	if (a >= 100) return t.toFixed(1) + ' s';
+	if (a >= 0.1) return t.toFixed(3) + ' s';
+	if (a >= 0.001) return (t * 1000).toFixed(2) + ' ms';
+	if (a === 0) return '0 s';
+	return (t * 1e6).toFixed(1) + ' \u00b5s';
+}
+
+/* 1-2-5 ticks at least min_px apart, as the PNG's axes. */
+function ticks(lo, hi, px, min_px) {
+	var range = hi - lo;
+	if (!(range > 0) || !(px > 0))
+		return { first: lo, step: 1, n: 0, dec: 0 };
+	var want = range * min_px / px, k = Math.floor(Math.log10(want));
+	for (;; k++) {
+		var p = Math.pow(10, k), ms = [1, 2, 5];
+		for (var j = 0; j < 3; j++) {
+			var step = ms[j] * p;
+			if (step < want * (1 - 1e-9))
+				continue;
+			var f = Math.ceil(lo / step - 1e-9), l = Math.floor(hi / step + 1e-9);
+			return { first: f * step, step: step, n: l >= f ? l - f + 1 : 0, dec: k < 0 ? -k : 0 };
+		}
+	}
+}
+function tick_value(tk, i) {
+	var v = tk.first + i * tk.step;
+	return Math.abs(v) < tk.step * 1e-6 ? 0 : v;
+}
+
+/* ---- SVG helpers ---- */
+
+function el(tag, attrs, parent, text) {
+	var e = document.createElementNS(NS, tag);
+	for (var k in attrs)
+		e.setAttribute(k, attrs[k]);
+	if (text !== undefined)
+		e.textContent = text;
+	if (parent)
+		parent.appendChild(e);
+	return e;
+}
+
+function clampx(x) { return Math.max(-1e5, Math.min(1e5, x)); }
+
+/* ---- tooltips ---- */
+
+function show_tip(ev, lines) {
+	tip.textContent = '';
+	lines.forEach(function (l, i) {
+		if (i) tip.appendChild(document.createTextNode('\n'));
+		if (i === 0) {
+			var b = document.createElement('b');
+			b.textContent = l;
+			tip.appendChild(b);
+		} else {
+			tip.appendChild(document.createTextNode(l));
+		}
+	});
+	tip.style.display = 'block';
+	var x = ev.clientX + 14, y = ev.clientY + 14;
+	var w = tip.offsetWidth, h = tip.offsetHeight;
+	if (x + w > window.innerWidth - 4) x = Math.max(4, ev.clientX - w - 10);
+	if (y + h > window.innerHeight - 4) y = Math.max(4, ev.clientY - h - 10);
+	tip.style.left = x + 'px';
+	tip.style.top = y + 'px';
+}
+function hide_tip() { tip.style.display = 'none'; }
+
+function hover(e, lines) {
+	e.addEventListener('mouseover', function (ev) { show_tip(ev, lines()); });
+	e.addEventListener('mousemove', function (ev) { show_tip(ev, lines()); });
+	e.addEventListener('mouseout', hide_tip);
+}
+
+function span_lines(sp) {
+	var f = D.funcs[sp[0]], dur = sp[3] - sp[2];
+	var l = [f.name, (sp[6] > 1 ? sp[6] + ' calls merged, ' : '') + 'duration ' + fmt_s(dur) +
+		 ' (' + fmt_s(sp[2]) + ' \u2192 ' + fmt_s(sp[3]) + ')',
+		 'memory ' + fmt_mib(sp[4]) + ' \u2192 ' + fmt_mib(sp[5]) + ' (' + fmt_delta(sp[5] - sp[4]) + ')',
+		 'nesting level ' + sp[1]];
+	if (D.files.length > 1)
+		l.push('file ' + D.files[f.file].path);
+	if (sp[7])
+		l.push('unfinished: still running when the program ended');
+	return l;
+}
+
+/* ---- rendering ---- */
+
+function visible_series() {
+	return D.series.filter(function (s, i) { return !hidden['s' + i]; });
+}
+
+function y_range(a, b, px) {
+	var lo = Infinity, hi = -Infinity;
+	visible_series().forEach(function (s) {
+		columns(s, a, b, px).forEach(function (c) {
+			if (c[0] > b || c[1] < a)
+				return;
+			if (c[4] < lo) lo = c[4];
+			if (c[5] > hi) hi = c[5];
+		});
+	});
+	if (!isFinite(lo)) {
+		lo = D.ext[2];
+		hi = D.ext[3];
+	}
+	if (view === null) {
+		D.series.forEach(function (s, i) {
+			if (!hidden['p' + s.file] && s.kpeak && s.kpeak[1] > hi && !hidden['s' + i])
+				hi = s.kpeak[1];
+		});
+	}
+	/* as the PNG: from 0 when the data start near 0, a margin on top */
+	var out_lo, out_hi;
+	if (!(hi - lo > 1e-9 * Math.max(1, Math.abs(hi)))) {
+		out_lo = lo >= 0 ? 0 : lo - 1;
+		out_hi = hi > 0 ? hi * 1.1 : hi + 1;
+	} else {
+		out_lo = (view === null && lo >= 0 && lo <= 0.5 * hi) ? 0 : lo - 0.05 * (hi - lo);
+		out_hi = hi + 0.08 * (hi - out_lo);
+	}
+	return [out_lo, out_hi];
+}
+
+function render() {
+	var chart = document.getElementById('chart');
+	var W = Math.max(420, chart.clientWidth || window.innerWidth - 320);
+	var lanes = D.flame && D.spans.length ? D.maxlevel + 1 : 0;
+	var laneh = lanes ? Math.max(12, Math.min(20, 160 / lanes)) : 0;
+	var avail = window.innerHeight - chart.getBoundingClientRect().top - 12;
+	var H = Math.max(320, Math.min(avail - lanes * laneh, 720)) + lanes * laneh;
+	var m = { l: 70, r: 28, t: 14, b: 44 + (lanes ? lanes * laneh + 10 : 0) };
+	var pw = W - m.l - m.r, ph = H - m.t - m.b;
+	var a = view ? view[0] : D.ext[0], b = view ? view[1] : D.ext[1];
+	if (!(b > a)) { a -= 0.5; b += 0.5; }
+	if (!view && !D.window) {
+		var pad = (b - a) * 0.03;
+		a -= pad;
+		b += pad;
+	}
+	var yr = y_range(a, b, pw);
+	var X = function (t) { return clampx(m.l + (t - a) / (b - a) * pw); };
+	var Y = function (v) { return clampx(m.t + ph - (v - yr[0]) / (yr[1] - yr[0]) * ph); };
+	geom = { m: m, pw: pw, ph: ph, a: a, b: b, X: X, Y: Y };
+
+	var svg = el('svg', { width: W, height: H, viewBox: '0 0 ' + W + ' ' + H, id: 'plot' });
+	var defs = el('defs', {}, svg);
+	var clip = el('clipPath', { id: 'clip' }, defs);
+	el('rect', { x: m.l, y: m.t, width: pw, height: ph }, clip);
+	var lclip = el('clipPath', { id: 'lclip' }, defs);
+	el('rect', { x: m.l, y: 0, width: pw, height: H }, lclip);
+
+	/* grid and axes */
+	var gx = ticks(a, b, pw, 70), gy = ticks(yr[0], yr[1], ph, 36), i, g;
+	g = el('g', { class: 'tick', id: 'xticks' }, svg);
+	for (i = 0; i < gx.n; i++) {
+		var tv = tick_value(gx, i), x = Math.round(X(tv)) + 0.5;
+		el('line', { class: 'grid', x1: x, x2: x, y1: m.t, y2: m.t + ph }, g);
+		el('line', { class: 'axis', x1: x, x2: x, y1: m.t + ph, y2: m.t + ph + 5 }, g);
+		el('text', { x: x, y: m.t + ph + 18, 'text-anchor': 'middle' }, g, tv.toFixed(gx.dec));
+	}
+	g = el('g', { class: 'tick', id: 'yticks' }, svg);
+	for (i = 0; i < gy.n; i++) {
+		var yv = tick_value(gy, i), y = Math.round(Y(yv)) + 0.5;
+		el('line', { class: 'grid', x1: m.l, x2: m.l + pw, y1: y, y2: y }, g);
+		el('line', { class: 'axis', x1: m.l - 5, x2: m.l, y1: y, y2: y }, g);
+		el('text', { x: m.l - 8, y: y + 4, 'text-anchor': 'end' }, g, yv.toFixed(gy.dec));
+	}
+	el('rect', { class: 'axis', x: m.l + 0.5, y: m.t + 0.5, width: pw, height: ph }, svg);
+	el('text', { class: 'alabel', x: m.l + pw / 2, y: m.t + ph + 36, 'text-anchor': 'middle' }, svg,
+	   'time (in seconds)');
+	el('text', { class: 'alabel', transform: 'translate(16,' + (m.t + ph / 2) + ') rotate(-90)',
+		     'text-anchor': 'middle' }, svg, 'memory used (in MiB)');
+
+	var body = el('g', { 'clip-path': 'url(#clip)' }, svg);
+	draw_marks(body, svg);
+	D.series.forEach(function (s, si) {
+		if (!hidden['s' + si])
+			draw_series(body, s, si, a, b, pw);
+	});
+	if (!D.flame && D.showfuncs)
+		draw_brackets(body);
+	D.series.forEach(function (s, si) {
+		if (s.pid === 0 && !hidden['s' + si] && !hidden['p' + s.file])
+			draw_peaks(body, s);
+	});
+	if (lanes)
+		draw_flame(el('g', { class: 'flame', 'clip-path': 'url(#lclip)' }, svg),
+			   m.t + ph + 46, laneh);
+
+	/* the drag surface, last so that it sees the mouse where nothing else does */
+	var band = el('rect', { id: 'band', x: 0, y: m.t, width: 0, height: ph, display: 'none' }, svg);
+	chart.textContent = '';
+	chart.appendChild(svg);
+	svg.insertBefore(el('rect', { id: 'drag', x: m.l, y: m.t, width: pw, height: ph,
+				      fill: 'transparent' }), body);
+	geom.band = band;
+	document.getElementById('range').textContent = (view ?
+		'showing ' + fmt_s(a) + ' \u2013 ' + fmt_s(b) : 'whole run: ' + fmt_s(D.ext[1] - D.ext[0])) +
+		(geom.skipped ? ' (' + geom.skipped + ' short calls not bracketed: zoom in)' : '') +
+		(geom.coarse ? ' (finest detail kept: ' + fmt_s(geom.coarse) + ' a point; shaded: range of the samples)' : '');
+	document.getElementById('reset').disabled = !view;
+}
+
+/* A column's points: first and last, and its lowest and highest where they
+ * reach beyond those (in the order that follows the column's direction). */
+function column_points(c, out) {
+	var xc = (c[0] + c[1]) / 2, lo = c[4] < Math.min(c[2], c[3]), hi = c[5] > Math.max(c[2], c[3]);
+	out.push([c[0], c[2]]);
+	if (c[2] <= c[3]) {
+		if (lo) out.push([xc, c[4]]);
+		if (hi) out.push([xc, c[5]]);
+	} else {
+		if (hi) out.push([xc, c[5]]);
+		if (lo) out.push([xc, c[4]]);
+	}
+	if (c[1] !== c[0] || c[3] !== c[2])
+		out.push([c[1], c[3]]);
+}
+
+function draw_series(g, s, si, a, b, px) {
+	var cols = columns(s, a, b, px), line = [], i;
+	var X = geom.X, Y = geom.Y;
+	if (s.before && (!cols.length || cols[0][0] > s.before[0]))
+		line.push([s.before[0], s.before[1]]);
+	for (i = 0; i < cols.length; i++)
+		column_points(cols[i], line);
+	/* zoomed past the finest level embedded: show each column's range */
+	var cw = cols.length ? level_for(s, a, b, px).cw / (b - a) * px : 0;
+	if (cw >= 3) {
+		geom.coarse = Math.max(geom.coarse || 0, level_for(s, a, b, px).cw);
+		var boxes = '';
+		cols.forEach(function (c) {
+			if (c[4] < Math.min(c[2], c[3]) || c[5] > Math.max(c[2], c[3]))
+				boxes += 'M' + X(c[0]).toFixed(1) + ',' + Y(c[5]).toFixed(1) + 'H' + X(c[1]).toFixed(1) +
+					'V' + Y(c[4]).toFixed(1) + 'H' + X(c[0]).toFixed(1) + 'Z';
+		});
+		if (boxes)
+			el('path', { class: 'range', fill: s.color, d: boxes }, g);
+	}
+	if (s.after && (!cols.length || cols[cols.length - 1][1] < s.after[0]))
+		line.push([s.after[0], s.after[1]]);
+	var d = line.map(function (p, k) {
+		return (k ? 'L' : 'M') + X(p[0]).toFixed(1) + ',' + Y(p[1]).toFixed(1);
+	}).join('');
+	if (!d)
+		return;
+	el('path', { class: 'line series', stroke: s.color, d: d, 'data-series': si }, g);
+	if (s.trend && !hidden['t' + si]) {
+		var t0 = Math.max(a, s.ct[0]), t1 = Math.min(b, s.ct[1]);
+		el('path', { class: 'trend', stroke: s.color, d: 'M' + X(t0) + ',' + Y(s.trend[0] + s.trend[1] * t0) +
+			     'L' + X(t1) + ',' + Y(s.trend[0] + s.trend[1] * t1) }, g);
+	}
+	if (s.pid !== 0 || D.files.length > 1) {
+		var hit = el('path', { class: 'hit', d: d, 'data-kind': 'series' }, g);
+		hover(hit, function () {
+			var l = [s.label, 'from ' + fmt_s(s.first[0]) + ' to ' + fmt_s(s.last[0]) +
+				 ' (' + fmt_s(s.last[0] - s.first[0]) + ')',
+				 'memory ' + fmt_mib(s.first[1]) + ' \u2192 ' + fmt_mib(s.last[1]) +
+				 ' (' + fmt_delta(s.last[1] - s.first[1]) + ')',
+				 'peak ' + fmt_mib(s.peak[1]) + ' at ' + fmt_s(s.peak[0]), s.n + ' samples'];
+			if (s.kpeak)
+				l.push('kernel peak ' + fmt_mib(s.kpeak[1]));
+			return l;
+		});
+	}
+}
+
+function draw_peaks(g, s) {
+	var X = geom.X, Y = geom.Y, m = geom.m, f = D.files[s.file];
+	var px = X(s.peak[0]), py = Y(s.peak[1]);
+	var in_x = s.peak[0] >= geom.a && s.peak[0] <= geom.b, in_y = py >= m.t && py <= m.t + geom.ph;
+	if (in_y)
+		el('line', { class: 'peak', x1: m.l, x2: m.l + geom.pw, y1: py, y2: py }, g);
+	if (in_x)
+		el('line', { class: 'peak', x1: px, x2: px, y1: m.t, y2: m.t + geom.ph }, g);
+	if (in_x && in_y) {
+		el('text', { class: 'note', x: Math.min(px + 6, m.l + geom.pw - 150), y: Math.max(py - 6, m.t + 12),
+			     fill: '#d62728' }, g, 'peak ' + fmt_mib(s.peak[1]));
+		var dot = el('circle', { cx: px, cy: py, r: 5, fill: '#d62728', class: 'hitbox', 'data-kind': 'peak' }, g);
+		dot.setAttribute('fill-opacity', '0.6');
+		hover(dot, function () {
+			return ['peak ' + fmt_mib(s.peak[1]), 'at ' + fmt_s(s.peak[0]) +
+				(D.files.length > 1 ? ' in ' + f.path : ''), 'highest of ' + s.n + ' samples'];
+		});
+	}
+	if (s.kpeak) {
+		var ky = Y(s.kpeak[1]);
+		el('line', { class: 'kpeak', x1: m.l, x2: m.l + geom.pw, y1: ky, y2: ky }, g);
+		el('text', { class: 'note', x: m.l + 6, y: ky - 5, fill: '#8b0000' }, g,
+		   'kernel peak ' + fmt_mib(s.kpeak[1]));
+		var h = el('line', { class: 'hit', x1: m.l, x2: m.l + geom.pw, y1: ky, y2: ky, 'data-kind': 'kpeak' }, g);
+		hover(h, function () {
+			return ['kernel peak ' + fmt_mib(s.kpeak[1]),
+				'the kernel\'s high-water mark of resident memory (VmHWM)',
+				(s.kpeak[1] > s.peak[1] ? fmt_delta(s.kpeak[1] - s.peak[1]) + ' above the highest sample' :
+				 'the samples saw the peak')];
+		});
+	}
+}
+
+/* Brackets of calls: when the view holds many, only those a few pixels wide
+ * (zoom in for the rest). */
+function draw_brackets(g) {
+	var X = geom.X, Y = geom.Y, a = geom.a, b = geom.b, shown = [], skipped = 0;
+	D.spans.forEach(function (sp) {
+		var f = D.funcs[sp[0]];
+		if (!hidden['f' + sp[0]] && !hidden['s' + D.files[f.file].series] && sp[3] >= a && sp[2] <= b)
+			shown.push(sp);
+	});
+	var crowded = shown.length > 150, min_px = 6;
+	shown.forEach(function (sp) {
+		var f = D.funcs[sp[0]];
+		var x0 = X(sp[2]), x1 = X(sp[3]), y0 = Y(sp[4]), y1 = Y(sp[5]);
+		if (crowded && x1 - x0 < min_px) {
+			skipped++;
+			return;
+		}
+		var h = 9, arm = 5 + 2 * sp[1];
+		var d = 'M' + (x0 + arm) + ',' + (y0 - h) + 'H' + x0 + 'V' + (y0 + h) + 'H' + (x0 + arm) +
+			'M' + (x1 - arm) + ',' + (y1 - h) + 'H' + x1 + 'V' + (y1 + h) + 'H' + (x1 - arm);
+		el('path', { class: 'bracket', stroke: f.color, d: d }, g);
+		var hit = el('path', { class: 'hit', d: d, 'data-kind': 'span' }, g);
+		hover(hit, function () { return span_lines(sp); });
+	});
+	geom.skipped = skipped;
+}
+
+function draw_flame(g, top, laneh) {
+	var X = geom.X, a = geom.a, b = geom.b, m = geom.m;
+	D.spans.forEach(function (sp) {
+		var f = D.funcs[sp[0]];
+		if (hidden['f' + sp[0]] || hidden['s' + D.files[f.file].series] || sp[3] < a || sp[2] > b)
+			return;
+		var x0 = X(sp[2]), x1 = Math.max(X(sp[3]), x0 + 1), y = top + sp[1] * laneh;
+		var r = el('rect', { class: 'fr', x: x0, y: y, width: x1 - x0, height: laneh - 1,
+				     fill: f.color, 'data-kind': 'span' }, g);
+		hover(r, function () { return span_lines(sp).concat(['click to zoom to this call']); });
+		r.addEventListener('click', function () {
+			var pad = (sp[3] - sp[2]) * 0.05 || 1e-3;
+			zoom(sp[2] - pad, sp[3] + pad);
+		});
+		var vx0 = Math.max(x0, m.l), vx1 = Math.min(x1, m.l + geom.pw);
+		var room = Math.floor((vx1 - vx0 - 6) / 6.6);
+		if (room >= 3) {
+			var text = f.label + ' ' + fmt_s(sp[3] - sp[2]);
+			if (text.length > room)
+				text = text.length > room && f.label.length <= room ? f.label : f.label.slice(0, room - 1) + '\u2026';
+			el('text', { x: vx0 + 3, y: y + laneh - 5 }, g, text);
+		}
+	});
+}
+
+function draw_marks(g, svg) {
+	var X = geom.X, m = geom.m, a = geom.a, b = geom.b;
+	D.marks.forEach(function (k) {
+		if (hidden['m' + k[0]] || k[2] < a || k[2] > b)
+			return;
+		var x = X(k[2]);
+		el('line', { class: 'mark', x1: x, x2: x, y1: m.t, y2: m.t + geom.ph }, g);
+		el('text', { class: 'note', x: x + 3, y: m.t + 12, fill: '#555' }, g, k[1]);
+		var hit = el('line', { class: 'hit', x1: x, x2: x, y1: m.t, y2: m.t + geom.ph, 'data-kind': 'mark' }, g);
+		hover(hit, function () {
+			return ['marker ' + k[1], 'at ' + fmt_s(k[2]), 'memory ' + fmt_mib(k[3]) +
+				(k[4] > 1 ? ' (' + k[4] + ' markers merged)' : '')];
+		});
+	});
+}
+
+/* ---- legend ---- */
+
+function legend() {
+	var box = document.getElementById('legend');
+	box.textContent = '';
+	function entry(key, color, text, kind, title) {
+		var d = document.createElement('div'), sw = document.createElement('span');
+		sw.className = 'sw' + (kind ? ' ' + kind : '');
+		sw.style.borderColor = color;
+		if (kind === 'box')
+			sw.style.background = color;
+		d.appendChild(sw);
+		d.appendChild(document.createTextNode(text));
+		d.title = title || text;
+		d.dataset.key = key;
+		if (hidden[key])
+			d.className = 'off';
+		d.addEventListener('click', function () {
+			hidden[key] = !hidden[key];
+			d.className = hidden[key] ? 'off' : '';
+			hide_tip();
+			render();
+		});
+		box.appendChild(d);
+	}
+	D.series.forEach(function (s, i) {
+		entry('s' + i, s.color, s.label, '', s.title);
+		if (s.trend)
+			entry('t' + i, s.color, 'slope ' + s.trend[1].toFixed(3) + ' MiB/s', 'dash');
+	});
+	D.files.forEach(function (f, i) {
+		entry('p' + i, '#d62728', 'peak' + (D.files.length > 1 ? ' (' + f.name + ')' : ''), 'dash');
+	});
+	if (D.showfuncs || D.flame)
+		D.funcs.forEach(function (f, i) {
+			entry('f' + i, f.color, f.label + ' ' + fmt_s(f.total) + (f.calls > 1 ? ' (' + f.calls + ' calls)' : ''),
+			      D.flame ? 'box' : '', f.name);
+		});
+	var has = {};
+	D.marks.forEach(function (k) { has[k[0]] = true; });
+	D.files.forEach(function (f, i) {
+		if (has[i])
+			entry('m' + i, '#777', 'markers' + (D.files.length > 1 ? ' (' + f.name + ')' : ''), 'dash');
+	});
+}
+
+/* ---- zoom ---- */
+
+function zoom(t0, t1) {
+	if (!(t1 > t0))
+		return;
+	var min = (D.ext[1] - D.ext[0]) * 1e-9 + 1e-9;
+	if (t1 - t0 < min) {
+		var c = (t0 + t1) / 2;
+		t0 = c - min / 2;
+		t1 = c + min / 2;
+	}
+	view = [t0, t1];
+	hide_tip();
+	render();
+	remember();
+}
+function reset() {
+	view = null;
+	hide_tip();
+	render();
+	remember();
+}
+/* The zoomed range in the address (#t=T0,T1), to come back to it. */
+function remember() {
+	if (location.hash === '#selftest')
+		return;
+	try {
+		history.replaceState(null, '', view ? '#t=' + view[0].toPrecision(9) + ',' + view[1].toPrecision(9) :
+				     location.pathname + location.search);
+	} catch (e) { /* some browsers refuse it for file: pages */ }
+}
+
+var drag = null;
+function to_t(clientX) {
+	var r = document.getElementById('plot').getBoundingClientRect();
+	var x = Math.max(geom.m.l, Math.min(geom.m.l + geom.pw, clientX - r.left));
+	return { x: x, t: geom.a + (x - geom.m.l) / geom.pw * (geom.b - geom.a) };
+}
+function on_down(ev) {
+	if (ev.button !== 0 || ev.target.id !== 'drag' && !ev.target.closest('g[clip-path="url(#clip)"]'))
+		return;
+	drag = to_t(ev.clientX);
+	ev.preventDefault();
+}
+function on_move(ev) {
+	var r = document.getElementById('plot').getBoundingClientRect(), p;
+	if (geom) {
+		var x = ev.clientX - r.left, y = ev.clientY - r.top;
+		if (x >= geom.m.l && x <= geom.m.l + geom.pw && y >= geom.m.t && y <= geom.m.t + geom.ph) {
+			p = to_t(ev.clientX);
+			document.getElementById('cursor').textContent = 't = ' + fmt_s(p.t);
+		}
+	}
+	if (!drag)
+		return;
+	p = to_t(ev.clientX);
+	var band = geom.band;
+	band.setAttribute('x', Math.min(p.x, drag.x));
+	band.setAttribute('width', Math.abs(p.x - drag.x));
+	band.setAttribute('display', 'inline');
+}
+function on_up(ev) {
+	if (!drag)
+		return;
+	var p = to_t(ev.clientX), d = drag;
+	drag = null;
+	geom.band.setAttribute('display', 'none');
+	if (Math.abs(p.x - d.x) >= 4)
+		zoom(Math.min(p.t, d.t), Math.max(p.t, d.t));
+}
+
+document.getElementById('chart').addEventListener('mousedown', on_down);
+window.addEventListener('mousemove', on_move);
+window.addEventListener('mouseup', on_up);
+document.getElementById('chart').addEventListener('dblclick', reset);
+document.getElementById('reset').addEventListener('click', reset);
+var resize_timer = 0;
+window.addEventListener('resize', function () {
+	clearTimeout(resize_timer);
+	resize_timer = setTimeout(render, 100);
+});
+
+var want = /^#t=([-+0-9.e]+),([-+0-9.e]+)$/.exec(location.hash);
+if (want && +want[2] > +want[1])
+	view = [+want[1], +want[2]];
+legend();
+render();
+var t_ready = performance.now();
+
+/* ---- #selftest: the test suite's scripted zoom and hover ---- */
+
+function selftest() {
+	var out = [], svg, r, el0;
+	function ticks_text() {
+		return Array.prototype.map.call(document.querySelectorAll('#xticks text'),
+						function (t) { return t.textContent; }).join(' ');
+	}
+	function mouse(target, type, x, y) {
+		target.dispatchEvent(new MouseEvent(type, { bubbles: true, cancelable: true, clientX: x, clientY: y,
+							     button: 0, view: window }));
+	}
+	out.push('series: ' + document.querySelectorAll('path.series').length);
+	out.push('spans: ' + document.querySelectorAll('[data-kind=span]').length);
+	/* hover the first bracket or flame rectangle */
+	el0 = document.querySelector('[data-kind=span]');
+	if (el0) {
+		r = el0.getBoundingClientRect();
+		mouse(el0, 'mouseover', r.left + 1, r.top + r.height / 2);
+		out.push('tooltip: ' + (tip.style.display === 'block' ? tip.textContent.replace(/\n/g, ' | ') : '(none)'));
+		mouse(el0, 'mouseout', r.left + 1, r.top + r.height / 2);
+	}
+	/* drag across the middle of the plot */
+	var before = ticks_text();
+	svg = document.getElementById('plot');
+	r = svg.getBoundingClientRect();
+	var dragel = document.getElementById('drag'), y = r.top + geom.m.t + geom.ph / 2;
+	var xa = r.left + geom.m.l + geom.pw * 0.3, xb = r.left + geom.m.l + geom.pw * 0.45;
+	mouse(dragel, 'mousedown', xa, y);
+	mouse(window, 'mousemove', xb, y);
+	mouse(window, 'mouseup', xb, y);
+	var after = ticks_text();
+	out.push('axis before: ' + before);
+	out.push('axis after: ' + after);
+	out.push('zoom: ' + (view && after !== before ? 'ok' : 'FAILED'));
+	/* double-click resets */
+	mouse(document.getElementById('drag'), 'dblclick', xa, y);
+	out.push('reset: ' + (view === null && ticks_text() === before ? 'ok' : 'FAILED'));
+	/* the legend hides and shows a series */
+	var n0 = document.querySelectorAll('path.series').length;
+	var entry = document.querySelector('#legend div');
+	entry.click();
+	var n1 = document.querySelectorAll('path.series').length;
+	entry.click();
+	var n2 = document.querySelectorAll('path.series').length;
+	out.push('legend: ' + (n1 === n0 - 1 && n2 === n0 ? 'ok' : 'FAILED ' + n0 + ' ' + n1 + ' ' + n2));
+	out.push('ready: ' + Math.round(t_ready) + ' ms');
+	out.push('errors: ' + errors.length + (errors.length ? ' ' + errors.join('; ') : ''));
+	var pre = document.createElement('pre');
+	pre.id = 'selftest';
+	pre.textContent = out.join('\n');
+	document.body.appendChild(pre);
+}
+
+if (location.hash === '#selftest') {
+	try {
+		selftest();
+	} catch (e) {
+		var pre = document.createElement('pre');
+		pre.id = 'selftest';
+		pre.textContent = 'selftest: exception ' + e + '\nerrors: ' + (errors.length + 1);
+		document.body.appendChild(pre);
+	}
+}
+})();

@@ -1,0 +1,44 @@
+/* view_term: a profile drawn in the terminal (mprof plot --terminal).
+ *
+ * The memory lines in braille dots (2 x 4 a character cell) from the same
+ * model as the PNG, axes in MiB and seconds, the peak marked and labelled,
+ * function calls as labelled bars under the time axis (one row per nesting
+ * level), markers, and a legend. Colours are ANSI escapes, only when asked
+ * for (view_term_resolve decides: a terminal and no NO_COLOR). */
+#ifndef MPROF_VIEW_TERM_H
+#define MPROF_VIEW_TERM_H
+
+#include "plot_draw.h"
+#include "plot_model.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+
+enum view_color {
+	VIEW_COLOR_AUTO,   /* when the output is a terminal and NO_COLOR is unset */
+	VIEW_COLOR_ALWAYS,
+	VIEW_COLOR_NEVER,
+};
+
+#define VIEW_TERM_MIN_WIDTH 30
+#define VIEW_TERM_MIN_HEIGHT 8
+
+struct view_term_options {
+	int width, height; /* characters and lines of the whole drawing */
+	bool color;
+};
+
+/* "auto", "always", "never" (and "yes"/"no"). -1 when unknown. */
+int view_color_parse(const char *s, enum view_color *out);
+
+/* Size and colours for output to fd: width and height in characters when > 0,
+ * else COLUMNS / LINES, else the terminal's size, else 80 x 24 (a height taken
+ * from the terminal leaves a line for the prompt). */
+void view_term_resolve(struct view_term_options *t, int fd, int width, int height, enum view_color color);
+
+/* Draw models (overlaid when more than one) to f. names: a label per model
+ * (file names), may be NULL. -1 (reported) when f cannot be written. */
+int view_term_write(FILE *f, const struct plot_model *models, size_t nmodels, const char *const *names,
+		    const struct plot_options *opt, const struct view_term_options *t);
+
+#endif
