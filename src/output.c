@@ -137,8 +137,8 @@ int output_write_png(cairo_surface_t *img, FILE *f, const char *path)
 	png_set_IHDR(png, info, (png_uint_32)w, (png_uint_32)h, 8, PNG_COLOR_TYPE_RGB,
 		     PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
 	/* Plots are mostly flat colour: fast settings compress them well. */
-	png_set_compression_level(png, 3);
-	png_set_filter(png, 0, PNG_FILTER_NONE | PNG_FILTER_SUB | PNG_FILTER_UP);
+	png_set_compression_level(png, 1);
+	png_set_filter(png, 0, PNG_FILTER_SUB);
 	png_write_info(png, info);
 	row = xmalloc((size_t)w * 3);
 	for (int y = 0; y < h; y++) {

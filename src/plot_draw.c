@@ -643,11 +643,11 @@ static void draw_flame(struct draw *d, const struct scene *sc)
 			cairo_stroke(cr);
 			cairo_restore(cr);
 		}
-		if (w > 4 * note.height && l->lane_h >= note.height) {
+		if (w > 2.5 * note.height && l->lane_h >= note.height) {
 			double left = fmax(x0, l->plot.x) + 3 * d->s;
 			double right = fmin(x1, l->plot.x + l->plot.w) - 3 * d->s;
 
-			if (right - left > 2 * note.height)
+			if (right - left > 1.5 * note.height)
 				draw_text(d, TEXT_NOTE, left, y + (l->lane_h + note.ascent) / 2 - 1 * d->s, 0,
 					  right - left, f->label, text_color);
 		}

@@ -138,6 +138,8 @@ static void series_coarsen(struct plot_series *s, size_t nbuckets, size_t shift)
 	struct plot_bucket **old = s->pages;
 
 	s->pages = xcalloc(npages, sizeof(*s->pages));
+	s->hot = NULL;
+	s->hot_t0 = s->hot_t1 = 0;
 	for (size_t p = 0; p < npages; p++) {
 		if (!old[p])
 			continue;
@@ -222,19 +224,32 @@ static inline void series_add(struct plot_model *m, struct plot_series *s, doubl
 {
 	const struct plot_grid *g = &m->grid;
 	struct plot_bucket *b, *pg;
-	double x = (t - g->origin) * g->inv_width; /* NaN before the grid is placed */
 	float f = (float)v;
-	long i;
 
-	if (x >= 0 && x < (double)g->nbuckets) {
-		i = (long)x;
+	if (t >= s->hot_t0 && t < s->hot_t1) {
+		/* most samples fall in the bucket of the one before */
+		b = s->hot;
 	} else {
-		i = grid_index(m, s, t, v);
-		if (i < 0)
-			return;
+		double x = (t - g->origin) * g->inv_width; /* NaN before the grid is placed */
+		long i;
+
+		if (x >= 0 && x < (double)g->nbuckets) {
+			i = (long)x;
+		} else {
+			i = grid_index(m, s, t, v);
+			if (i < 0)
+				return;
+		}
+		pg = s->pages[i >> PLOT_PAGE_BITS];
+		b = pg ? &pg[i & (PLOT_PAGE - 1)] : bucket_at(s, (size_t)i, true);
+		/* a bound a rounding error away from the grid's only narrows it */
+		s->hot = b;
+		s->hot_t0 = g->origin + (double)i * g->width;
+		s->hot_t1 = g->origin + (double)(i + 1) * g->width;
+		if ((t - g->origin) * g->inv_width < (double)i ||
+		    (t - g->origin) * g->inv_width >= (double)(i + 1))
+			s->hot_t0 = s->hot_t1 = 0; /* t on an edge: no shortcut */
 	}
-	pg = s->pages[i >> PLOT_PAGE_BITS];
-	b = pg ? &pg[i & (PLOT_PAGE - 1)] : bucket_at(s, (size_t)i, true);
 	if (!b->n) {
 		b->tfirst = b->tlast = t;
 		b->min = b->max = b->first = b->last = f;

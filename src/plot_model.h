@@ -53,6 +53,9 @@ struct plot_series {
 	struct plot_point kernel_peak; /* PEAK / CHLDPEAK: the kernel's high-water mark */
 	/* least squares, about (t0, v0), for the trend line */
 	double t0, v0, st, sv, stt, stv;
+	/* reading: the bucket last written and its time range */
+	struct plot_bucket *hot;
+	double hot_t0, hot_t1;
 };
 
 struct plot_func {
