@@ -1,16 +1,20 @@
-/* mprof plot: draw profiles to PNG, SVG or PDF. */
+/* mprof plot: draw profiles to PNG, SVG or PDF, an HTML page, or the terminal. */
 #include "commands.h"
 #include "output.h"
 #include "plot_draw.h"
 #include "plot_model.h"
 #include "profile_list.h"
 #include "util.h"
+#include "view_html.h"
+#include "view_term.h"
 
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <unistd.h>
 
 static const char *const plot_usage[] = {
 	"usage: mprof plot [options] [FILE|INDEX ...]",
@@ -18,8 +22,12 @@ static const char *const plot_usage[] = {
 	"Draw profiles written by 'mprof run' (or the Python tool). With no FILE, the",
 	"newest mprofile_*.dat in the current directory; several are overlaid.",
 	"",
-	"  -o, --output FILE     write FILE (.png, .svg or .pdf); default: the",
-	"                        profile's name with .png, beside it",
+	"  -o, --output FILE     write FILE: .png, .svg, .pdf, or .html (a page to zoom",
+	"                        and hover in a browser); default: the profile's name",
+	"                        with .png, beside it; '-': draw on standard output",
+	"      --terminal        draw in the terminal (as -o -), sized to it",
+	"      --color WHEN      terminal colours: auto (a terminal and NO_COLOR unset),",
+	"                        always or never",
 	"  -t, --title TEXT      title (default: the profiled command line)",
 	"  -n, --no-function-ts  no function brackets and no peak lines",
 	"  -w, --window T0,T1    only the time from T0 to T1 seconds",
@@ -27,6 +35,7 @@ static const char *const plot_usage[] = {
 	"  -s, --slope           trend lines and their slopes (MiB/s)",
 	"      --width PX        picture width in pixels (default 14 inches at --dpi)",
 	"      --height PX       picture height in pixels (default 6 inches at --dpi)",
+	"                        (with --terminal: characters and lines)",
 	"      --dpi N           resolution: text and lines scale with it (default 90)",
 	"      --backend NAME    accepted for the Python tool's scripts, and ignored",
 	"  -h, --help            this help",
@@ -38,6 +47,8 @@ enum {
 	OPT_HEIGHT,
 	OPT_DPI,
 	OPT_BACKEND,
+	OPT_TERMINAL,
+	OPT_COLOR,
 };
 
 static const struct option plot_options_table[] = {
@@ -51,6 +62,8 @@ static const struct option plot_options_table[] = {
 	{ "height",         required_argument, NULL, OPT_HEIGHT },
 	{ "dpi",            required_argument, NULL, OPT_DPI },
 	{ "backend",        required_argument, NULL, OPT_BACKEND },
+	{ "terminal",       no_argument,       NULL, OPT_TERMINAL },
+	{ "color",          required_argument, NULL, OPT_COLOR },
 	{ "help",           no_argument,       NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -95,6 +108,13 @@ static char *default_output(const char *profile)
 	return xasprintf("%.*s.png", (int)n, profile);
 }
 
+static bool is_html(const char *path)
+{
+	size_t n = strlen(path);
+
+	return (n > 5 && !strcasecmp(path + n - 5, ".html")) || (n > 4 && !strcasecmp(path + n - 4, ".htm"));
+}
+
 static const char *base_name(const char *path)
 {
 	const char *s = strrchr(path, '/');
@@ -115,6 +135,10 @@ int cmd_plot(int argc, char **argv)
 	struct output out;
 	cairo_t *cr;
 	int width = 0, height = 0, c, rc = EXIT_FAIL;
+	const char *width_arg = NULL, *height_arg = NULL;
+	bool terminal = false, html = false;
+	long cols = 0, lines = 0;
+	enum view_color color = VIEW_COLOR_AUTO;
 	size_t loaded = 0;
 
 	optind = 1;
@@ -143,12 +167,17 @@ int cmd_plot(int argc, char **argv)
 			opt.slope = true;
 			break;
 		case OPT_WIDTH:
-			if (parse_pixels(optarg, &width) < 0)
-				die_usage("plot", "option --width: '%s': expected pixels from 100 to 20000", optarg);
+			width_arg = optarg; /* pixels, or characters with --terminal */
 			break;
 		case OPT_HEIGHT:
-			if (parse_pixels(optarg, &height) < 0)
-				die_usage("plot", "option --height: '%s': expected pixels from 100 to 20000", optarg);
+			height_arg = optarg;
+			break;
+		case OPT_TERMINAL:
+			terminal = true;
+			break;
+		case OPT_COLOR:
+			if (view_color_parse(optarg, &color) < 0)
+				die_usage("plot", "option --color: '%s': expected auto, always or never", optarg);
 			break;
 		case OPT_DPI:
 			if (parse_finite(optarg, &opt.dpi) < 0 || opt.dpi < 10 || opt.dpi > 1200)
@@ -168,13 +197,33 @@ int cmd_plot(int argc, char **argv)
 			die_usage("plot", "unknown option %s", argv[optind - 1]);
 		}
 	}
+	if (out_arg && !strcmp(out_arg, "-"))
+		terminal = true;
+	else if (terminal && out_arg)
+		die_usage("plot", "--terminal draws on standard output: leave out --output %s", out_arg);
+	html = out_arg && is_html(out_arg);
+	if (terminal) {
+		if (width_arg && (parse_long(width_arg, &cols) < 0 || cols < VIEW_TERM_MIN_WIDTH || cols > 1000))
+			die_usage("plot", "option --width: '%s': expected characters from %d to 1000", width_arg,
+				  VIEW_TERM_MIN_WIDTH);
+		if (height_arg && (parse_long(height_arg, &lines) < 0 || lines < VIEW_TERM_MIN_HEIGHT ||
+				   lines > 1000))
+			die_usage("plot", "option --height: '%s': expected lines from %d to 1000", height_arg,
+				  VIEW_TERM_MIN_HEIGHT);
+	} else {
+		if (width_arg && parse_pixels(width_arg, &width) < 0)
+			die_usage("plot", "option --width: '%s': expected pixels from 100 to 20000", width_arg);
+		if (height_arg && parse_pixels(height_arg, &height) < 0)
+			die_usage("plot", "option --height: '%s': expected pixels from 100 to 20000", height_arg);
+	}
 	opt.width = width ? width : (int)lround(PLOT_DEFAULT_WIDTH_IN * opt.dpi);
 	opt.height = height ? height : (int)lround(PLOT_DEFAULT_HEIGHT_IN * opt.dpi);
 	if (opt.width < 100 || opt.width > 20000 || opt.height < 100 || opt.height > 20000)
 		die_usage("plot", "option --dpi: %g makes a %d x %d picture; give --width and --height",
 			  opt.dpi, opt.width, opt.height);
-	if (out_arg && output_format_of(out_arg, &fmt) < 0)
-		die_usage("plot", "option --output: '%s': unknown format; use %s", out_arg, output_format_list());
+	if (out_arg && !terminal && !html && output_format_of(out_arg, &fmt) < 0)
+		die_usage("plot", "option --output: '%s': unknown format; use %s, .html for a page, "
+			  "or - for the terminal", out_arg, output_format_list());
 	if (profile_resolve(argv + optind, argc - optind, &files) < 0)
 		goto cleanup;
 
@@ -185,6 +234,8 @@ int cmd_plot(int argc, char **argv)
 	cfg.nbuckets = PLOT_DEFAULT_BUCKETS;
 	while (cfg.nbuckets < (size_t)opt.width * 4)
 		cfg.nbuckets *= 2;
+	if (html)
+		cfg.nbuckets = VIEW_HTML_BUCKETS; /* finer, for zooming */
 	models = xcalloc(files.n, sizeof(*models));
 	names = xcalloc(files.n, sizeof(*names));
 	for (size_t i = 0; i < files.n; i++, loaded++) {
@@ -195,6 +246,16 @@ int cmd_plot(int argc, char **argv)
 	if (title_arg)
 		opt.title = title = plot_display_text(title_arg, strlen(title_arg), false);
 
+	if (terminal || html) {
+		struct view_term_options tv;
+
+		view_term_resolve(&tv, STDOUT_FILENO, (int)cols, (int)lines, color);
+		if (terminal ? view_term_write(stdout, models, files.n, names, &opt, &tv) :
+			       view_html_write(out_arg, models, files.n, names, &opt))
+			goto cleanup;
+		rc = EXIT_OK;
+		goto cleanup;
+	}
 	out_path = out_arg ? xstrdup(out_arg) : default_output(files.v[0]);
 	if (output_open(&out, out_path, fmt, opt.width, opt.height, opt.dpi,
 			opt.title ? opt.title : models[0].cmdline) < 0)
