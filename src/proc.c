@@ -382,8 +382,9 @@ void proc_tree_release(struct proc_tree *t)
 {
 	if (t->dir)
 		closedir(t->dir);
-	free(t->pid);
-	free(t->ppid);
+	free(t->pairs);
+	free(t->outside);
+	free(t->scratch);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -428,8 +429,23 @@ static void children_of(pid_t pid, struct pidvec *out)
 	closedir(d);
 }
 
-/* One pass over /proc/N/stat: the (pid, ppid) pairs. */
-static int scan_proc(struct proc_tree *t)
+#define FULL_PASS_NS 1000000000ull
+
+static int cmp_pid(const void *a, const void *b)
+{
+	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static bool pid_in(const pid_t *v, size_t n, pid_t pid)
+{
+	return bsearch(&pid, v, n, sizeof(*v), cmp_pid) != NULL;
+}
+
+/* One pass over /proc/N/stat: the (ppid, pid) pairs of every process but
+ * the root and those known to be outside. */
+static int scan_proc(struct proc_tree *t, pid_t root)
 {
 	struct dirent *de;
 
@@ -450,6 +466,8 @@ static int scan_proc(struct proc_tree *t)
 
 		if (de->d_name[0] < '1' || de->d_name[0] > '9' || parse_long(de->d_name, &pid) < 0)
 			continue;
+		if (pid == root || (t->nout && pid_in(t->outside, t->nout, (pid_t)pid)))
+			continue;
 		snprintf(name, sizeof(name), "%ld/stat", pid);
 		fd = openat(dirfd((DIR *)t->dir), name, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
@@ -465,27 +483,17 @@ static int scan_proc(struct proc_tree *t)
 		p += 2;
 		if (!scan_u64(&p, &ppid))
 			continue;
-		if (t->n == t->cap) {
-			size_t cap = t->cap;
-
-			xgrow((void **)&t->pid, &cap, t->n + 1, sizeof(*t->pid));
-			t->ppid = xrealloc(t->ppid, cap * sizeof(*t->ppid));
-			t->cap = cap;
-		}
-		t->pid[t->n] = (pid_t)pid;
-		t->ppid[t->n] = (pid_t)ppid;
+		xgrow((void **)&t->pairs, &t->cap, t->n + 1, sizeof(*t->pairs));
+		t->pairs[t->n].ppid = (pid_t)ppid;
+		t->pairs[t->n].pid = (pid_t)pid;
 		t->n++;
 	}
 	return 0;
 }
 
-struct pair {
-	pid_t ppid, pid;
-};
-
 static int cmp_pair(const void *a, const void *b)
 {
-	const struct pair *x = a, *y = b;
+	const struct proc_pair *x = a, *y = b;
 
 	if (x->ppid != y->ppid)
 		return x->ppid < y->ppid ? -1 : 1;
@@ -493,7 +501,7 @@ static int cmp_pair(const void *a, const void *b)
 }
 
 /* The first pair whose ppid is >= ppid. */
-static size_t lower_bound(const struct pair *v, size_t n, pid_t ppid)
+static size_t lower_bound(const struct proc_pair *v, size_t n, pid_t ppid)
 {
 	size_t lo = 0, hi = n;
 
@@ -508,9 +516,29 @@ static size_t lower_bound(const struct pair *v, size_t n, pid_t ppid)
 	return lo;
 }
 
+/* Remember the processes of this pass that are not in the tree. */
+static void note_outside(struct proc_tree *t, const struct pidvec *desc)
+{
+	size_t before = t->nout;
+
+	xgrow((void **)&t->scratch, &t->capscratch, desc->n + 1, sizeof(*t->scratch));
+	memcpy(t->scratch, desc->v, desc->n * sizeof(*desc->v));
+	qsort(t->scratch, desc->n, sizeof(*t->scratch), cmp_pid);
+	for (size_t i = 0; i < t->n; i++) {
+		pid_t pid = t->pairs[i].pid;
+
+		if (pid_in(t->scratch, desc->n, pid))
+			continue;
+		xgrow((void **)&t->outside, &t->capout, t->nout + 1, sizeof(*t->outside));
+		t->outside[t->nout++] = pid;
+	}
+	if (t->nout != before)
+		qsort(t->outside, t->nout, sizeof(*t->outside), cmp_pid);
+}
+
 int proc_descendants(struct proc_tree *t, pid_t root, struct pidvec *out)
 {
-	struct pair *pairs;
+	uint64_t now = mono_ns();
 
 	out->n = 0;
 	if (!t->mode)
@@ -522,21 +550,20 @@ int proc_descendants(struct proc_tree *t, pid_t root, struct pidvec *out)
 			children_of(out->v[i], out);
 		return 0;
 	}
-	if (scan_proc(t) < 0)
-		return -1;
-	pairs = xmalloc((t->n ? t->n : 1) * sizeof(*pairs));
-	for (size_t i = 0; i < t->n; i++) {
-		pairs[i].ppid = t->ppid[i];
-		pairs[i].pid = t->pid[i];
+	if (root != t->root || now - t->full_ns >= FULL_PASS_NS) {
+		t->root = root;
+		t->full_ns = now;
+		t->nout = 0;
 	}
-	qsort(pairs, t->n, sizeof(*pairs), cmp_pair);
+	if (scan_proc(t, root) < 0)
+		return -1;
+	qsort(t->pairs, t->n, sizeof(*t->pairs), cmp_pair);
 	for (size_t i = 0; i <= out->n; i++) {
 		pid_t parent = i == 0 ? root : out->v[i - 1];
 
-		for (size_t j = lower_bound(pairs, t->n, parent); j < t->n && pairs[j].ppid == parent; j++)
-			if (pairs[j].pid != root) /* a loop cannot happen, but never follow one */
-				pidvec_push(out, pairs[j].pid);
+		for (size_t j = lower_bound(t->pairs, t->n, parent); j < t->n && t->pairs[j].ppid == parent; j++)
+			pidvec_push(out, t->pairs[j].pid);
 	}
-	free(pairs);
+	note_outside(t, out);
 	return 0;
 }

@@ -64,13 +64,25 @@ void proc_free_argv(char **argv);
 pid_t proc_find_by_name(const char *name, pid_t self);
 
 /* The process tree below a root. Uses /proc/PID/task/TID/children where the
- * kernel has it, else one pass over /proc/N/stat. */
+ * kernel has it, else a pass over /proc/N/stat. A pass reads the stat of new
+ * processes and of the tree's own only: a process found outside the tree
+ * stays outside (its children too), so it is skipped until the next full
+ * pass, once a second (which also catches a pid reused meanwhile). */
+struct proc_pair {
+	pid_t ppid, pid;
+};
+
 struct proc_tree {
-	int mode;        /* 0: not probed, 1: children files, 2: scan /proc */
-	void *dir;       /* DIR * of /proc, kept open (scan mode) */
-	/* scan mode: (pid, ppid) pairs of the last pass */
-	pid_t *pid, *ppid;
+	int mode;                 /* 0: not probed, 1: children files, 2: scan /proc */
+	void *dir;                /* DIR * of /proc, kept open (scan mode) */
+	pid_t root;               /* the root the cache below is for */
+	uint64_t full_ns;         /* when the last full pass was (mono_ns) */
+	struct proc_pair *pairs;  /* (ppid, pid) of the last pass */
 	size_t n, cap;
+	pid_t *outside;           /* pids known to be outside the tree, sorted */
+	size_t nout, capout;
+	pid_t *scratch;
+	size_t capscratch;
 };
 
 struct pidvec {

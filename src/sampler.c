@@ -405,7 +405,9 @@ static int spawn(struct sampler *s)
 		free_env(env);
 		return error_errno("cannot make a pipe");
 	}
-	pid = fork();
+	/* vfork: no copy of our page tables, and we sleep until the exec. The
+	 * child only sets its signal mask, execs, and reports a failure. */
+	pid = vfork();
 	if (pid < 0) {
 		close(pipefd[0]);
 		close(pipefd[1]);
@@ -630,8 +632,8 @@ static void loop(struct sampler *s, struct rusage *ru)
  * peak, children's names, unfinished spans and EXIT. */
 static void finish(struct sampler *s, const struct rusage *ru)
 {
-	double t = time_now();
 	uint64_t now = mono_ns(), peak = s->target_hwm, hwm;
+	double t;
 
 	if (!s->writing)
 		return;
@@ -639,8 +641,10 @@ static void finish(struct sampler *s, const struct rusage *ru)
 	if (!s->gone) {
 		/* Detached: the target lives on; one last look. */
 		sample(s, now);
-		slow_tick(s, now, t);
-	} else if (!s->attached) {
+		slow_tick(s, now, s->sample_t);
+	}
+	t = time_now();
+	if (s->gone && !s->attached) {
 		/* ru_maxrss (KiB) is the exact peak of the program, unless it
 		 * reaped children of its own: then it may be one of theirs. */
 		if (s->cminflt == 0 && (uint64_t)ru->ru_maxrss * 1024 > peak)

@@ -285,6 +285,17 @@ START_TEST(test_descendants)
 	/* Parents come before their children. */
 	ck_assert_int_gt(index_of(&pv, grandchild), index_of(&pv, child));
 
+	/* A child born after a pass is found by the next one (a pass skips
+	 * only processes already known to be outside the tree). */
+	{
+		pid_t late = sleeper(NULL);
+
+		ck_assert_int_eq(proc_descendants(&t, getpid(), &pv), 0);
+		ck_assert_int_ge(index_of(&pv, late), 0);
+		ck_assert_int_ge(index_of(&pv, grandchild), 0);
+		kill_reap(late);
+	}
+
 	/* A process that has gone is simply not there. */
 	kill_reap(other);
 	ck_assert_int_eq(proc_descendants(&t, getpid(), &pv), 0);

@@ -6,6 +6,7 @@
  *   sleep MS          sleep MS milliseconds
  *   fork N MIB MS     start N children that each hold MIB MiB for MS ms
  *   wait              wait for all children
+ *   churn N           start N short-lived children one after another
  *   ignore SIG        ignore signal SIG
  *   pidfile PATH      write our pid to PATH
  *   comm NAME         set our command name
@@ -126,6 +127,18 @@ int main(int argc, char **argv)
 					sleep_ms(ms);
 					_exit(0);
 				}
+			}
+		} else if (!strcmp(s, "churn")) {
+			long n = num(argv, ++i);
+
+			for (long k = 0; k < n; k++) {
+				pid_t pid = fork();
+
+				if (pid < 0)
+					fail("fork");
+				if (pid == 0)
+					_exit(0);
+				waitpid(pid, NULL, 0);
 			}
 		} else if (!strcmp(s, "wait")) {
 			while (wait(NULL) > 0 || errno == EINTR)
