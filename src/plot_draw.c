@@ -155,7 +155,7 @@ static void draw_boxed_text(struct draw *d, double x, double y, double align, co
 	cairo_save(d->cr);
 	cairo_rectangle(d->cr, x - align * ts.width - pad, y - ts.ascent - pad, ts.width + 2 * pad,
 			ts.height + 2 * pad);
-	cairo_set_source_rgba(d->cr, 1, 1, 1, 0.8);
+	cairo_set_source_rgba(d->cr, 1, 1, 1, 0.7);
 	cairo_fill(d->cr);
 	cairo_restore(d->cr);
 	draw_text(d, TEXT_NOTE, x, y, align, 0, text, c);
@@ -699,7 +699,7 @@ static void draw_marks(struct draw *d, const struct plot_model *m)
 }
 
 /* Dashed lines at the highest sample, inside the axes, with the value. */
-static void draw_peak(struct draw *d, const struct plot_point *p, const char *what)
+static void draw_peak(struct draw *d, const struct plot_point *p, const char *what, bool label)
 {
 	const struct plot_layout *l = d->lay;
 	cairo_t *cr = d->cr;
@@ -711,14 +711,18 @@ static void draw_peak(struct draw *d, const struct plot_point *p, const char *wh
 		return;
 	cairo_save(cr);
 	clip_plot(d);
-	set_color(cr, peak_color, 1);
-	cairo_set_line_width(cr, 1.2 * d->s);
-	set_dash(d, 4, 2.5);
-	cairo_move_to(cr, l->plot.x, snap(d, y));
-	cairo_line_to(cr, l->plot.x + l->plot.w, snap(d, y));
-	cairo_move_to(cr, snap(d, x), l->plot.y);
-	cairo_line_to(cr, snap(d, x), l->plot.y + l->plot.h);
-	cairo_stroke(cr);
+	if (!label) {
+		set_color(cr, peak_color, 1);
+		cairo_set_line_width(cr, 1.2 * d->s);
+		set_dash(d, 4, 2.5);
+		cairo_move_to(cr, l->plot.x, snap(d, y));
+		cairo_line_to(cr, l->plot.x + l->plot.w, snap(d, y));
+		cairo_move_to(cr, snap(d, x), l->plot.y);
+		cairo_line_to(cr, snap(d, x), l->plot.y + l->plot.h);
+		cairo_stroke(cr);
+		cairo_restore(cr);
+		return;
+	}
 	format_mib(p->v, mib, sizeof(mib));
 	format_secs(p->t, l->x.hi - l->x.lo, secs, sizeof(secs));
 	text = xasprintf("%s %s at %s", what, mib, secs);
@@ -726,16 +730,16 @@ static void draw_peak(struct draw *d, const struct plot_point *p, const char *wh
 	lx = x + 4 * d->s;
 	if (lx + ts.width > l->plot.x + l->plot.w - 2 * d->s)
 		lx = x - 4 * d->s - ts.width;
-	ly = y - 4 * d->s;
+	ly = y - 6 * d->s;
 	if (ly - ts.ascent < l->plot.y + 2 * d->s)
-		ly = y + 4 * d->s + ts.ascent;
+		ly = y + 6 * d->s + ts.ascent;
 	draw_boxed_text(d, lx, ly, 0, text, peak_color);
 	free(text);
 	cairo_restore(cr);
 }
 
 /* The kernel's exact high-water mark, when the samples missed it. */
-static void draw_kernel_peak(struct draw *d, const struct plot_series *s, struct rgb c)
+static void draw_kernel_peak(struct draw *d, const struct plot_series *s, struct rgb c, bool label)
 {
 	const struct plot_layout *l = d->lay;
 	cairo_t *cr = d->cr;
@@ -747,6 +751,8 @@ static void draw_kernel_peak(struct draw *d, const struct plot_series *s, struct
 	y = Y(d, s->kernel_peak.v);
 	cairo_save(cr);
 	clip_plot(d);
+	if (label)
+		goto label;
 	set_color(cr, c, 1);
 	cairo_set_line_width(cr, 1 * d->s);
 	set_dash(d, 2.5, 1.5);
@@ -759,6 +765,9 @@ static void draw_kernel_peak(struct draw *d, const struct plot_series *s, struct
 	cairo_line_to(cr, xr - 1.6 * r, y + r);
 	cairo_close_path(cr);
 	cairo_fill(cr);
+	cairo_restore(cr);
+	return;
+label:
 	format_mib(s->kernel_peak.v, mib, sizeof(mib));
 	format_mib(s->peak.v, smp, sizeof(smp));
 	if (s->pid)
@@ -848,6 +857,49 @@ static void draw_legend(struct draw *d, const struct scene *sc)
 	}
 }
 
+/* Peak lines under the memory lines (labels false), their labels over them. */
+static void draw_peaks(struct draw *d, const struct scene *sc, bool labels)
+{
+	size_t color = 0;
+
+	for (size_t i = 0; i < sc->n; i++) {
+		const struct plot_model *m = &sc->models[i];
+		const struct plot_series *top = NULL;
+
+		draw_kernel_peak(d, &m->main, kernel_color, labels);
+		color++;
+		for (size_t k = 0; k < m->nchildren; k++) {
+			const struct plot_series *c = &m->children[k];
+
+			if (!c->n)
+				continue;
+			draw_kernel_peak(d, c, series_color(color++), labels);
+			if (!top || c->peak.v > top->peak.v)
+				top = c;
+		}
+		if (sc->n == 1 && top)
+			draw_peak(d, &top->peak, "children's peak", labels);
+	}
+	if (sc->peaks)
+		draw_peak(d, &sc->models[0].main.peak, "peak", labels);
+}
+
+/* The command line (or --title), and how the program ended when that was
+ * not a plain exit 0. Caller frees; NULL for none. */
+static char *plot_title(const struct plot_model *models, size_t nmodels, const struct plot_options *opt)
+{
+	const struct plot_model *m = &models[0];
+	const char *base = opt->title ? opt->title : nmodels == 1 ? m->cmdline : NULL;
+
+	if (nmodels != 1 || opt->title || !m->has_exit)
+		return base ? xstrdup(base) : NULL;
+	if (!strcmp(m->exit_how, "signal"))
+		return xasprintf("%s%s(killed by signal %d)", base ? base : "", base ? " " : "", m->exit_status);
+	if (!strcmp(m->exit_how, "exit") && m->exit_status)
+		return xasprintf("%s%s(exit status %d)", base ? base : "", base ? " " : "", m->exit_status);
+	return base ? xstrdup(base) : NULL;
+}
+
 void plot_render(cairo_t *cr, const struct plot_model *models, size_t nmodels,
 		 const char *const *names, const struct plot_options *opt, bool vector)
 {
@@ -856,7 +908,7 @@ void plot_render(cairo_t *cr, const struct plot_model *models, size_t nmodels,
 	struct plot_layout lay;
 	struct plot_layout_input in = { 0 };
 	const char **texts;
-	const char *title = opt->title ? opt->title : nmodels == 1 ? models[0].cmdline : NULL;
+	char *title = plot_title(models, nmodels, opt);
 	cairo_font_options_t *fo = cairo_font_options_create();
 	size_t color;
 
@@ -908,27 +960,7 @@ void plot_render(cairo_t *cr, const struct plot_model *models, size_t nmodels,
 	draw_grid(&d);
 	if (sc.flame)
 		draw_flame(&d, &sc);
-	color = 0;
-	for (size_t i = 0; i < nmodels; i++) {
-		const struct plot_model *m = &models[i];
-		const struct plot_series *top = NULL;
-
-		draw_kernel_peak(&d, &m->main, kernel_color);
-		color++;
-		for (size_t k = 0; k < m->nchildren; k++) {
-			const struct plot_series *c = &m->children[k];
-
-			if (!c->n)
-				continue;
-			draw_kernel_peak(&d, c, series_color(color++));
-			if (!top || c->peak.v > top->peak.v)
-				top = c;
-		}
-		if (nmodels == 1 && top)
-			draw_peak(&d, &top->peak, "children's peak");
-	}
-	if (sc.peaks)
-		draw_peak(&d, &models[0].main.peak, "peak");
+	draw_peaks(&d, &sc, false);
 	color = 0;
 	for (size_t i = 0; i < nmodels; i++) {
 		const struct plot_model *m = &models[i];
@@ -946,6 +978,7 @@ void plot_render(cairo_t *cr, const struct plot_model *models, size_t nmodels,
 		draw_brackets(&d, &sc);
 	if (nmodels == 1)
 		draw_marks(&d, &models[0]);
+	draw_peaks(&d, &sc, true);
 	draw_axes(&d, title);
 	draw_legend(&d, &sc);
 
@@ -954,5 +987,6 @@ void plot_render(cairo_t *cr, const struct plot_model *models, size_t nmodels,
 	free(sc.items);
 	free(texts);
 	free(sc.rank);
+	free(title);
 	cairo_restore(cr);
 }
