@@ -886,7 +886,7 @@ static void draw_peaks(struct draw *d, const struct scene *sc, bool labels)
 
 /* The command line (or --title), and how the program ended when that was
  * not a plain exit 0. Caller frees; NULL for none. */
-static char *plot_title(const struct plot_model *models, size_t nmodels, const struct plot_options *opt)
+char *plot_title(const struct plot_model *models, size_t nmodels, const struct plot_options *opt)
 {
 	const struct plot_model *m = &models[0];
 	const char *base = opt->title ? opt->title : nmodels == 1 ? m->cmdline : NULL;

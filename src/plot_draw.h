@@ -32,6 +32,10 @@ struct plot_options {
 void plot_render(cairo_t *cr, const struct plot_model *models, size_t nmodels,
 		 const char *const *names, const struct plot_options *opt, bool vector);
 
+/* The title: --title, or the command line of a single profile followed by
+ * how the program ended when that was not exit 0. Caller frees; NULL: none. */
+char *plot_title(const struct plot_model *models, size_t nmodels, const struct plot_options *opt);
+
 /* RGB of the colour a function's brackets are drawn in, by its colour rank
  * (0 = the function whose first call starts earliest). */
 void plot_func_color(unsigned rank, double rgb[3]);

@@ -799,6 +799,93 @@ START_TEST(test_png_decimated_spike)
 }
 END_TEST
 
+
+START_TEST(test_title)
+{
+	struct plot_model m[2];
+	struct plot_options opt = { 0 };
+	char *t;
+
+	memset(m, 0, sizeof(m));
+	m[0].cmdline = "./prog a";
+	t = plot_title(m, 1, &opt);
+	ck_assert_str_eq(t, "./prog a");
+	free(t);
+	m[0].has_exit = true;
+	strcpy(m[0].exit_how, "signal");
+	m[0].exit_status = 9;
+	t = plot_title(m, 1, &opt);
+	ck_assert_str_eq(t, "./prog a (killed by signal 9)");
+	free(t);
+	strcpy(m[0].exit_how, "exit");
+	m[0].exit_status = 3;
+	t = plot_title(m, 1, &opt);
+	ck_assert_str_eq(t, "./prog a (exit status 3)");
+	free(t);
+	m[0].exit_status = 0;
+	t = plot_title(m, 1, &opt);
+	ck_assert_str_eq(t, "./prog a");
+	free(t);
+	ck_assert_ptr_null(plot_title(m, 2, &opt));
+	opt.title = "mine";
+	t = plot_title(m, 2, &opt);
+	ck_assert_str_eq(t, "mine");
+	free(t);
+}
+END_TEST
+
+/* Flame rectangles in their function's colour, half transparent, under the plot. */
+START_TEST(test_png_flame)
+{
+	char *dir = tl_tmpdir();
+	char *p = write_spike(dir, "FUNC __main__.f 20.0 1795695940.0 30.0 1795695942.0 0\n"
+				   "FUNC __main__.g 40.0 1795695940.5 50.0 1795695941.5 1\n");
+	char *png = tl_path(dir, "f.png");
+	double fc[3], gc[3];
+	int f_rgb[3], g_rgb[3], nf = 0, ng = 0, f_y = 0, g_y = 0;
+	struct image im;
+	struct frame fr;
+	double x0, x1;
+
+	plot_func_color(0, fc);
+	plot_func_color(1, gc);
+	for (int k = 0; k < 3; k++) {
+		f_rgb[k] = (int)lround(fc[k] * 255 * 0.6 + 255 * 0.4);
+		g_rgb[k] = (int)lround(gc[k] * 255 * 0.6 + 255 * 0.4);
+	}
+	plot_ok(dir, (const char *const[]){ "mprof", "plot", "-f", "-o", png, "-w", "0,10", p, NULL });
+	image_load(&im, png);
+	find_frame(&im, &fr);
+	x0 = frame_x(&fr, 2, 0, 10);
+	x1 = frame_x(&fr, 4, 0, 10);
+	for (int y = fr.top; y < fr.bottom; y++)
+		for (int x = fr.left; x < fr.right; x++) {
+			int c[3];
+
+			pixel(&im, x, y, c);
+			if (near(c, f_rgb[0], f_rgb[1], f_rgb[2], 6)) {
+				ck_assert_msg(x >= x0 - 2 && x <= x1 + 2, "f's colour at x %d, outside %.0f..%.0f", x,
+					      x0, x1);
+				nf++;
+				f_y = y;
+			} else if (near(c, g_rgb[0], g_rgb[1], g_rgb[2], 6)) {
+				ng++;
+				g_y = y;
+			}
+		}
+	ck_assert_int_gt(nf, 1000);
+	ck_assert_int_gt(ng, 500);
+	/* level 1 above level 0, both in the lowest part of the frame */
+	ck_assert_int_lt(g_y, f_y);
+	ck_assert_int_gt(f_y, fr.top + (fr.bottom - fr.top) * 3 / 4);
+	cairo_surface_destroy(im.s);
+	tl_rmrf(dir);
+	free(p);
+	free(png);
+	free(dir);
+}
+END_TEST
+
 static const struct {
 	const char *name;
 	const char *args[4];
@@ -1008,6 +1095,8 @@ int main(void)
 	tcase_add_loop_test(tp, test_png_brackets, 0, ARRAY_SIZE(bracket_windows));
 	tcase_add_test(tp, test_png_kernel_peak_and_mark);
 	tcase_add_test(tp, test_png_decimated_spike);
+	tcase_add_test(tp, test_png_flame);
+	tcase_add_test(tp, test_title);
 	tcase_add_loop_test(tp, test_fixtures_plot, 0, ARRAY_SIZE(fixtures));
 	tcase_add_test(tp, test_overlay_and_sizes);
 	tcase_add_test(tp, test_vector_outputs);
