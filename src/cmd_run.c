@@ -311,6 +311,9 @@ static int run_or_attach(const char *cmd, bool attach, int argc, char **argv)
 
 	fprintf(stderr, "mprof: Sampling memory every %gs\n", a.so.interval);
 	rc = sampler_run(&a.so, &res);
+	if (res.missed && res.missed * 100 > res.samples + res.missed)
+		warning("%lu of %lu samples were skipped: mprof was not woken in time (a busy machine?)",
+			res.missed, res.samples + res.missed);
 	strvec_clear(&run_argv);
 	strvec_clear(&cmdline);
 	free(res.output);

@@ -167,6 +167,15 @@ static bool file_exists(const char *path)
 	return access(path, F_OK) == 0;
 }
 
+static bool exists_in(const char *dir, const char *name)
+{
+	char *path = tl_path(dir, name);
+	bool yes = file_exists(path);
+
+	free(path);
+	return yes;
+}
+
 static void sleep_ms(long ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
@@ -254,10 +263,11 @@ static void wait_lines(const char *path, const char *prefix, int n, double timeo
 	}
 }
 
-/* The pid a workload wrote to path (waits for it). */
-static pid_t read_pidfile(const char *path, double timeout)
+/* The pid a workload wrote to dir/name (waits for it). */
+static pid_t read_pidfile(const char *dir, const char *name, double timeout)
 {
 	double end = now_s() + timeout;
+	char *path = tl_path(dir, name);
 
 	for (;;) {
 		char *text = tl_read_file(path, NULL);
@@ -266,8 +276,10 @@ static pid_t read_pidfile(const char *path, double timeout)
 		if (text && strchr(text, '\n'))
 			pid = strtol(text, NULL, 10);
 		free(text);
-		if (pid > 0)
+		if (pid > 0) {
+			free(path);
 			return (pid_t)pid;
+		}
 		ck_assert_msg(now_s() < end, "no pid in %s", path);
 		sleep_ms(10);
 	}
@@ -811,21 +823,18 @@ START_TEST(test_flat_resources)
 {
 	struct run x;
 	pid_t mprof;
-	char *a, *b;
 	long rss0, rss1;
 	int fds0, fds1;
 
 	run_setup(&x);
-	a = tl_path(x.dir, "a.pid");
-	b = tl_path(x.dir, "b.pid");
 	mprof = START(x.dir, "mprof", "run", "-C", "-M", "-T", "0.0005", "-o", "out.dat", MW, "begin", "s",
 		      "pidfile", "a.pid", "sleep", "600", "churn", "300", "mark", "m", "end", "pidfile", "b.pid",
 		      "sleep", "800");
-	read_pidfile(a, 10);
+	read_pidfile(x.dir, "a.pid", 10);
 	sleep_ms(300);
 	rss0 = status_kib(mprof, "VmRSS:");
 	fds0 = count_fds(mprof);
-	read_pidfile(b, 60);
+	read_pidfile(x.dir, "b.pid", 60);
 	sleep_ms(300);
 	rss1 = status_kib(mprof, "VmRSS:");
 	fds1 = count_fds(mprof);
@@ -834,8 +843,6 @@ START_TEST(test_flat_resources)
 	ck_assert_msg(fds0 == fds1, "fds %d -> %d", fds0, fds1);
 	read_profile(x.out, &x.p);
 	ck_assert_int_ge(x.p.mem, 100);
-	free(a);
-	free(b);
 	run_teardown(&x);
 }
 END_TEST
@@ -873,7 +880,7 @@ START_TEST(test_attach_pid)
 
 	run_setup(&x);
 	target = start_workload(x.dir, "mwattach", 20000, "target.pid");
-	read_pidfile(tl_path(x.dir, "target.pid"), 10);
+	read_pidfile(x.dir, "target.pid", 10);
 	snprintf(pidstr, sizeof(pidstr), "%d", (int)target);
 	RUN(&x, "attach", "-T", "0.02", "-t", "0.4", "-o", "out.dat", pidstr);
 	ck_assert_msg(x.r.status == 0, "%s", x.r.err);
@@ -907,7 +914,7 @@ START_TEST(test_attach_name)
 	run_setup(&x);
 	snprintf(comm, sizeof(comm), "mwa%d", (int)getpid() % 100000);
 	target = start_workload(x.dir, comm, 20000, "target.pid");
-	read_pidfile(tl_path(x.dir, "target.pid"), 10);
+	read_pidfile(x.dir, "target.pid", 10);
 	RUN(&x, "attach", "-T", "0.02", "-t", "0.2", "-C", "-o", "out.dat", comm + 1);
 	ck_assert_msg(x.r.status == 0, "%s", x.r.err);
 	read_profile(x.out, &x.p);
@@ -924,7 +931,7 @@ START_TEST(test_attach_name)
 	RUN(&x, "attach", "-o", "out2.dat", "no-such-process-name-mprof");
 	ck_assert_int_eq(x.r.status, 1);
 	ck_assert(strstr(x.r.err, "no process whose name contains 'no-such-process-name-mprof'") != NULL);
-	ck_assert(!file_exists(tl_path(x.dir, "out2.dat")));
+	ck_assert(!exists_in(x.dir, "out2.dat"));
 	run_teardown(&x);
 }
 END_TEST
@@ -939,7 +946,7 @@ START_TEST(test_attach_target_exits)
 
 	run_setup(&x);
 	target = start_workload(x.dir, "mwexit", 400, "target.pid");
-	read_pidfile(tl_path(x.dir, "target.pid"), 10);
+	read_pidfile(x.dir, "target.pid", 10);
 	snprintf(pidstr, sizeof(pidstr), "%d", (int)target);
 	t0 = now_s();
 	RUN(&x, "attach", "-T", "0.02", "-o", "out.dat", pidstr);
@@ -1010,23 +1017,20 @@ START_TEST(test_timeout_leaves_target_running)
 {
 	struct run x;
 	pid_t target, mprof;
-	char *pidfile;
 
 	run_setup(&x);
-	pidfile = tl_path(x.dir, "target.pid");
 	/* Not through tl_run, which would wait for the output pipes that the
 	 * target still holds. */
 	mprof = START(x.dir, "mprof", "run", "-t", "0.3", "-T", "0.02", "-o", "out.dat", MW, "pidfile",
 		      "target.pid", "sleep", "20000");
 	ck_assert_int_eq(finish(mprof, 30), 0);
-	target = read_pidfile(pidfile, 5);
+	target = read_pidfile(x.dir, "target.pid", 5);
 	ck_assert(pid_alive(target));
 	read_profile(x.out, &x.p);
 	ck_assert_str_eq(x.p.exit_how, "detached");
 	ck_assert_int_ge(x.p.mem, 5);
 	ck_assert_msg(x.p.t_last - x.p.t_first < 2, "sampled %.2f s", x.p.t_last - x.p.t_first);
 	kill(target, SIGKILL);
-	free(pidfile);
 	run_teardown(&x);
 }
 END_TEST
@@ -1063,14 +1067,12 @@ START_TEST(test_target_ignores_sigterm)
 {
 	struct run x;
 	pid_t mprof, target;
-	char *pidfile;
 	int status;
 
 	run_setup(&x);
-	pidfile = tl_path(x.dir, "target.pid");
 	mprof = START(x.dir, "mprof", "run", "-T", "0.02", "-o", "out.dat", MW, "ignore", "15", "pidfile",
 		      "target.pid", "sleep", "20000");
-	target = read_pidfile(pidfile, 10);
+	target = read_pidfile(x.dir, "target.pid", 10);
 	wait_lines(x.out, "MEM ", 1, 10);
 	kill(mprof, SIGTERM);
 	sleep_ms(300);
@@ -1083,7 +1085,6 @@ START_TEST(test_target_ignores_sigterm)
 	read_profile(x.out, &x.p);
 	ck_assert_str_eq(x.p.exit_how, "detached");
 	kill(target, SIGKILL);
-	free(pidfile);
 	run_teardown(&x);
 }
 END_TEST
@@ -1094,13 +1095,11 @@ START_TEST(test_sigkill_leaves_valid_file)
 {
 	struct run x;
 	pid_t mprof, target;
-	char *pidfile;
 
 	run_setup(&x);
-	pidfile = tl_path(x.dir, "target.pid");
 	mprof = START(x.dir, "mprof", "run", "-T", "0.001", "-M", "-o", "out.dat", MW, "pidfile", "target.pid",
 		      "fork", "2", "1", "20000", "sleep", "20000");
-	target = read_pidfile(pidfile, 10);
+	target = read_pidfile(x.dir, "target.pid", 10);
 	wait_lines(x.out, "MEM ", 50, 10);
 	kill(mprof, SIGKILL);
 	finish(mprof, 10);
@@ -1115,7 +1114,6 @@ START_TEST(test_sigkill_leaves_valid_file)
 		(void)system(cmd);
 		free(cmd);
 	}
-	free(pidfile);
 	run_teardown(&x);
 }
 END_TEST
@@ -1151,7 +1149,7 @@ START_TEST(test_output_unwritable)
 	ck_assert_int_eq(x.r.status, 1);
 	ck_assert_msg(strstr(x.r.err, "mprof: cannot write 'no/such/dir/out.dat': No such file or directory"), "%s",
 		      x.r.err);
-	ck_assert_msg(!file_exists(tl_path(x.dir, "ran.pid")), "the program ran");
+	ck_assert_msg(!exists_in(x.dir, "ran.pid"), "the program ran");
 	tl_result_free(&x.r);
 	mkdir(x.out, 0755); /* a directory named like the output */
 	RUN(&x, "run", "--force", "-o", "out.dat", "true");
