@@ -1,6 +1,7 @@
 /* mprof run, mprof attach: options, then the sampler does the work. */
 #include "commands.h"
 #include "proc.h"
+#include "pyinject.h"
 #include "sampler.h"
 #include "util.h"
 
@@ -12,12 +13,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#if defined(__has_include)
-#if __has_include("pyinject.h")
-#include "pyinject.h"
-#define HAVE_PYINJECT 1
-#endif
-#endif
 
 #define ATTACH_TIMEOUT 3600.0
 #define INTERVAL_MIN 0.0001
@@ -208,23 +203,6 @@ static bool is_python_name(const char *prog)
 	return str_starts_with(base ? base + 1 : prog, "python");
 }
 
-#ifndef HAVE_PYINJECT
-/* Without the injection helper: the script runs under python3 as is. */
-static int python_command(char *const *prog, bool explicit_python, struct strvec *argv_out)
-{
-	char *python;
-
-	(void)explicit_python;
-	if (!is_python_name(prog[0])) {
-		if (sampler_find_program("python3", &python) < 0)
-			return error_errno("cannot run 'python3'");
-		strvec_push_nodup(argv_out, python);
-	}
-	for (size_t i = 0; prog[i]; i++)
-		strvec_push(argv_out, prog[i]);
-	return 0;
-}
-#endif
 
 /* What CMDLINE shows for a Python program, as the Python tool writes it: the
  * interpreter's full path (unless PROGRAM names one), then PROGRAM ARGS. */
@@ -298,10 +276,13 @@ static int run_or_attach(const char *cmd, bool attach, int argc, char **argv)
 		a.so.attach = attach_target(cmd, a.program[0]);
 		if (!a.timeout_given)
 			a.so.timeout = ATTACH_TIMEOUT;
-	} else if (a.python || (str_ends_with(a.program[0], ".py") && !a.nopython)) {
-		if (python_command(a.program, a.python, &run_argv) < 0 ||
-		    python_cmdline(a.program, &cmdline) < 0)
+	} else if (a.python || (python_is_script(a.program[0]) && !a.nopython)) {
+		if (python_cmdline(a.program, &cmdline) < 0)
 			return 127;
+		if (python_command(a.program, a.python, &run_argv) < 0) {
+			strvec_clear(&cmdline);
+			return EXIT_FAIL;
+		}
 		a.so.argv = run_argv.v;
 		a.so.cmdline = cmdline.v;
 	} else {
