@@ -13,5 +13,6 @@ int cmd_list(int argc, char **argv);
 int cmd_rm(int argc, char **argv);
 int cmd_clean(int argc, char **argv);
 int cmd_mark(int argc, char **argv);
+int cmd_lines(int argc, char **argv);
 
 #endif

@@ -22,7 +22,7 @@ def _usage(msg):
 
 
 def _parse(argv):
-    opts = {"lines": False, "output": None, "precision": 1}
+    opts = {"lines": False, "output": None, "precision": 3}
     i = 0
     while i < len(argv):
         a = argv[i]

@@ -1,0 +1,331 @@
+/* mprof lines: line-by-line memory of decorated Python functions. */
+#include "testlib.h"
+#include "util.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define PYDIR SOURCE_ROOT "/tests/workloads/py"
+#define KNOWN PYDIR "/lines_known.py"
+/* "Line #", "Mem usage", "Increment", "Occurrences" and the gaps: where the
+ * line's text starts in a row, as in the Python tool's layout. */
+#define CONTENTS_AT (6 + 1 + 12 + 1 + 12 + 2 + 10 + 3)
+
+static char *known_out; /* stdout of `mprof lines lines_known.py`, run once */
+
+static void run_known(void)
+{
+	struct tl_result r;
+
+	tl_run(&r, NULL, "mprof", "lines", KNOWN);
+	if (r.status != 0) {
+		fprintf(stderr, "mprof lines %s: status %d: %s\n", KNOWN, r.status, r.err);
+		abort();
+	}
+	known_out = xstrdup(r.out);
+	tl_result_free(&r);
+}
+
+static void free_known(void)
+{
+	free(known_out);
+}
+
+struct row {
+	int lineno, occ;
+	double mem, inc;
+	bool has_values;
+	const char *text; /* into the output */
+};
+
+/* The row whose line contains marker (the first one). */
+static struct row find_row(const char *out, const char *marker)
+{
+	const char *hit = strstr(out, marker), *start;
+	struct row r = { 0 };
+
+	ck_assert_msg(hit != NULL, "no row with '%s' in:\n%s", marker, out);
+	for (start = hit; start > out && start[-1] != '\n'; start--)
+		;
+	r.text = start;
+	ck_assert_msg(hit - start >= CONTENTS_AT, "row too short: %.80s", start);
+	r.has_values = sscanf(start, "%d %lf MiB %lf MiB %d", &r.lineno, &r.mem, &r.inc, &r.occ) == 4;
+	if (!r.has_values)
+		ck_assert_int_eq(sscanf(start, "%d", &r.lineno), 1);
+	return r;
+}
+
+/* The row just before the one containing marker (the decorator line of a
+ * function, when marker is its def line). */
+static struct row row_before(const char *out, const char *marker)
+{
+	struct row def = find_row(out, marker), r = { 0 };
+	const char *prev = def.text - 1;
+
+	while (prev > out && prev[-1] != '\n')
+		prev--;
+	r.text = prev;
+	r.has_values = sscanf(prev, "%d %lf MiB %lf MiB %d", &r.lineno, &r.mem, &r.inc, &r.occ) == 4;
+	return r;
+}
+
+static const struct {
+	const char *marker;
+	int occ;
+	double inc, tolerance; /* NAN: not checked */
+} known_rows[] = {
+	{ "# ALLOC10", 1, 10.0, 1.0 },       /* +10 MiB within 10% */
+	{ "# LOOP", 8, 0.0, 0.5 },           /* a loop header runs n+1 times */
+	{ "# BODY", 7, 0.0, 0.5 },
+	{ "# TRANSIENT", 3, 0.0, 2.0 },      /* allocates and frees on one line: about 0 */
+	{ "# ALLOCLOOP", 3, 120.0, 6.0 },    /* +40 MiB, three times */
+	{ "# FREELOOP", 3, -120.0, 6.0 },    /* and back: the pair adds up to about 0 */
+	{ "# ALLOC30", 1, 30.0, 3.0 },
+	{ "# FREE30", 1, -30.0, 3.0 },       /* a line that frees is negative */
+	{ "# RECTEST", 4, NAN, 0 },          /* recursion: every level's runs */
+	{ "# RECCALL", 3, NAN, 0 },
+	{ "# BEFORERAISE", 1, NAN, 0 },      /* an exception leaves the function */
+	{ "# RAISE", 1, NAN, 0 },
+	{ "# GENLOOP", 5, NAN, 0 },          /* a generator: its lines across resumptions */
+	{ "# YIELD", 4, NAN, 0 },
+	{ "# IMPORTED", 1, NAN, 0 },         /* from memory_profiler import profile */
+	{ "# THREADLINE", 1, NAN, 0 },       /* a function run by another thread */
+};
+
+START_TEST(test_known_rows)
+{
+	struct row r = find_row(known_out, known_rows[_i].marker);
+
+	ck_assert_msg(r.has_values, "row '%s' has no values", known_rows[_i].marker);
+	ck_assert_int_eq(r.occ, known_rows[_i].occ);
+	if (!isnan(known_rows[_i].inc))
+		ck_assert_msg(fabs(r.inc - known_rows[_i].inc) <= known_rows[_i].tolerance,
+			      "%s: increment %.3f, want %.1f +- %.1f", known_rows[_i].marker, r.inc,
+			      known_rows[_i].inc, known_rows[_i].tolerance);
+}
+END_TEST
+
+/* Mem usage is the highest memory seen after a line: the peak of a loop that
+ * allocates and frees shows on the allocating line. */
+START_TEST(test_mem_usage_shows_peak)
+{
+	struct row a = find_row(known_out, "# ALLOC10"), loop = find_row(known_out, "# ALLOCLOOP");
+	struct row freed = find_row(known_out, "# FREELOOP");
+
+	ck_assert(loop.mem >= a.mem + 38);
+	ck_assert(freed.mem < loop.mem - 38);
+}
+END_TEST
+
+/* The first row of a table (the decorator line) holds the calls and the net
+ * change of whole calls, which is the sum of the Increments below it. */
+START_TEST(test_increments_add_up)
+{
+	struct row def = row_before(known_out, "def known():"), r;
+	const char *p = strstr(known_out, "def known():");
+	double sum = 0;
+	int rows = 0;
+
+	ck_assert(def.has_values);
+	ck_assert_int_eq(def.occ, 1);
+	p = strchr(p, '\n') + 1;
+	while (*p != '\n') { /* the rows, up to the blank line after the table */
+		if (sscanf(p, "%*d %*f MiB %lf MiB", &r.inc) == 1) {
+			sum += r.inc;
+			rows++;
+		}
+		p = strchr(p, '\n') + 1;
+	}
+	ck_assert_int_ge(rows, 10);
+	/* each printed value is rounded to 0.0005 */
+	ck_assert_msg(fabs(sum - def.inc) <= 0.0005 * (rows + 1), "sum %.4f, first row %.4f", sum,
+		      def.inc);
+	/* the recursive function: one call per level */
+	ck_assert_int_eq(row_before(known_out, "def rec(n):").occ, 4);
+}
+END_TEST
+
+START_TEST(test_layout)
+{
+	const char *header = "Line #    Mem usage    Increment  Occurrences   Line Contents\n"
+			     "=============================================================\n";
+	struct row r = find_row(known_out, "# ALLOC10");
+	char *filename = xasprintf("Filename: %s\n\n", KNOWN);
+
+	ck_assert_ptr_nonnull(strstr(known_out, header));
+	ck_assert_ptr_nonnull(strstr(known_out, filename));
+	ck_assert_int_eq(tl_count_prefix(known_out, "Filename: "), 6);
+	ck_assert(strncmp(r.text + CONTENTS_AT, "    a = bytearray(10 << 20)", 27) == 0);
+	ck_assert(strncmp(r.text + 6 + 1 + 12 - 4, " MiB", 4) == 0);
+	/* a line without values (the def line) has blank columns */
+	r = find_row(known_out, "def known():");
+	ck_assert(!r.has_values);
+	ck_assert_uint_eq(strspn(r.text + 6, " "), CONTENTS_AT - 6);
+	ck_assert(str_starts_with(r.text + CONTENTS_AT, "def known():\n"));
+	/* the script's own output comes first; tables follow */
+	ck_assert(str_starts_with(known_out, "script output 10485760\n"));
+	free(filename);
+}
+END_TEST
+
+static const struct {
+	const char *precision;
+	int decimals;
+} precisions[] = {
+	{ "0", 0 },
+	{ "1", 1 },
+	{ "5", 5 },
+};
+
+START_TEST(test_precision)
+{
+	struct tl_result r;
+	struct row row;
+	char mem[64], inc[64];
+	const char *dot;
+
+	tl_run(&r, NULL, "mprof", "lines", "--precision", precisions[_i].precision, KNOWN);
+	ck_assert_int_eq(r.status, 0);
+	row = find_row(r.out, "# ALLOC10");
+	ck_assert_int_eq(sscanf(row.text, "%*d %63s MiB %63s MiB", mem, inc), 2);
+	dot = strchr(inc, '.');
+	ck_assert_uint_eq(dot ? strlen(dot + 1) : 0, (size_t)precisions[_i].decimals);
+	dot = strchr(mem, '.');
+	ck_assert_uint_eq(dot ? strlen(dot + 1) : 0, (size_t)precisions[_i].decimals);
+	if (precisions[_i].decimals == 1) /* the Python tool's column widths */
+		ck_assert(strncmp(row.text + 6 + 1 + 12, "     10.0 MiB", 13) == 0);
+	tl_result_free(&r);
+}
+END_TEST
+
+/* -o FILE: the tables go to FILE; the script's output and status pass through. */
+START_TEST(test_output_file_and_status)
+{
+	struct tl_result r;
+	char *dir = tl_tmpdir(), *path = tl_path(dir, "lines.txt"), *text;
+
+	tl_run(&r, NULL, "mprof", "lines", "-o", path, KNOWN, "4");
+	ck_assert_int_eq(r.status, 4);
+	ck_assert_str_eq(r.out, "script output 10485760\n");
+	text = tl_read_file(path, NULL);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_int_eq(tl_count_prefix(text, "Filename: "), 6);
+	ck_assert(find_row(text, "# ALLOC10").has_values);
+	free(text);
+	tl_result_free(&r);
+	free(path);
+	tl_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
+START_TEST(test_module)
+{
+	struct tl_result r;
+
+	tl_run(&r, PYDIR, "mprof", "lines", "-m", "lines_known", "0");
+	ck_assert_msg(r.status == 0, "%s", r.err);
+	ck_assert(find_row(r.out, "# ALLOC10").has_values);
+	ck_assert_int_eq(find_row(r.out, "# LOOP").occ, 8);
+	tl_result_free(&r);
+}
+END_TEST
+
+/* The same lines, line numbers and counts as python -m memory_profiler, where
+ * it is installed (Debian's /usr/bin/python3 here). */
+START_TEST(test_same_table_as_python_tool)
+{
+	struct tl_result r, py;
+	char *dir = tl_tmpdir(), *script = tl_path(dir, "simple.py");
+	const char *markers[] = { "@profile", "def f(n):", "# A", "# L", "# B", "# R" };
+
+	tl_run(&py, NULL, "/usr/bin/python3", "-c", "import memory_profiler");
+	if (py.status != 0) {
+		tl_result_free(&py);
+		goto cleanup;
+	}
+	tl_result_free(&py);
+	tl_write_file(script, "@profile\n"
+			      "def f(n):\n"
+			      "    a = bytearray(10 << 20)  # A\n"
+			      "    for i in range(n):  # L\n"
+			      "        a[i] = 1  # B\n"
+			      "    return len(a)  # R\n"
+			      "\n"
+			      "f(5)\n");
+	tl_run(&r, NULL, "mprof", "lines", script);
+	tl_run(&py, NULL, "/usr/bin/python3", "-m", "memory_profiler", script);
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_int_eq(py.status, 0);
+	for (size_t i = 0; i < ARRAY_SIZE(markers); i++) {
+		struct row a = find_row(r.out, markers[i]), b = find_row(py.out, markers[i]);
+
+		ck_assert_int_eq(a.lineno, b.lineno);
+		ck_assert_int_eq(a.has_values, b.has_values);
+		if (i >= 2) /* the first row counts calls here; the Python tool also 1 */
+			ck_assert_int_eq(a.occ, b.occ);
+		ck_assert(strncmp(a.text, b.text, 6) == 0);
+		ck_assert(strncmp(a.text + CONTENTS_AT, b.text + CONTENTS_AT,
+				  strcspn(b.text + CONTENTS_AT, "\n")) == 0);
+	}
+	/* the line that allocates 10 MiB: both see it */
+	ck_assert(fabs(find_row(r.out, "# A").inc - find_row(py.out, "# A").inc) < 1.0);
+	tl_result_free(&r);
+	tl_result_free(&py);
+cleanup:
+	free(script);
+	tl_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
+static const struct {
+	const char *args[4];
+	int status;
+	const char *err;
+} errors[] = {
+	{ { NULL }, 2, "mprof lines: a Python script to run is needed" },
+	{ { "--precision", "x", "a.py" }, 2, "mprof lines: option --precision: a whole number" },
+	{ { "--precision", "13", "a.py" }, 2, "mprof lines: option --precision: a whole number" },
+	{ { "--frob", "a.py" }, 2, "mprof lines: unknown option '--frob'" },
+	{ { "-o" }, 2, "mprof lines: option -o needs a value" },
+	{ { "/nonexistent/a.py" }, 2, "can't open file '/nonexistent/a.py'" },
+	{ { "--help" }, 0, "" },
+};
+
+START_TEST(test_errors)
+{
+	struct tl_result r;
+	const char *argv[8] = { "mprof", "lines" };
+
+	for (size_t k = 0; k < 4 && errors[_i].args[k]; k++)
+		argv[2 + k] = errors[_i].args[k];
+	tl_run_env(&r, NULL, NULL, 60, argv);
+	ck_assert_int_eq(r.status, errors[_i].status);
+	ck_assert_msg(strstr(r.err, errors[_i].err) != NULL, "stderr: '%s'", r.err);
+	tl_result_free(&r);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("lines");
+	TCase *tc = tcase_create("lines");
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_unchecked_fixture(tc, run_known, free_known);
+	tcase_add_loop_test(tc, test_known_rows, 0, ARRAY_SIZE(known_rows));
+	tcase_add_test(tc, test_mem_usage_shows_peak);
+	tcase_add_test(tc, test_increments_add_up);
+	tcase_add_test(tc, test_layout);
+	tcase_add_loop_test(tc, test_precision, 0, ARRAY_SIZE(precisions));
+	tcase_add_test(tc, test_output_file_and_status);
+	tcase_add_test(tc, test_module);
+	tcase_add_test(tc, test_same_table_as_python_tool);
+	tcase_add_loop_test(tc, test_errors, 0, ARRAY_SIZE(errors));
+	suite_add_tcase(s, tc);
+	return tl_run_suite(s);
+}
