@@ -223,8 +223,10 @@ static double mem_for_events(void *ctx)
 	uint64_t now = mono_ns(), self, kids;
 
 	if (now - s->read_ns >= MEM_REUSE_NS) {
-		measure(s, s->o->children, now, &self, &kids);
-		s->mem = total_mib(s, self, kids);
+		/* An event read just after the program ended (it sent it on its
+		 * way out) gets the last memory measured while it lived. */
+		if (measure(s, s->o->children, now, &self, &kids))
+			s->mem = total_mib(s, self, kids);
 		s->read_ns = now;
 	}
 	return s->mem;
@@ -263,15 +265,18 @@ static void sample(struct sampler *s, uint64_t now)
 	double t = time_now();
 	bool alive = measure(s, kids_needed, now, &self, &kids);
 
-	s->mem = total_mib(s, self, kids);
+	if (alive)
+		s->mem = total_mib(s, self, kids);
 	s->read_ns = now;
 	if (!s->writing)
 		return;
 	if (alive || (s->o->children && kids)) {
-		wrote(s, profile_write_mem(&s->w, s->mem, t));
+		double mem = total_mib(s, self, kids);
+
+		wrote(s, profile_write_mem(&s->w, mem, t));
 		s->res->samples++;
 		s->sample_t = t;
-		s->sample_mem = s->mem;
+		s->sample_mem = mem;
 	}
 	if (s->o->multiprocess)
 		for (size_t i = 0; i < s->nkids; i++)

@@ -27,6 +27,7 @@ struct prof {
 	double mem_max, mem_first, mem_last, peak_max, peak_last;
 	double t_first, t_last;
 	char cmdline[1024], header[512], exit_how[32], func_name[128], mark_label[128];
+	double mark_mem;
 	int exit_status;
 	bool func_unfinished;
 	pid_t chld_pid[MAX_PIDS];
@@ -121,6 +122,7 @@ static void read_profile(const char *path, struct prof *p)
 		case REC_MARK:
 			p->mark++;
 			copy_text(p->mark_label, sizeof(p->mark_label), &rec);
+			p->mark_mem = rec.mem;
 			break;
 		case REC_EXIT:
 			p->exits++;
@@ -304,7 +306,6 @@ static bool pid_alive(pid_t pid)
 static void kill_pid(pid_t pid)
 {
 	kill(pid, SIGKILL);
-	waitpid(pid, NULL, WNOHANG);
 }
 
 static bool dir_is_empty(const char *dir)
@@ -1176,6 +1177,19 @@ START_TEST(test_events_become_records)
 	/* the span still open at the end */
 	ck_assert_str_eq(x.p.func_name, "open");
 	ck_assert(x.p.func_unfinished);
+	tl_result_free(&x.r);
+
+	/* An event sent on the way out gets the memory last measured while
+	 * the program lived, never the nothing of a process gone. */
+	for (int i = 0; i < 5; i++) {
+		RUN(&x, "run", "--force", "-T", "0.02", "-o", "out.dat", MW, "alloc", "10", "sleep", "100", "mark",
+		    "last");
+		ck_assert_int_eq(x.r.status, 0);
+		read_profile(x.out, &x.p);
+		ck_assert_int_eq(x.p.mark, 1);
+		ck_assert_msg(x.p.mark_mem >= 10, "MARK at %.2f MiB", x.p.mark_mem);
+		tl_result_free(&x.r);
+	}
 	run_teardown(&x);
 }
 END_TEST
