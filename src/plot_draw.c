@@ -621,7 +621,8 @@ static void draw_flame(struct draw *d, const struct scene *sc)
 		const struct plot_span *sp = &m->spans[i];
 		const struct plot_func *f = &m->funcs[sp->func];
 		double x0 = fmax(X(d, sp->t0), l->plot.x - 2), x1 = fmin(X(d, sp->t1), l->plot.x + l->plot.w + 2);
-		double y = l->lanes.y + l->lanes.h - (sp->level + 1) * l->lane_h, rgb[3];
+		int lane = sp->level < l->nlanes ? sp->level : l->nlanes - 1;
+		double y = l->lanes.y + l->lanes.h - (lane + 1) * l->lane_h, rgb[3];
 		double w;
 
 		if (x1 < l->plot.x || x0 > l->plot.x + l->plot.w)

@@ -145,12 +145,16 @@ void plot_layout(struct plot_layout *lay, const struct plot_layout_input *in, co
 	bottom = lay->tick_len + pad / 2 + tick.height + pad / 2 + axis.height + pad;
 	if (in->lanes > 0) {
 		double avail = in->height - top - bottom;
+		int most = (int)fmax(1, floor(avail * 0.35 / 3));
 
+		/* at most 35% of the height, lanes at least 3 pixels high:
+		 * deeper levels share the top lane */
+		lay->nlanes = in->lanes < most ? in->lanes : most;
 		lay->lane_h = ceil(note.height * 1.5);
-		lanes_h = in->lanes * lay->lane_h;
+		lanes_h = lay->nlanes * lay->lane_h;
 		if (lanes_h > avail * 0.35) {
-			lay->lane_h = fmax(3, floor(avail * 0.35 / in->lanes));
-			lanes_h = in->lanes * lay->lane_h;
+			lay->lane_h = fmax(3, floor(avail * 0.35 / lay->nlanes));
+			lanes_h = lay->nlanes * lay->lane_h;
 		}
 	}
 	lay->title_y = 2 * pad + title.ascent;

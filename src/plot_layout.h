@@ -74,6 +74,7 @@ struct plot_layout_input {
 struct plot_layout {
 	struct plot_rect fig, plot, lanes, legend;
 	double lane_h;
+	int nlanes;                  /* flame lanes drawn: levels past the last share it */
 	struct plot_axis x, y;
 	double title_x, title_y;     /* baseline centre of the title */
 	double xlabel_y, ylabel_x;   /* baseline of the x axis name; centre x of the y axis name */

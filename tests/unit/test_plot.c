@@ -886,6 +886,42 @@ START_TEST(test_png_flame)
 }
 END_TEST
 
+/* A call nested very deep keeps the plot its room: deep levels share a lane. */
+START_TEST(test_png_deep_levels)
+{
+	char *dir = tl_tmpdir();
+	char *p = write_tmp(dir, "deep.dat", "MEM 1 100\nMEM 2 101\nFUNC f 1 100 2 101 99999\n");
+	char *png = tl_path(dir, "d.png");
+	double fc[3];
+	int f_rgb[3], n, y_peak, y_flame = -1;
+	struct image im;
+	struct frame fr;
+
+	plot_func_color(0, fc);
+	for (int k = 0; k < 3; k++)
+		f_rgb[k] = (int)lround(fc[k] * 255 * 0.6 + 255 * 0.4);
+	plot_ok(dir, (const char *const[]){ "mprof", "plot", "-f", "-o", png, p, NULL });
+	image_load(&im, png);
+	find_frame(&im, &fr);
+	y_peak = densest_row(&im, &fr, 255, 0, 0, &n);
+	for (int y = fr.top; y < fr.bottom && y_flame < 0; y++) {
+		int c[3];
+
+		/* its fill or its darker border */
+		pixel(&im, (fr.left + fr.right) / 2, y, c);
+		if (near(c, f_rgb[0], f_rgb[1], f_rgb[2], 6) || (c[0] < 60 && c[1] > 100 && abs(c[1] - c[2]) < 8))
+			y_flame = y;
+	}
+	ck_assert_int_gt(y_flame, 0);
+	ck_assert_int_gt(y_flame - y_peak, im.h / 3);
+	cairo_surface_destroy(im.s);
+	tl_rmrf(dir);
+	free(p);
+	free(png);
+	free(dir);
+}
+END_TEST
+
 static const struct {
 	const char *name;
 	const char *args[4];
@@ -1096,6 +1132,7 @@ int main(void)
 	tcase_add_test(tp, test_png_kernel_peak_and_mark);
 	tcase_add_test(tp, test_png_decimated_spike);
 	tcase_add_test(tp, test_png_flame);
+	tcase_add_test(tp, test_png_deep_levels);
 	tcase_add_test(tp, test_title);
 	tcase_add_loop_test(tp, test_fixtures_plot, 0, ARRAY_SIZE(fixtures));
 	tcase_add_test(tp, test_overlay_and_sizes);
