@@ -415,77 +415,86 @@ static void put_funcs(struct page *pg)
 }
 
 /* Calls in draw order (by level, then start). Past SPANS_MAX for the page,
- * calls of one function at one level that touch at page scale are merged. */
+ * calls of one function at one level that lie closer than gap seconds are
+ * merged into one (its calls counted), the gap doubling until they fit. */
+struct span_group {
+	size_t func;          /* index in the page's list */
+	int32_t level;
+	double t0, t1;
+	float m0, m1;
+	uint64_t calls;
+	bool unfinished;
+};
+
+static size_t group_spans(const struct page *pg, double gap, struct span_group **out, size_t *cap)
+{
+	size_t n = 0, nopen = 0;
+	size_t *open = NULL; /* by function: group index + 1, at the current level */
+
+	for (size_t i = 0; i < pg->nmodels; i++)
+		nopen += pg->models[i].nfuncs;
+	open = xcalloc(nopen + 1, sizeof(*open));
+	for (size_t i = 0; i < pg->nmodels; i++) {
+		const struct plot_model *m = &pg->models[i];
+		int32_t level = INT32_MIN;
+
+		for (size_t k = 0; k < m->nspans; k++) {
+			const struct plot_span *s = &m->spans[k];
+			size_t fn = pg->func_base[i] + s->func;
+			struct span_group *g;
+
+			if (s->level != level) {
+				memset(open, 0, (nopen + 1) * sizeof(*open));
+				level = s->level;
+			}
+			g = open[fn] ? &(*out)[open[fn] - 1] : NULL;
+			if (g && gap > 0 && s->t0 - g->t1 <= gap) {
+				if (s->t1 > g->t1) {
+					g->t1 = s->t1;
+					g->m1 = s->m1;
+				}
+				g->calls += s->calls ? s->calls : 1;
+				g->unfinished |= s->unfinished;
+				continue;
+			}
+			xgrow((void **)out, cap, n + 1, sizeof(**out));
+			(*out)[n] = (struct span_group){
+				.func = fn, .level = s->level, .t0 = s->t0, .t1 = s->t1, .m0 = s->m0, .m1 = s->m1,
+				.calls = s->calls ? s->calls : 1, .unfinished = s->unfinished,
+			};
+			open[fn] = ++n;
+		}
+	}
+	free(open);
+	return n;
+}
+
 static void put_spans(struct page *pg, double t0, double t1)
 {
 	FILE *f = pg->f;
-	size_t total = 0, written = 0;
+	struct span_group *g = NULL;
+	size_t cap = 0, n;
 	double gap = 0;
 
-	for (size_t i = 0; i < pg->nmodels; i++)
-		total += pg->models[i].nspans;
-	if (total > SPANS_MAX)
-		gap = (t1 - t0) / 8192;
-	fputs(",\"spans\":[", f);
 	for (;;) {
-		size_t out = 0;
-
-		/* count first, so that the merge gap can grow until they fit */
-		for (size_t i = 0; i < pg->nmodels; i++) {
-			const struct plot_model *m = &pg->models[i];
-			const struct plot_span *g = NULL;
-			double end = 0;
-
-			for (size_t k = 0; k < m->nspans; k++) {
-				const struct plot_span *s = &m->spans[k];
-
-				if (g && gap > 0 && s->level == g->level && s->func == g->func && s->t0 - end <= gap) {
-					if (s->t1 > end)
-						end = s->t1;
-					continue;
-				}
-				g = s;
-				end = s->t1;
-				out++;
-			}
-		}
-		if (out <= SPANS_MAX || gap <= 0 || gap > t1 - t0)
+		n = group_spans(pg, gap, &g, &cap);
+		if (n <= SPANS_MAX || gap > t1 - t0)
 			break;
-		gap *= 2;
+		gap = gap > 0 ? gap * 2 : (t1 - t0) / 8192;
 	}
-	for (size_t i = 0; i < pg->nmodels; i++) {
-		const struct plot_model *m = &pg->models[i];
-
-		for (size_t k = 0; k < m->nspans;) {
-			const struct plot_span *s = &m->spans[k];
-			double end = s->t1, m1 = s->m1;
-			uint64_t calls = s->calls ? s->calls : 1;
-			bool unfinished = s->unfinished;
-			size_t j = k + 1;
-
-			/* merge only runs of the same function and level, which are
-			 * adjacent in draw order (other functions at the level aside) */
-			while (gap > 0 && j < m->nspans && m->spans[j].level == s->level &&
-			       m->spans[j].func == s->func && m->spans[j].t0 - end <= gap) {
-				if (m->spans[j].t1 > end) {
-					end = m->spans[j].t1;
-					m1 = m->spans[j].m1;
-				}
-				calls += m->spans[j].calls ? m->spans[j].calls : 1;
-				unfinished |= m->spans[j].unfinished;
-				j++;
-			}
-			fprintf(f, "%s[%zu,%d,", written++ ? "," : "", pg->func_base[i] + s->func, (int)s->level);
-			put_num(f, s->t0);
-			putc(',', f);
-			put_num(f, end);
-			fprintf(f, ",%.6g,%.6g,%" PRIu64 ",%d]", (double)s->m0, (double)m1, calls, unfinished);
-			if (written % 8 == 0)
-				putc('\n', f);
-			k = j;
-		}
+	fputs(",\"spans\":[", f);
+	for (size_t i = 0; i < n; i++) {
+		fprintf(f, "%s[%zu,%d,", i ? "," : "", g[i].func, (int)g[i].level);
+		put_num(f, g[i].t0);
+		putc(',', f);
+		put_num(f, g[i].t1);
+		fprintf(f, ",%.6g,%.6g,%" PRIu64 ",%d]", (double)g[i].m0, (double)g[i].m1, g[i].calls,
+			g[i].unfinished);
+		if (i % 8 == 7)
+			putc('\n', f);
 	}
 	putc(']', f);
+	free(g);
 }
 
 static void put_marks(struct page *pg)

@@ -604,7 +604,7 @@ var t_ready = performance.now();
 /* ---- #selftest: the test suite's scripted zoom and hover ---- */
 
 function selftest() {
-	var out = [], svg, r, el0;
+	var out = [], svg, r;
 	function ticks_text() {
 		return Array.prototype.map.call(document.querySelectorAll('#xticks text'),
 						function (t) { return t.textContent; }).join(' ');
@@ -615,14 +615,18 @@ function selftest() {
 	}
 	out.push('series: ' + document.querySelectorAll('path.series').length);
 	out.push('spans: ' + document.querySelectorAll('[data-kind=span]').length);
-	/* hover the first bracket or flame rectangle */
-	el0 = document.querySelector('[data-kind=span]');
-	if (el0) {
-		r = el0.getBoundingClientRect();
-		mouse(el0, 'mouseover', r.left + 1, r.top + r.height / 2);
-		out.push('tooltip: ' + (tip.style.display === 'block' ? tip.textContent.replace(/\n/g, ' | ') : '(none)'));
-		mouse(el0, 'mouseout', r.left + 1, r.top + r.height / 2);
-	}
+	/* hover the first element of each kind: bracket or flame rectangle, child
+	 * or overlaid line, marker, peak */
+	['span', 'series', 'mark', 'peak', 'kpeak'].forEach(function (kind) {
+		var e = document.querySelector('[data-kind=' + kind + ']');
+		if (!e)
+			return;
+		r = e.getBoundingClientRect();
+		mouse(e, 'mouseover', r.left + 1, r.top + r.height / 2);
+		out.push('hover ' + kind + ': ' +
+			 (tip.style.display === 'block' ? tip.textContent.replace(/\n/g, ' | ') : '(none)'));
+		mouse(e, 'mouseout', r.left + 1, r.top + r.height / 2);
+	});
 	/* drag across the middle of the plot */
 	var before = ticks_text();
 	svg = document.getElementById('plot');

@@ -344,25 +344,39 @@ static int label_cost(const struct term_plot *tp, int x, int y, int w)
 }
 
 /* Put a marker's label beside it where it hides the fewest dots: right or
- * left of it, or on the row above or below. */
-static void place_label(struct term_plot *tp, int cx, int cy, const char *label, uint16_t color)
+ * left of it, or on the row above or below; the short label where the long
+ * one does not fit; cut, above the marker, where neither does. */
+static void place_label(struct term_plot *tp, int cx, int cy, const char *label, const char *short_label,
+			uint16_t color)
 {
-	int w = utf8_width(label), best = -1, bx = tp->px, by = cy;
-	const int cand[][2] = {
-		{ cx + 2, cy }, { cx - 1 - w, cy }, { cx + 1, cy - 1 }, { cx - w, cy - 1 },
-		{ cx + 1, cy + 1 }, { cx - w, cy + 1 },
-	};
+	const char *text[2] = { label, short_label };
+	int w = 0, y;
 
-	for (size_t i = 0; i < ARRAY_SIZE(cand); i++) {
-		int c = label_cost(tp, cand[i][0], cand[i][1], w);
+	for (int k = 0; k < 2; k++) {
+		int best = -1, bx = 0, by = 0;
 
-		if (c >= 0 && (best < 0 || c < best)) {
-			best = c;
-			bx = cand[i][0];
-			by = cand[i][1];
+		w = utf8_width(text[k]);
+		const int cand[][2] = {
+			{ cx + 2, cy }, { cx - 1 - w, cy }, { cx + 1, cy - 1 }, { cx - w, cy - 1 },
+			{ cx + 1, cy + 1 }, { cx - w, cy + 1 },
+		};
+
+		for (size_t i = 0; i < ARRAY_SIZE(cand); i++) {
+			int c = label_cost(tp, cand[i][0], cand[i][1], w);
+
+			if (c >= 0 && (best < 0 || c < best)) {
+				best = c;
+				bx = cand[i][0];
+				by = cand[i][1];
+			}
+		}
+		if (best >= 0) {
+			canvas_text(&tp->cv, bx, by, text[k], color, w);
+			return;
 		}
 	}
-	canvas_text(&tp->cv, bx, by, label, color, tp->px + tp->pw - bx);
+	y = cy > tp->py ? cy - 1 : cy + 1;
+	canvas_text(&tp->cv, tp->px, y, short_label, color, tp->pw);
 }
 
 static void draw_peak(struct term_plot *tp, const struct plot_model *m, size_t k)
@@ -385,7 +399,7 @@ static void draw_peak(struct term_plot *tp, const struct plot_model *m, size_t k
 		label = xasprintf("peak %zu: %s at %s", k + 1, mib, sec);
 	else
 		label = xasprintf("peak %s at %s", mib, sec);
-	place_label(tp, cx, cy, label, red);
+	place_label(tp, cx, cy, label, mib, red);
 	free(label);
 }
 
