@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #define READ_BUF (1u << 20)  /* also the longest line the reader takes */
+#define READ_BUF_MIN (1u << 16) /* the reader starts with this, grows for long lines */
 #define READ_PAD 8           /* initialised bytes after the data, for 8-byte loads */
 #define WRITE_BUF (1u << 16)
 #define MAX_FIELDS 8
@@ -151,7 +152,9 @@ scan_plain_number(const char *p, const char *end, const char *lim, double *out)
 
 int profile_parse_number(const char *s, size_t len, double *out)
 {
-	char tmp[64];
+	/* room for any finite double as the writer prints it ("%.6f" of
+	 * -DBL_MAX is 317 bytes) */
+	char tmp[400];
 	char *e;
 	double v;
 
@@ -489,7 +492,7 @@ int profile_reader_open(struct profile_reader *r, const char *path)
 		return error("cannot read '%s': Is a directory", path);
 	}
 	r->path = xstrdup(path);
-	r->cap = READ_BUF;
+	r->cap = READ_BUF_MIN;
 	r->buf = xcalloc(1, r->cap + READ_PAD);
 	return 0;
 }
@@ -565,10 +568,10 @@ static int reader_next_mem(struct profile_reader *r, struct record *rec)
 	if (end - line < 8 || memcmp(line, "MEM ", 4) != 0 || line[4] == '-')
 		return 0;
 	p = scan_plain_number(line + 4, end, lim, &mem);
-	if (!p || p == end || *p != ' ')
+	if (!p || p >= end || *p != ' ')
 		return 0;
 	p = scan_plain_number(p + 1, end, lim, &t);
-	if (!p || p == end || *p != '\n')
+	if (!p || p >= end || *p != '\n')
 		return 0;
 	r->pos = (size_t)(p + 1 - r->buf);
 	r->lineno++;
@@ -610,8 +613,14 @@ int profile_reader_next(struct profile_reader *r, struct record *rec)
 				}
 				return 0;
 			}
+			if (r->pos == 0 && r->len == r->cap && r->cap < READ_BUF) {
+				r->cap *= 2;
+				r->buf = xrealloc(r->buf, r->cap + READ_PAD);
+				memset(r->buf + r->len, 0, READ_PAD);
+				continue;
+			}
 			if (r->pos == 0 && r->len == r->cap) {
-				/* A line longer than the buffer: nothing we write. */
+				/* A line longer than the longest buffer: nothing we write. */
 				const struct record_type *rt;
 				char *sp = memchr(r->buf, ' ', 32);
 

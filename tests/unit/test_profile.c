@@ -213,10 +213,11 @@ START_TEST(test_numbers_edges)
 	const char *ok[] = { "9007199254740992", "9007199254740993", "9007199254740991.5",
 			     "1234567890123456789", "12345678901234567890", "0.1234567890123456789",
 			     "00000000000000000001", "1e3", "1E-3", "0x10", "12345678.",
-			     "-12345678.12345678", "+.12345678" };
+			     "-12345678.12345678", "+.12345678",
+			     "1234567890123456789012345678901234567890123456789012345678901234567890" };
 	const char *bad[] = { "", "-", "+", ".", "-.", "1..2", "1.2.3", "--5", "5-", "1 2", "abc",
-			      "12345678a", "12:3", "9:", "1/2", "123456789:", "1.2345678:",
-			      "1234567890123456789012345678901234567890123456789012345678901234567890" };
+			      "12345678a", "12:3", "9:", "1/2", "123456789:", "1.2345678:" };
+	char huge[512];
 
 	for (size_t i = 0; i < ARRAY_SIZE(ok); i++) {
 		double a, b;
@@ -229,6 +230,14 @@ START_TEST(test_numbers_edges)
 		double a;
 
 		ck_assert_msg(profile_parse_number(bad[i], strlen(bad[i]), &a) == -1, "'%s' taken", bad[i]);
+	}
+	/* longer than any number the writer prints */
+	memset(huge, '7', sizeof(huge) - 1);
+	huge[sizeof(huge) - 1] = '\0';
+	{
+		double a;
+
+		ck_assert_int_eq(profile_parse_number(huge, strlen(huge), &a), -1);
 	}
 }
 END_TEST
@@ -499,6 +508,42 @@ START_TEST(test_writer_roundtrip)
 }
 END_TEST
 
+/* Whatever finite double the writer prints, the reader reads back. */
+START_TEST(test_writer_extreme_numbers)
+{
+	static const double v[] = { 0, 1e-300, 5e-324, 1e15, 1e22, 1e199, 1.7976931348623157e308 };
+	char *dir = tl_tmpdir();
+	char *path = tl_path(dir, "x.dat");
+	struct profile_writer w;
+	struct profile_reader r;
+	struct record rec;
+	size_t n = 0;
+
+	ck_assert_int_eq(profile_writer_open(&w, path, PROFILE_CREATE), 0);
+	for (size_t i = 0; i < ARRAY_SIZE(v); i++) {
+		ck_assert_int_eq(profile_write_mem(&w, v[i], -v[i]), 0);
+		ck_assert_int_eq(profile_write_mark(&w, "m", v[i], v[i]), 0);
+	}
+	ck_assert_int_eq(profile_writer_close(&w), 0);
+	ck_assert_int_eq(profile_reader_open(&r, path), 0);
+	while (profile_reader_next(&r, &rec) > 0) {
+		double want = v[n / 2];
+		char s[400];
+
+		/* what was written is "%.6f" of the value: that, read by strtod */
+		snprintf(s, sizeof(s), "%.6f", want);
+		ck_assert_double_eq(rec.mem, strtod(s, NULL));
+		n++;
+	}
+	ck_assert_int_eq(r.incomplete_tail, false);
+	profile_reader_close(&r);
+	ck_assert_uint_eq(n, 2 * ARRAY_SIZE(v));
+	tl_rmrf(dir);
+	free(path);
+	free(dir);
+}
+END_TEST
+
 START_TEST(test_writer_full_disk_keeps_whole_records)
 {
 	struct profile_writer w;
@@ -534,6 +579,7 @@ int main(void)
 	tcase_add_test(tc, test_long_lines);
 	tcase_add_test(tc, test_open_errors);
 	tcase_add_test(tc, test_writer_roundtrip);
+	tcase_add_test(tc, test_writer_extreme_numbers);
 	tcase_add_test(tc, test_writer_full_disk_keeps_whole_records);
 	suite_add_tcase(s, tc);
 	return tl_run_suite(s);
