@@ -124,7 +124,10 @@ static void parse_args(struct run_args *a, int argc, char **argv)
 	a->so.progress = true;
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:T:o:CMEt:ah", run_options, NULL)) != -1) {
+	/* run: options end at PROGRAM, whose own options follow it; attach
+	 * takes no program, so options may come after the PID too. */
+	while ((c = getopt_long(argc, argv, a->attach ? ":T:o:CMEt:ah" : "+:T:o:CMEt:ah", run_options,
+				NULL)) != -1) {
 		switch (c) {
 		case 'T':
 			if (parse_finite(optarg, &a->so.interval) < 0 || a->so.interval < INTERVAL_MIN ||

@@ -88,7 +88,9 @@ static void wrote(struct sampler *s, int rc)
 		return;
 	s->writing = false;
 	s->res->output_failed = true;
-	if (!s->gone && !s->attached)
+	if (s->attached)
+		s->detach = true; /* nothing to wait for: it is not ours */
+	else if (!s->gone)
 		error("sampling stopped; waiting for the program (pid %d) to end", (int)s->pid);
 }
 
@@ -258,7 +260,8 @@ static void slow_tick(struct sampler *s, uint64_t now, double t)
 	}
 }
 
-static void sample(struct sampler *s, uint64_t now)
+/* One sample; false when the target had no memory left to read. */
+static bool sample(struct sampler *s, uint64_t now)
 {
 	bool kids_needed = s->o->children || s->o->multiprocess;
 	uint64_t self, kids;
@@ -269,7 +272,7 @@ static void sample(struct sampler *s, uint64_t now)
 		s->mem = total_mib(s, self, kids);
 	s->read_ns = now;
 	if (!s->writing)
-		return;
+		return alive;
 	if (alive || (s->o->children && kids)) {
 		double mem = total_mib(s, self, kids);
 
@@ -285,6 +288,15 @@ static void sample(struct sampler *s, uint64_t now)
 							    (double)s->kids[i].mem / MIB, t));
 	if (now - s->hwm_ns >= HWM_PERIOD_NS)
 		slow_tick(s, now, t);
+	return alive;
+}
+
+/* Without a pidfd, an attached process's end shows in /proc. */
+static bool attached_gone(pid_t pid)
+{
+	struct proc_stat st;
+
+	return !proc_read_stat(pid, &st) || st.state == 'Z' || st.state == 'X';
 }
 
 /* ---- starting ---- */
@@ -595,10 +607,11 @@ static void loop(struct sampler *s, struct rusage *ru)
 			uint64_t k = (now - s->t0) / s->interval_ns + 1;
 			uint64_t due = (s->next_ns - s->t0) / s->interval_ns;
 
-			sample(s, now);
+			bool alive = sample(s, now);
+
 			s->res->missed += k - 1 - due;
 			s->next_ns = s->t0 + k * s->interval_ns;
-			if (s->attached && !proc_exists(s->pid) && s->pidfd < 0)
+			if (!alive && s->attached && s->pidfd < 0 && attached_gone(s->pid))
 				s->gone = true;
 		}
 		if (s->writing && profile_writer_pending(&s->w) && now - s->flush_ns >= FLUSH_PERIOD_NS)
@@ -658,7 +671,7 @@ static void finish(struct sampler *s, const struct rusage *ru)
 			wrote(s, profile_write_peak(&s->w, (double)peak / MIB, t));
 		s->target_hwm = peak;
 	}
-	if (!s->res->samples && s->writing) {
+	if (!s->res->samples && s->writing && peak) {
 		/* It ended before it could be read even once: its peak is the
 		 * best measure of it there is. */
 		wrote(s, profile_write_mem(&s->w, (double)peak / MIB, t));
@@ -711,16 +724,19 @@ static void release(struct sampler *s)
 static int attach_open(struct sampler *s)
 {
 	pid_t pid = s->o->attach;
+	uint64_t v;
 
 	if (proc_open(&s->target, pid, s->o->backend) < 0) {
 		if (errno == ENOENT || errno == ESRCH)
 			return error("no process with pid %d", (int)pid);
 		return error_errno("cannot read the memory of pid %d", (int)pid);
 	}
-	if (s->o->backend != PROC_RSS) {
-		uint64_t v;
-
-		if (!proc_read_mem(&s->target, &v) && errno)
+	if (!proc_read_mem(&s->target, &v)) {
+		if (errno && errno != ESRCH)
+			return error_errno("cannot read the memory of pid %d", (int)pid);
+		if (attached_gone(pid))
+			return error("process %d has ended", (int)pid);
+		if (errno)
 			return error_errno("cannot read the memory of pid %d", (int)pid);
 	}
 	s->pid = pid;

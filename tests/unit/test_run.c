@@ -895,6 +895,13 @@ START_TEST(test_attach_pid)
 	ck_assert(still_running(target));
 	tl_result_free(&x.r);
 
+	/* options may follow the pid */
+	RUN(&x, "attach", pidstr, "-t", "0.1", "--force", "-o", "out.dat");
+	ck_assert_msg(x.r.status == 0, "%s", x.r.err);
+	read_profile(x.out, &x.p);
+	ck_assert_int_ge(x.p.mem, 1);
+	tl_result_free(&x.r);
+
 	/* run --attach is the same */
 	RUN(&x, "run", "--attach", "--force", "-t", "0.1", "-o", "out.dat", pidstr);
 	ck_assert_int_eq(x.r.status, 0);
@@ -971,6 +978,23 @@ START_TEST(test_attach_missing_pid)
 	ck_assert_msg(strstr(x.r.err, "mprof: no process with pid 999999999"), "%s", x.r.err);
 	ck_assert(!file_exists(x.out));
 	tl_result_free(&x.r);
+	/* a process that has ended but is not reaped yet */
+	{
+		pid_t z = fork();
+		char zs[32];
+
+		ck_assert_int_ge(z, 0);
+		if (z == 0)
+			_exit(0);
+		snprintf(zs, sizeof(zs), "%d", (int)z);
+		sleep_ms(100);
+		RUN(&x, "attach", "-o", "out.dat", zs);
+		ck_assert_int_eq(x.r.status, 1);
+		ck_assert_msg(strstr(x.r.err, "has ended") != NULL, "%s", x.r.err);
+		ck_assert(!file_exists(x.out));
+		tl_result_free(&x.r);
+		waitpid(z, NULL, 0);
+	}
 	RUN(&x, "attach", "-o", "out.dat", "12x");
 	ck_assert_int_eq(x.r.status, 2);
 	tl_result_free(&x.r);
