@@ -484,7 +484,6 @@ static const struct {
 	const char *compiler, *std, *lang;
 } builds[] = {
 	{ "gcc", "-std=c99", "c" },
-	{ "gcc", "-std=c11", "c" },
 	{ "g++", "-std=c++11", "c++" },
 	{ "clang", "-std=c99", "c" },
 };
