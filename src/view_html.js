@@ -431,7 +431,8 @@ function draw_flame(g, top, laneh) {
 		var f = D.funcs[sp[0]];
 		if (hidden['f' + sp[0]] || hidden['s' + D.files[f.file].series] || sp[3] < a || sp[2] > b)
 			return;
-		var x0 = X(sp[2]), x1 = Math.max(X(sp[3]), x0 + 1), y = top + sp[1] * laneh;
+		/* outer calls at the bottom, as in the picture */
+		var x0 = X(sp[2]), x1 = Math.max(X(sp[3]), x0 + 1), y = top + (D.maxlevel - sp[1]) * laneh;
 		var r = el('rect', { class: 'fr', x: x0, y: y, width: x1 - x0, height: laneh - 1,
 				     fill: f.color, 'data-kind': 'span' }, g);
 		hover(r, function () { return span_lines(sp).concat(['click to zoom to this call']); });
