@@ -403,6 +403,39 @@ static void draw_peak(struct term_plot *tp, const struct plot_model *m, size_t k
 	free(label);
 }
 
+/* The kernel's high-water mark: a dotted row through the empty cells, and
+ * its value at the right end when there is room. */
+static void draw_kernel_peak(struct term_plot *tp, const struct plot_model *m)
+{
+	const struct plot_series *s = &m->main;
+	uint16_t red = canvas_color(&tp->cv, "31");
+	char mib[32], *label;
+	int y, w, x0;
+	bool room = true;
+
+	if (!s->kernel_peak.set)
+		return;
+	y = tp->py + dot_y(tp, s->kernel_peak.v) / 4;
+	if (y < tp->py || y >= tp->py + tp->ph)
+		return;
+	format_mib(s->kernel_peak.v, mib, sizeof(mib));
+	label = xasprintf(" kernel peak %s", mib);
+	w = utf8_width(label);
+	x0 = tp->px + tp->pw - w;
+	for (int x = tp->px; x < tp->px + tp->pw; x++) {
+		size_t i = (size_t)y * tp->cv.w + x;
+
+		if (tp->cv.dots[i] || tp->cv.ch[i]) {
+			room &= x < x0;
+			continue;
+		}
+		canvas_put(&tp->cv, x, y, 0x2508, red); /* ┈ */
+	}
+	if (room && x0 > tp->px)
+		canvas_text(&tp->cv, x0, y, label, red, w);
+	free(label);
+}
+
 static void draw_axes(struct term_plot *tp)
 {
 	struct plot_ticks yt, xt;
@@ -737,8 +770,10 @@ int view_term_write(FILE *f, const struct plot_model *models, size_t nmodels, co
 	for (size_t i = nmodels; i-- > 0;)
 		draw_series(&tp, &models[i], &models[i].main, series_color(&tp, i));
 	if (!opt->no_funcs)
-		for (size_t i = 0; i < nmodels; i++)
+		for (size_t i = 0; i < nmodels; i++) {
+			draw_kernel_peak(&tp, &models[i]);
 			draw_peak(&tp, &models[i], i);
+		}
 	row = tp.py + tp.ph + 2;
 	if (span_rows)
 		for (size_t i = 0; i < nmodels; i++)

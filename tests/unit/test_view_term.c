@@ -43,6 +43,10 @@ static const struct {
 	  { "--width=80", "--height=24", "--color=never", "-s" } },
 	{ "overlay-plain-details-80x24-color.txt", { "plain.dat", "details-nested.dat" },
 	  { "--width=80", "--height=24", "--color=always" } },
+	/* a child with its name, markers, the kernel's peak, an unfinished call */
+	{ "extras-70x18-color.txt", { "term/extras.dat" }, { "--width=70", "--height=18", "--color=always" } },
+	{ "extras-window-70x18.txt", { "term/extras.dat" },
+	  { "--width=70", "--height=18", "--color=never", "-w", "0.2,0.8" } },
 };
 
 static void run_plot(struct tl_result *r, const char *const *args, const char *const *files,
@@ -58,7 +62,7 @@ static void run_plot(struct tl_result *r, const char *const *args, const char *c
 	for (size_t i = 0; i < 6 && args[i]; i++)
 		argv[n++] = args[i];
 	for (size_t i = 0; i < 3 && files[i]; i++)
-		argv[n++] = paths[i] = tl_fixture(files[i]);
+		argv[n++] = paths[i] = str_starts_with(files[i], "term/") ? tl_data(files[i]) : tl_fixture(files[i]);
 	argv[n] = NULL;
 	tl_run_env(r, NULL, env, 60, argv);
 	for (size_t i = 0; i < 3; i++)
@@ -136,6 +140,9 @@ static const struct {
 	  { "\u251cgrow 0.621s", "\u251cchurn_phase 0.485s", "\u251cchurn 0.385s", "\u251cgrow 0.203s" }, NULL },
 	/* -n: no bars, no peak */
 	{ "details-nested.dat", { "--width=120", "--height=30", "-n" }, { "MiB" }, "grow" },
+	/* markers, the kernel's peak */
+	{ "term/extras.dat", { "--width=70", "--height=18" },
+	  { "\u25b2a", "\u25b2b", "\u2508 kernel peak 5.00 MiB", "child 7 (kid)" }, NULL },
 	/* children in the legend */
 	{ "multiprocess.dat", { "--width=100", "--height=24" },
 	  { "child 9383", "child 9384", "child 9385" }, NULL },
