@@ -65,14 +65,11 @@ def _open_channel():
 
 
 def _close_channel():
-    global _fd, _guard
-    fd, guard, _fd, _guard = _fd, _guard, None, None
-    for f in (fd, guard):
-        if f is not None:
-            try:
-                os.close(f)
-            except OSError:
-                pass
+    """Stop sending, for good. The descriptors stay open: another thread may
+    be writing to them, and closed, their numbers could be reused for one of
+    the program's files."""
+    global _fd
+    _fd = None
 
 
 def _forked_child():

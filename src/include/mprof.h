@@ -224,16 +224,11 @@ static __attribute__((noinline, cold, unused)) void mprof__event(char kind, cons
 	}
 	mprof__clock_gettime(0 /* CLOCK_REALTIME */, &ts);
 	len = mprof__format(buf, kind, mprof__pid, mprof__tid, ts.tv_sec, ts.tv_nsec / 1000, name);
-	if (mprof__send(fd, buf, len) < 0) {
-		/* mprof is gone: stop sending, for good */
-		int cur = fd;
-
-		if (__atomic_compare_exchange_n(&mprof__fd, &cur, -1, 0, __ATOMIC_ACQ_REL,
-						__ATOMIC_ACQUIRE)) {
-			close(fd);
-			close(mprof__guard_fd);
-		}
-	}
+	/* mprof is gone: stop sending, for good. The descriptors stay open, as
+	 * another thread may be writing to them: closed, their numbers could be
+	 * reused for one of the program's files. */
+	if (mprof__send(fd, buf, len) < 0)
+		__atomic_store_n(&mprof__fd, -1, __ATOMIC_RELEASE);
 	errno = saved_errno;
 }
 

@@ -737,6 +737,27 @@ START_TEST(test_python_passthrough)
 }
 END_TEST
 
+/* mprof stops reading: the Python program gives up sending after a while
+ * instead of hanging, and finishes. */
+START_TEST(test_python_reader_stalls)
+{
+	struct chan c;
+	struct tl_result r;
+	const char *env[2];
+
+	chan_open(&c);
+	(void)fcntl(c.rfd, F_SETPIPE_SZ, 4096);
+	env[0] = c.env;
+	env[1] = NULL;
+	tl_run_env(&r, NULL, env, 60, (const char *const[]){ "python3", LAUNCHER, "--", "-c",
+			"f = profile(lambda: 0)\nfor i in range(3000): f()\nprint('finished')", NULL });
+	ck_assert_msg(r.status == 0, "%s", r.err);
+	ck_assert_str_eq(r.out, "finished\n");
+	tl_result_free(&r);
+	chan_close(&c);
+}
+END_TEST
+
 /* ---- the command lines that run Python programs ---- */
 
 static const struct {
@@ -1023,6 +1044,7 @@ int main(void)
 	tcase_add_test(tc_py, test_python_levels);
 	tcase_add_loop_test(tc_py, test_python_memory_profiler_import, 0, ARRAY_SIZE(pythons));
 	tcase_add_loop_test(tc_py, test_python_passthrough, 0, ARRAY_SIZE(passthroughs));
+	tcase_add_test(tc_py, test_python_reader_stalls);
 	tcase_add_loop_test(tc_py, test_python_command, 0, ARRAY_SIZE(commands));
 	tcase_add_test(tc_py, test_data_path);
 	suite_add_tcase(s, tc_py);
