@@ -172,7 +172,8 @@ function hover(e, lines) {
 
 function span_lines(sp) {
 	var f = D.funcs[sp[0]], dur = sp[3] - sp[2];
-	var l = [f.name, (sp[6] > 1 ? sp[6] + ' calls merged, ' : '') + 'duration ' + fmt_s(dur) +
+	/* a timestamp block is named ".label": the label, as in the legend */
+	var l = [f.name.charAt(0) === '.' ? f.name.slice(1) : f.name, (sp[6] > 1 ? sp[6] + ' calls merged, ' : '') + 'duration ' + fmt_s(dur) +
 		 ' (' + fmt_s(sp[2]) + ' \u2192 ' + fmt_s(sp[3]) + ')',
 		 'memory ' + fmt_mib(sp[4]) + ' \u2192 ' + fmt_mib(sp[5]) + ' (' + fmt_delta(sp[5] - sp[4]) + ')',
 		 'nesting level ' + sp[1]];
