@@ -346,20 +346,22 @@ START_TEST(test_known_amounts)
 }
 END_TEST
 
-/* Samples follow absolute deadlines: at 10 ms for 1 s, close to 100 of them
- * (generous bounds: the machine may be loaded). */
+/* Samples follow absolute deadlines: at 10 ms for 1 s, one per 10 ms of the
+ * run, never more, and not much fewer (generous: the machine may be loaded,
+ * and late deadlines are skipped, not made up). */
 START_TEST(test_schedule)
 {
 	struct run x;
-	double period;
+	double span, asked;
 
 	run_setup(&x);
 	RUN(&x, "run", "-T", "0.01", "-o", "out.dat", MW, "sleep", "1000");
 	ck_assert_int_eq(x.r.status, 0);
 	read_profile(x.out, &x.p);
-	ck_assert_msg(x.p.mem >= 60 && x.p.mem <= 105, "%d samples", x.p.mem);
-	period = (x.p.t_last - x.p.t_first) / (x.p.mem - 1);
-	ck_assert_msg(period >= 0.0095, "mean period %.5f s", period);
+	span = x.p.t_last - x.p.t_first;
+	asked = span / 0.01 + 1;
+	ck_assert_msg(span >= 0.95, "sampled for %.3f s", span);
+	ck_assert_msg(x.p.mem <= asked + 1 && x.p.mem >= 0.7 * asked, "%d samples in %.3f s", x.p.mem, span);
 	run_teardown(&x);
 }
 END_TEST
@@ -840,7 +842,10 @@ START_TEST(test_flat_resources)
 	rss1 = status_kib(mprof, "VmRSS:");
 	fds1 = count_fds(mprof);
 	ck_assert_int_eq(finish(mprof, 60), 0);
+#if !defined(__SANITIZE_ADDRESS__)
+	/* (a sanitizer build keeps freed memory in quarantine) */
 	ck_assert_msg(rss0 > 0 && rss1 - rss0 < 1024, "RSS %ld -> %ld KiB", rss0, rss1);
+#endif
 	ck_assert_msg(fds0 == fds1, "fds %d -> %d", fds0, fds1);
 	read_profile(x.out, &x.p);
 	ck_assert_int_ge(x.p.mem, 100);
