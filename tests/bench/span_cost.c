@@ -5,7 +5,8 @@
  *
  * Figures: not profiled (MPROF_EVENTS unset: a load and a branch per call);
  * profiled, with a reader that drains the FIFO every 5 ms (the cost in the
- * program: two write(2) calls); profiled under `mprof run` ($MPROF, or mprof
+ * program: two write(2) calls, beside the floor of two bare write(2) calls of
+ * the same size); profiled under `mprof run` ($MPROF, or mprof
  * on PATH), where mprof turns each span into a FUNC record as it reads it.
  */
 #include <mprof.h>
@@ -27,6 +28,25 @@ static double mono(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* The floor: two write(2) calls of event-sized lines per span, nothing else. */
+static int floor_loop(long n)
+{
+	static const char line[] = "B 1234567 1234567 1795695938.886123 span\n";
+	int guard, fd = mprof__open(getenv("MPROF_EVENTS"), &guard);
+	double t0, t1;
+
+	if (fd < 0)
+		return 1;
+	t0 = mono();
+	for (long i = 0; i < n; i++) {
+		if (write(fd, line, sizeof(line) - 1) < 0 || write(fd, line, sizeof(line) - 1) < 0)
+			return 1;
+	}
+	t1 = mono();
+	printf("%.3f\n", (t1 - t0) / (double)n * 1e9);
+	return 0;
 }
 
 static int loop(long n)
@@ -127,12 +147,14 @@ int main(int argc, char **argv)
 	char self[4096], dir[] = "/tmp/span-cost-XXXXXX", fifo[64], dat[64], count[32];
 	const char *mprof = getenv("MPROF");
 	long n_off = 50000000, n_on = 100000;
-	double off, on, run = -1;
+	double off, on, floor_ns, run = -1;
 	ssize_t sl;
 	pid_t d;
 
 	if (argc == 3 && !strcmp(argv[1], "--loop"))
 		return loop(atol(argv[2]));
+	if (argc == 3 && !strcmp(argv[1], "--floor"))
+		return floor_loop(atol(argv[2]));
 	sl = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (sl < 0 || !mkdtemp(dir))
 		return 1;
@@ -148,6 +170,7 @@ int main(int argc, char **argv)
 	/* the reader is there before the program looks (else: not profiled) */
 	usleep(100000);
 	on = median3((char *const[]){ self, "--loop", count, NULL }, fifo);
+	floor_ns = median3((char *const[]){ self, "--floor", count, NULL }, fifo);
 	kill(d, SIGTERM);
 	waitpid(d, NULL, 0);
 
@@ -159,6 +182,8 @@ int main(int argc, char **argv)
 	printf("C span (mprof_begin + mprof_end), median of 3 runs:\n");
 	printf("  not profiled:                   %8.2f ns per span (%ld spans)\n", off, n_off);
 	printf("  profiled, FIFO read every 5 ms: %8.2f us per span (%ld spans)\n", on / 1000, n_on);
+	printf("    floor: two bare write(2):     %8.2f us per span (the system's cost)\n",
+	       floor_ns / 1000);
 	if (run >= 0)
 		printf("  profiled under mprof run:       %8.2f us per span (%ld spans, each a FUNC record)\n",
 		       run / 1000, n_on);
