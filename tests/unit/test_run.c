@@ -1165,6 +1165,15 @@ START_TEST(test_output_full)
 	ck_assert_int_eq(x.r.status, 1);
 	ck_assert_msg(strstr(x.r.err, "mprof: cannot write '/dev/full': No space left on device"), "%s", x.r.err);
 	ck_assert_msg(file_exists(done), "mprof did not wait for the program");
+	tl_result_free(&x.r);
+	unlink(done);
+
+	/* It keeps emptying the event channel: 4 MB of events do not block
+	 * the program. */
+	RUN(&x, "run", "--force", "-o", "/dev/full", MW, "marks", "100000", "a-label-of-some-length",
+	    "pidfile", "done.pid");
+	ck_assert_int_eq(x.r.status, 1);
+	ck_assert_msg(file_exists(done), "the program did not finish");
 	free(done);
 	run_teardown(&x);
 }

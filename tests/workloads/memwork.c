@@ -11,6 +11,7 @@
  *   pidfile PATH      write our pid to PATH
  *   comm NAME         set our command name
  *   mark LABEL        send a marker event to mprof (MPROF_EVENTS)
+ *   marks N LABEL     send N marker events
  *   begin NAME / end  send a span begin / end event
  *   raise SIG         send ourselves SIG (with its default action)
  *   exit N            exit with status N
@@ -156,6 +157,12 @@ int main(int argc, char **argv)
 			prctl(PR_SET_NAME, argv[++i]);
 		} else if (!strcmp(s, "mark")) {
 			send_event("M", argv[++i]);
+		} else if (!strcmp(s, "marks")) {
+			long n = num(argv, i + 1);
+
+			i += 2;
+			for (long k = 0; k < n; k++)
+				send_event("M", argv[i]);
 		} else if (!strcmp(s, "begin")) {
 			send_event("B", argv[++i]);
 		} else if (!strcmp(s, "end")) {
