@@ -1194,6 +1194,20 @@ START_TEST(test_output_unwritable)
 	RUN(&x, "run", "--force", "-o", "out.dat", "true");
 	ck_assert_int_eq(x.r.status, 1);
 	ck_assert(strstr(x.r.err, "cannot write 'out.dat'") != NULL);
+	tl_result_free(&x.r);
+	rmdir(x.out);
+
+	/* no permission: as nobody, in our directory */
+	if (geteuid() == 0 && access("/usr/bin/setpriv", X_OK) == 0) {
+		chmod(x.dir, 0755);
+		tl_run_env(&x.r, x.dir, NULL, 30,
+			   (const char *const[]){ "/usr/bin/setpriv", "--reuid=65534", "--regid=65534",
+						  "--clear-groups", MPROF_BIN, "run", "-o", "out.dat", MW, "pidfile",
+						  "/tmp/mprof-must-not-exist.pid", NULL });
+		ck_assert_int_eq(x.r.status, 1);
+		ck_assert_msg(strstr(x.r.err, "mprof: cannot write 'out.dat': Permission denied"), "%s", x.r.err);
+		ck_assert(!file_exists("/tmp/mprof-must-not-exist.pid"));
+	}
 	run_teardown(&x);
 }
 END_TEST
