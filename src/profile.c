@@ -271,7 +271,7 @@ size_t profile_unescape(char *s, size_t len)
 
 /* ---- parsing ---- */
 
-static int split_fields(char *p, char *end, char **f, size_t *fl, int max)
+static int split_fields(char *p, const char *end, char **f, size_t *fl, int max)
 {
 	int n = 0;
 
@@ -300,7 +300,7 @@ static int num_field(char *f, size_t len, double *out, bool nonneg)
 	return 0;
 }
 
-static int pid_field(char *f, size_t len, long *out)
+static int pid_field(const char *f, size_t len, long *out)
 {
 	long v = 0;
 
@@ -319,7 +319,7 @@ static int pid_field(char *f, size_t len, long *out)
 static int parse_line(char *line, size_t len, size_t pad, struct record *rec, const char **why)
 {
 	const char *lim = line + len + pad;
-	char *end = line + len, *sp;
+	char *end, *sp;
 	const struct record_type *rt;
 	char *f[MAX_FIELDS + 1];
 	size_t fl[MAX_FIELDS + 1];

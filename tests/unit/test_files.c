@@ -362,8 +362,14 @@ START_TEST(test_peak_garbage)
 		fputc((int)((seed >> 16) & 0xff) == '\n' ? 0 : (int)((seed >> 16) & 0xff), f);
 	}
 	fputs("\nMEM 3 2\n\x00\x01\x02\n", f);
-	for (int i = 0; i < (10 << 20); i++)
-		fputc('z', f);
+	{
+		char *big = malloc(10u << 20);
+
+		ck_assert_ptr_nonnull(big);
+		memset(big, 'z', 10u << 20);
+		fwrite(big, 1, 10u << 20, f);
+		free(big);
+	}
 	fputs("\nMEM 1 3\n", f);
 	fclose(f);
 	tl_run(&r, dir, "mprof", "peak", "g.dat");

@@ -48,7 +48,8 @@ static void collect(const char *kind)
 		}
 		closedir(d);
 	}
-	qsort(inputs + first, ninputs - first, sizeof(*inputs), cmp_str);
+	if (ninputs > first)
+		qsort(inputs + first, ninputs - first, sizeof(*inputs), cmp_str);
 	free(dir);
 }
 
