@@ -720,6 +720,39 @@ START_TEST(test_rm_failure_named)
 }
 END_TEST
 
+/* A profile we may not read: as an unprivileged user (root reads anything,
+ * so root runs mprof as nobody through setpriv). */
+START_TEST(test_peak_unreadable)
+{
+	char *dir = tl_tmpdir();
+	char *path = tl_path(dir, "secret.dat");
+	struct tl_result r;
+
+	tl_write_file(path, "CMDLINE x\nMEM 1 1\n");
+	ck_assert_int_eq(chmod(path, 0), 0);
+	if (geteuid() != 0) {
+		tl_run(&r, dir, "mprof", "peak", "secret.dat");
+	} else {
+		if (access("/usr/bin/setpriv", X_OK) != 0) {
+			tl_rmrf(dir);
+			free(path);
+			free(dir);
+			return;
+		}
+		ck_assert_int_eq(chmod(dir, 0755), 0);
+		tl_run(&r, dir, "/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+		       MPROF_BIN, "peak", "secret.dat");
+	}
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_str_eq(r.out, "");
+	assert_contains(r.err, "mprof: cannot open 'secret.dat': Permission denied");
+	tl_result_free(&r);
+	tl_rmrf(dir);
+	free(path);
+	free(dir);
+}
+END_TEST
+
 /* ---- the peak engine directly: spans ---- */
 
 START_TEST(test_spans)
@@ -792,6 +825,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_peak_kernel, 0, ARRAY_SIZE(kernels));
 	tcase_add_loop_test(tc, test_peak_bad_input, 0, ARRAY_SIZE(bad_peaks));
 	tcase_add_test(tc, test_peak_garbage);
+	tcase_add_test(tc, test_peak_unreadable);
 	tcase_add_loop_test(tc, test_peak_usage, 0, ARRAY_SIZE(peak_usage_errors));
 	tcase_add_test(tc, test_list);
 	tcase_add_loop_test(tc, test_peak_indexes, 0, ARRAY_SIZE(indexes));
