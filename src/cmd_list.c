@@ -153,15 +153,16 @@ static int check_named_file(const char *path, const struct stat *st)
 	return 0;
 }
 
-/* The Python tool's companion of a profile: "<stem>_ts<ext>". */
+/* The Python tool's companion of a profile: "<stem>_ts<ext>", split as
+ * os.path.splitext splits: at the last dot of the base name, unless only dots
+ * come before it. */
 static char *companion_name(const char *path)
 {
 	const char *b = base_name(path);
 	const char *dot = strrchr(b, '.');
+	size_t lead = strspn(b, ".");
 
-	while (dot && dot > b && dot[-1] == '.')
-		dot--;
-	if (!dot || dot == b)
+	if (!dot || dot < b + lead)
 		return xasprintf("%s_ts", path);
 	return xasprintf("%.*s_ts%s", (int)(dot - path), path, dot);
 }

@@ -551,6 +551,10 @@ static const struct {
 	{ { "mprofile_20260103000000.dat", NULL }, 1, "", "cannot remove 'mprofile_20260103000000.dat': it is a directory",
 	  { NULL }, { "mprofile_20260103000000.dat" } },
 	{ { "empty.dat", NULL }, 0, "", "", { "empty.dat" }, { "notes.txt" } },
+	/* the companion's name splits as Python's os.path.splitext */
+	{ { "a..dat", NULL }, 0, "", "", { "a..dat", "a._ts.dat" }, { "a_ts..dat" } },
+	{ { "..dat", "--dry-run", NULL }, 0, "Files to be removed: \n..dat\n..dat_ts\n", "", { NULL },
+	  { "..dat", "..dat_ts" } },
 	{ { NULL }, 2, "", "a profile to remove must be given", { NULL }, { NULL } },
 	{ { "--force", "0", NULL }, 2, "", "unknown option", { NULL }, { "mprofile_20251231235959.dat" } },
 };
@@ -567,6 +571,11 @@ START_TEST(test_rm)
 	put(dir, "mprofile_20260102130102_ts.dat", "FUNC f 1 2 3 4\n");
 	put(dir, "other_ts.dat", "FUNC f 1 2 3 4\n");
 	put(dir, "empty.dat", "");
+	put(dir, "a..dat", "MEM 1 1\n");
+	put(dir, "a._ts.dat", "FUNC f 1 2 3 4\n");
+	put(dir, "a_ts..dat", "FUNC f 1 2 3 4\n");
+	put(dir, "..dat", "MEM 1 1\n");
+	put(dir, "..dat_ts", "MEM 1 1\n");
 	ck_assert_int_eq(mkdir(sub, 0755), 0);
 	for (int i = 0; rms[_i].args[i]; i++)
 		argv[n++] = rms[_i].args[i];
