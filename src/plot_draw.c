@@ -262,18 +262,6 @@ static struct rgb series_color(size_t i)
 	return series_colors[i % ARRAY_SIZE(series_colors)];
 }
 
-static const struct plot_model *sort_funcs_model;
-
-static int cmp_func_first(const void *pa, const void *pb)
-{
-	const struct plot_func *a = &sort_funcs_model->funcs[*(const size_t *)pa];
-	const struct plot_func *b = &sort_funcs_model->funcs[*(const size_t *)pb];
-
-	if (a->first_t != b->first_t)
-		return a->first_t < b->first_t ? -1 : 1;
-	return a->color < b->color ? -1 : a->color > b->color;
-}
-
 static void scene_legend(struct scene *sc, const char *const *names, double plot_w_guess)
 {
 	size_t color = 0;
@@ -310,14 +298,9 @@ static void scene_legend(struct scene *sc, const char *const *names, double plot
 	}
 	if (sc->funcs) {
 		const struct plot_model *m = &sc->models[0];
-		size_t *ix = xmalloc(m->nfuncs * sizeof(*ix));
-		size_t n = 0;
+		size_t n;
+		size_t *ix = plot_model_func_order(m, &n);
 
-		for (size_t i = 0; i < m->nfuncs; i++)
-			if (m->funcs[i].calls)
-				ix[n++] = i;
-		sort_funcs_model = m;
-		qsort(ix, n, sizeof(*ix), cmp_func_first);
 		for (size_t r = 0; r < n; r++) {
 			const struct plot_func *f = &m->funcs[ix[r]];
 			double rgb[3];

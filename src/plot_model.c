@@ -11,31 +11,35 @@
 #define SPAN_LIMIT 16384
 #define MARK_LIMIT 4096
 
-/* ---- display text ---- */
+/* ---- function order ---- */
 
-static size_t utf8_valid_len(const unsigned char *s, size_t avail)
+static int cmp_first_call(const void *pa, const void *pb, void *ctx)
 {
-	unsigned c = s[0];
-	size_t n;
+	const struct plot_model *m = ctx;
+	const struct plot_func *a = &m->funcs[*(const size_t *)pa];
+	const struct plot_func *b = &m->funcs[*(const size_t *)pb];
 
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	if (avail < n)
-		return 0;
-	for (size_t i = 1; i < n; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] > 0x9f) ||
-	    (c == 0xf0 && s[1] < 0x90) || (c == 0xf4 && s[1] > 0x8f))
-		return 0;
-	return n;
+	if (!a->calls != !b->calls)
+		return a->calls ? -1 : 1;
+	if (a->first_t != b->first_t)
+		return a->first_t < b->first_t ? -1 : 1;
+	return a->color < b->color ? -1 : a->color > b->color;
 }
+
+size_t *plot_model_func_order(const struct plot_model *m, size_t *ncalled)
+{
+	size_t *ix = xmalloc((m->nfuncs + 1) * sizeof(*ix));
+
+	*ncalled = 0;
+	for (size_t i = 0; i < m->nfuncs; i++) {
+		ix[i] = i;
+		*ncalled += m->funcs[i].calls != 0;
+	}
+	qsort_r(ix, m->nfuncs, sizeof(*ix), cmp_first_call, (void *)m);
+	return ix;
+}
+
+/* ---- display text ---- */
 
 char *plot_display_text(const char *s, size_t len, bool escaped)
 {
@@ -52,7 +56,7 @@ char *plot_display_text(const char *s, size_t len, bool escaped)
 
 		if (p[i] >= 0x20 && p[i] < 0x7f) {
 			out[o++] = (char)p[i++];
-		} else if (p[i] >= 0x80 && (n = utf8_valid_len(p + i, len - i))) {
+		} else if (p[i] >= 0x80 && (n = profile_utf8_len(p + i, len - i))) {
 			memcpy(out + o, p + i, n);
 			o += n;
 			i += n;

@@ -160,6 +160,11 @@ const struct plot_bucket *plot_series_bucket(const struct plot_model *m, const s
 
 /* Text from a file (escaped as profile_escape writes it, when escaped) made
  * fit to show: valid UTF-8, control bytes replaced by U+FFFD. Caller frees. */
+/* Functions in colour order, the same in every view: by the start of their
+ * first call. Returns m->nfuncs indices (caller frees); the first *ncalled of
+ * them have calls. */
+size_t *plot_model_func_order(const struct plot_model *m, size_t *ncalled);
+
 char *plot_display_text(const char *s, size_t len, bool escaped);
 
 /* "26 / 11 / 2026 - start at 12:25:38.886", local time, as the Python tool. */

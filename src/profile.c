@@ -174,7 +174,7 @@ int profile_parse_number(const char *s, size_t len, double *out)
 
 /* ---- escaping ---- */
 
-static size_t utf8_seq_len(const unsigned char *s, size_t avail)
+size_t profile_utf8_len(const unsigned char *s, size_t avail)
 {
 	size_t n;
 	unsigned c = s[0];
@@ -219,7 +219,7 @@ size_t profile_escape(const char *src, size_t len, char *dst, size_t cap)
 				break;
 			dst[o++] = (char)c;
 			i++;
-		} else if (c >= 0x80 && (n = utf8_seq_len(s + i, len - i))) {
+		} else if (c >= 0x80 && (n = profile_utf8_len(s + i, len - i))) {
 			if (o + n >= cap)
 				break;
 			memcpy(dst + o, s + i, n);

@@ -81,6 +81,9 @@ int profile_parse_line(char *line, size_t len, struct record *rec, const char **
 /* Numbers as strtod reads them, with a fast exact path for plain decimals. */
 int profile_parse_number(const char *s, size_t len, double *out);
 
+/* Length of the valid UTF-8 sequence of 2 to 4 bytes at s, or 0. */
+size_t profile_utf8_len(const unsigned char *s, size_t avail);
+
 /* Names and labels: bytes that would break the format (space, control bytes,
  * backslash, invalid UTF-8) become \xHH. Returns the escaped length (always
  * NUL-terminated, truncated to fit cap). */

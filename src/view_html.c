@@ -361,18 +361,6 @@ static void put_all_series(struct page *pg)
 
 /* ---- functions, calls, markers ---- */
 
-static const struct plot_model *rank_model;
-
-static int cmp_first_call(const void *pa, const void *pb)
-{
-	const struct plot_func *a = &rank_model->funcs[*(const size_t *)pa];
-	const struct plot_func *b = &rank_model->funcs[*(const size_t *)pb];
-
-	if (a->first_t != b->first_t)
-		return a->first_t < b->first_t ? -1 : 1;
-	return a->color < b->color ? -1 : a->color > b->color;
-}
-
 static void put_funcs(struct page *pg)
 {
 	FILE *f = pg->f;
@@ -381,13 +369,10 @@ static void put_funcs(struct page *pg)
 	fputs(",\"funcs\":[", f);
 	for (size_t i = 0; i < pg->nmodels; i++) {
 		const struct plot_model *m = &pg->models[i];
-		size_t *order = xmalloc((m->nfuncs + 1) * sizeof(*order));
+		size_t ncalled;
+		size_t *order = plot_model_func_order(m, &ncalled);
 		unsigned *rank = xmalloc((m->nfuncs + 1) * sizeof(*rank));
 
-		for (size_t k = 0; k < m->nfuncs; k++)
-			order[k] = k;
-		rank_model = m;
-		qsort(order, m->nfuncs, sizeof(*order), cmp_first_call);
 		for (size_t k = 0; k < m->nfuncs; k++)
 			rank[order[k]] = (unsigned)(ranked + k);
 		pg->func_base[i] = index;

@@ -497,28 +497,13 @@ static void draw_axes(struct term_plot *tp)
 	}
 }
 
-static const struct plot_model *rank_model;
-
-static int cmp_func_first(const void *pa, const void *pb)
-{
-	const struct plot_func *a = &rank_model->funcs[*(const size_t *)pa];
-	const struct plot_func *b = &rank_model->funcs[*(const size_t *)pb];
-
-	if (a->first_t != b->first_t)
-		return a->first_t < b->first_t ? -1 : 1;
-	return a->color < b->color ? -1 : a->color > b->color;
-}
-
 /* Colours of a model's functions, by the start of their first call, as the PNG. */
 static uint16_t *func_colors(struct term_plot *tp, const struct plot_model *m)
 {
-	size_t *ix = xmalloc((m->nfuncs + 1) * sizeof(*ix));
+	size_t ncalled;
+	size_t *ix = plot_model_func_order(m, &ncalled);
 	uint16_t *col = xcalloc(m->nfuncs + 1, sizeof(*col));
 
-	for (size_t i = 0; i < m->nfuncs; i++)
-		ix[i] = i;
-	rank_model = m;
-	qsort(ix, m->nfuncs, sizeof(*ix), cmp_func_first);
 	for (size_t r = 0; r < m->nfuncs; r++) {
 		double rgb[3];
 
