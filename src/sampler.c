@@ -362,7 +362,7 @@ static int open_output(struct sampler *s)
 		struct stat st;
 		bool exists = lstat(name, &st) == 0;
 
-		if (o->output_is_default && exists && tries < 100) {
+		if (o->output_is_default && o->output_mode == PROFILE_CREATE && exists && tries < 100) {
 			struct tm tm;
 			time_t t = time(NULL) + tries + 1;
 			char buf[64];
@@ -860,9 +860,10 @@ int sampler_run(const struct sampler_opts *o, struct sampler_result *res)
 	if (open_output(&s) < 0)
 		goto out;
 	if (!s.attached && o->events) {
-		if (events_channel_open(&s.ch) < 0)
-			goto out;
-		s.ev = events_new(&s.w);
+		if (events_channel_open(&s.ch) == 0)
+			s.ev = events_new(&s.w);
+		else
+			warning("running without the event channel: no spans or markers will be recorded");
 	}
 
 	/* Stop signals (and SIGCHLD when there is no pidfd) come through a
@@ -878,7 +879,9 @@ int sampler_run(const struct sampler_opts *o, struct sampler_result *res)
 			if (res->end == SAMPLER_NOT_RUN) {
 				profile_writer_close(&s.w);
 				s.w_open = false;
-				if (o->output_mode != PROFILE_APPEND)
+				/* no profile left behind (an appended-to file is
+				 * as it was: nothing was written yet) */
+				if (s.created || o->output_mode == PROFILE_REPLACE)
 					unlink(res->output);
 			}
 			goto out;

@@ -347,8 +347,9 @@ START_TEST(test_known_amounts)
 END_TEST
 
 /* Samples follow absolute deadlines: at 10 ms for 1 s, one per 10 ms of the
- * run, never more, and not much fewer (generous: the machine may be loaded,
- * and late deadlines are skipped, not made up). */
+ * run, never more, and not much fewer (generous: on a loaded machine late
+ * deadlines are skipped, not made up; the benchmark measures the real
+ * figure). */
 START_TEST(test_schedule)
 {
 	struct run x;
@@ -361,7 +362,7 @@ START_TEST(test_schedule)
 	span = x.p.t_last - x.p.t_first;
 	asked = span / 0.01 + 1;
 	ck_assert_msg(span >= 0.95, "sampled for %.3f s", span);
-	ck_assert_msg(x.p.mem <= asked + 1 && x.p.mem >= 0.7 * asked, "%d samples in %.3f s", x.p.mem, span);
+	ck_assert_msg(x.p.mem <= asked + 1 && x.p.mem >= 0.5 * asked, "%d samples in %.3f s", x.p.mem, span);
 	run_teardown(&x);
 }
 END_TEST
