@@ -7,7 +7,8 @@
 
 int cmd_run(int argc, char **argv);
 int cmd_attach(int argc, char **argv);
-int cmd_plot(int argc, char **argv);
+int cmd_plot(int argc, char **argv);        /* in the plot module */
+int cmd_plot_module(int argc, char **argv); /* loads it and runs cmd_plot */
 int cmd_peak(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_rm(int argc, char **argv);

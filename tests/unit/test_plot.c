@@ -1067,6 +1067,31 @@ START_TEST(test_bad_input)
 }
 END_TEST
 
+/* Plotting lives in a module loaded on demand; without it, a clear error and
+ * no picture, while the other commands never load it. */
+START_TEST(test_module_missing)
+{
+	char *dir = tl_tmpdir(), *f = tl_fixture("plain.dat"), *png = tl_path(dir, "x.png");
+	const char *env[] = { "MPROF_PLUGINDIR=/nonexistent", NULL };
+	struct tl_result r;
+
+	tl_run_env(&r, dir, env, 60, (const char *const[]){ "mprof", "plot", "-o", png, f, NULL });
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_msg(strstr(r.err, "plotting is not available") && strstr(r.err, "/nonexistent/mprof-plot.so"),
+		      "%s", r.err);
+	ck_assert_int_ne(access(png, F_OK), 0);
+	tl_result_free(&r);
+	tl_run_env(&r, dir, env, 60, (const char *const[]){ "mprof", "peak", f, NULL });
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_ptr_nonnull(strstr(r.out, "181.867 MiB"));
+	tl_result_free(&r);
+	tl_rmrf(dir);
+	free(png);
+	free(f);
+	free(dir);
+}
+END_TEST
+
 /* No file: the newest profile here; no -o: a PNG beside it, its path printed. */
 START_TEST(test_defaults)
 {
@@ -1137,6 +1162,7 @@ int main(void)
 	tcase_add_loop_test(tp, test_fixtures_plot, 0, ARRAY_SIZE(fixtures));
 	tcase_add_test(tp, test_overlay_and_sizes);
 	tcase_add_test(tp, test_vector_outputs);
+	tcase_add_test(tp, test_module_missing);
 	tcase_add_loop_test(tp, test_bad_input, 0, ARRAY_SIZE(bad_runs));
 	tcase_add_test(tp, test_defaults);
 	suite_add_tcase(s, tp);
