@@ -61,10 +61,21 @@ static pid_t sleeper(const char *comm)
 
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
+		/* gone with the test, even one that failed half-way */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (comm)
 			prctl(PR_SET_NAME, comm);
 		for (;;)
 			pause();
+	}
+	if (comm) {
+		char now[64] = "";
+
+		/* wait (up to 10 s) until it has its name */
+		for (int i = 0; i < 1000 && strcmp(now, comm) != 0; i++) {
+			sleep_ms(10);
+			proc_read_comm(pid, now, sizeof(now));
+		}
 	}
 	return pid;
 }
@@ -200,7 +211,6 @@ START_TEST(test_comm_and_cmdline)
 	char **argv;
 	pid_t pid = sleeper("mprof-t-comm");
 
-	sleep_ms(20);
 	ck_assert(proc_read_comm(pid, comm, sizeof(comm)));
 	ck_assert_str_eq(comm, "mprof-t-comm");
 	ck_assert(proc_read_cmdline(getpid(), &argv));
@@ -221,7 +231,6 @@ START_TEST(test_find_by_name)
 	snprintf(name, sizeof(name), "mpt%d", (int)getpid() % 100000);
 	a = sleeper(name);
 	b = sleeper(name);
-	sleep_ms(50);
 	/* The lowest pid whose name contains the hint, never ourselves. */
 	ck_assert_int_eq(proc_find_by_name(name, getpid()), a < b ? a : b);
 	ck_assert_int_eq(proc_find_by_name(name + 1, getpid()), a < b ? a : b);
@@ -272,7 +281,10 @@ START_TEST(test_descendants)
 	child = fork();
 	ck_assert_int_ge(child, 0);
 	if (child == 0) {
-		pid_t g = sleeper(NULL);
+		pid_t g;
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		g = sleeper(NULL);
 
 		if (write(up[1], &g, sizeof(g)) != sizeof(g))
 			_exit(1);
