@@ -546,8 +546,15 @@ static void on_stop_signal(struct sampler *s, const struct signalfd_siginfo *si)
 		s->detach = true;
 		return;
 	}
-	if (!from_tty && !s->gone)
+	if (!from_tty && !s->gone) {
+		struct proc_stat st;
+
 		kill(s->pid, sig);
+		/* A stopped program could not act on it: let it go on, as a
+		 * shell's kill does for a stopped job. */
+		if (proc_read_stat(s->pid, &st) && st.state == 'T')
+			kill(s->pid, SIGCONT);
+	}
 	if (s->stops > 1)
 		s->detach = true;
 }

@@ -5,6 +5,7 @@
 #include "profile.h"
 #include "util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -809,16 +810,28 @@ static long status_kib(pid_t pid, const char *key)
 	return v;
 }
 
+/* Open descriptors of pid: the fewest of several looks, since a look can
+ * fall while mprof holds a /proc file of the tree open for a moment. */
 static int count_fds(pid_t pid)
 {
-	char *cmd = xasprintf("ls /proc/%d/fd | wc -l", (int)pid);
-	FILE *f = popen(cmd, "r");
-	int n = -1;
+	char *path = xasprintf("/proc/%d/fd", (int)pid);
+	int fewest = -1;
 
-	ck_assert_int_eq(fscanf(f, "%d", &n), 1);
-	pclose(f);
-	free(cmd);
-	return n;
+	for (int look = 0; look < 8; look++) {
+		DIR *d = opendir(path);
+		struct dirent *de;
+		int n = 0;
+
+		ck_assert_ptr_nonnull(d);
+		while ((de = readdir(d)))
+			n += de->d_name[0] != '.';
+		closedir(d);
+		if (fewest < 0 || n < fewest)
+			fewest = n;
+		sleep_ms(7);
+	}
+	free(path);
+	return fewest;
 }
 
 /* A long fast run keeps mprof's own memory and open files flat: compare
@@ -843,9 +856,10 @@ START_TEST(test_flat_resources)
 	rss1 = status_kib(mprof, "VmRSS:");
 	fds1 = count_fds(mprof);
 	ck_assert_int_eq(finish(mprof, 60), 0);
+	ck_assert_msg(rss0 > 0 && rss1 > 0, "RSS %ld -> %ld KiB", rss0, rss1);
 #if !defined(__SANITIZE_ADDRESS__)
 	/* (a sanitizer build keeps freed memory in quarantine) */
-	ck_assert_msg(rss0 > 0 && rss1 - rss0 < 1024, "RSS %ld -> %ld KiB", rss0, rss1);
+	ck_assert_msg(rss1 - rss0 < 1024, "RSS %ld -> %ld KiB", rss0, rss1);
 #endif
 	ck_assert_msg(fds0 == fds1, "fds %d -> %d", fds0, fds1);
 	read_profile(x.out, &x.p);
@@ -1088,6 +1102,29 @@ START_TEST(test_signal_forwarded)
 	ck_assert_str_eq(x.p.exit_how, "signal");
 	ck_assert_int_eq(x.p.exit_status, sig);
 	ck_assert_int_ge(x.p.peak, 1);
+	run_teardown(&x);
+}
+END_TEST
+
+/* A stopped program still gets the signal, and is let go on to act on it
+ * (here: a handler that exits 42). */
+START_TEST(test_signal_to_stopped_program)
+{
+	struct run x;
+	pid_t mprof, target;
+
+	run_setup(&x);
+	mprof = START(x.dir, "mprof", "run", "-E", "-T", "0.02", "-o", "out.dat", MW, "onsig", "15", "42",
+		      "pidfile", "target.pid", "sleep", "20000");
+	target = read_pidfile(x.dir, "target.pid", 10);
+	wait_lines(x.out, "MEM ", 1, 10);
+	kill(target, SIGSTOP);
+	sleep_ms(100);
+	kill(mprof, SIGTERM);
+	ck_assert_int_eq(finish(mprof, 20), 42);
+	read_profile(x.out, &x.p);
+	ck_assert_str_eq(x.p.exit_how, "exit");
+	ck_assert_int_eq(x.p.exit_status, 42);
 	run_teardown(&x);
 }
 END_TEST
@@ -1351,6 +1388,7 @@ int main(void)
 	tcase_add_test(tc, test_attach_unprivileged);
 	tcase_add_test(tc, test_timeout_leaves_target_running);
 	tcase_add_loop_test(tc, test_signal_forwarded, 0, ARRAY_SIZE(stop_signals));
+	tcase_add_test(tc, test_signal_to_stopped_program);
 	tcase_add_test(tc, test_target_ignores_sigterm);
 	tcase_add_test(tc, test_sigkill_leaves_valid_file);
 	tcase_add_test(tc, test_output_full);

@@ -8,6 +8,7 @@
  *   wait              wait for all children
  *   churn N           start N short-lived children one after another
  *   ignore SIG        ignore signal SIG
+ *   onsig SIG N       exit with status N on signal SIG
  *   pidfile PATH      write our pid to PATH
  *   comm NAME         set our command name
  *   mark LABEL        send a marker event to mprof (MPROF_EVENTS)
@@ -85,6 +86,14 @@ static void send_event(const char *kind, const char *text)
 		fail("write event");
 }
 
+static int exit_code_on_signal;
+
+static void exit_on_signal(int sig)
+{
+	(void)sig;
+	_exit(exit_code_on_signal);
+}
+
 static long num(char **argv, int i)
 {
 	if (!argv[i]) {
@@ -144,6 +153,12 @@ int main(int argc, char **argv)
 		} else if (!strcmp(s, "wait")) {
 			while (wait(NULL) > 0 || errno == EINTR)
 				;
+		} else if (!strcmp(s, "onsig")) {
+			int sig = (int)num(argv, i + 1);
+
+			exit_code_on_signal = (int)num(argv, i + 2);
+			i += 2;
+			signal(sig, exit_on_signal);
 		} else if (!strcmp(s, "ignore")) {
 			signal((int)num(argv, ++i), SIG_IGN);
 		} else if (!strcmp(s, "pidfile")) {
