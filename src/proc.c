@@ -522,8 +522,10 @@ static void note_outside(struct proc_tree *t, const struct pidvec *desc)
 	size_t before = t->nout;
 
 	xgrow((void **)&t->scratch, &t->capscratch, desc->n + 1, sizeof(*t->scratch));
-	memcpy(t->scratch, desc->v, desc->n * sizeof(*desc->v));
-	qsort(t->scratch, desc->n, sizeof(*t->scratch), cmp_pid);
+	if (desc->n) {
+		memcpy(t->scratch, desc->v, desc->n * sizeof(*desc->v));
+		qsort(t->scratch, desc->n, sizeof(*t->scratch), cmp_pid);
+	}
 	for (size_t i = 0; i < t->n; i++) {
 		pid_t pid = t->pairs[i].pid;
 
@@ -557,7 +559,8 @@ int proc_descendants(struct proc_tree *t, pid_t root, struct pidvec *out)
 	}
 	if (scan_proc(t, root) < 0)
 		return -1;
-	qsort(t->pairs, t->n, sizeof(*t->pairs), cmp_pair);
+	if (t->n > 1)
+		qsort(t->pairs, t->n, sizeof(*t->pairs), cmp_pair);
 	for (size_t i = 0; i <= out->n; i++) {
 		pid_t parent = i == 0 ? root : out->v[i - 1];
 
