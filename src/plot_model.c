@@ -897,7 +897,8 @@ static void model_finish(struct plot_model *m)
 	if (m->nmarks > MARK_LIMIT / 4)
 		marks_compact(m);
 	spans_infer_levels(m);
-	qsort(m->spans, m->nspans, sizeof(*m->spans), cmp_span_draw);
+	if (m->nspans > 1)
+		qsort(m->spans, m->nspans, sizeof(*m->spans), cmp_span_draw);
 	for (size_t i = 0; i < m->nspans; i++) {
 		struct plot_func *f = &m->funcs[m->spans[i].func];
 

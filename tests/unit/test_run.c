@@ -401,6 +401,22 @@ START_TEST(test_spike_peak)
 }
 END_TEST
 
+/* The kernel folds the peak of the children a program reaped into its own
+ * ru_maxrss: PEAK stays the program's own (here ~1 MiB, not the child's 48). */
+START_TEST(test_peak_is_the_programs_own)
+{
+	struct run x;
+
+	run_setup(&x);
+	RUN(&x, "run", "-T", "0.02", "-o", "out.dat", MW, "fork", "1", "48", "150", "wait", "sleep", "50");
+	ck_assert_int_eq(x.r.status, 0);
+	read_profile(x.out, &x.p);
+	ck_assert_msg(x.p.peak_last < 10, "PEAK %.2f", x.p.peak_last);
+	ck_assert_msg(x.p.mem_max < 10, "MEM %.2f", x.p.mem_max);
+	run_teardown(&x);
+}
+END_TEST
+
 /* The wake-up on exit is immediate: a 50 ms program at a 10 s interval takes
  * far less than 10 s. */
 START_TEST(test_exit_wakes_at_once)
@@ -1365,6 +1381,7 @@ int main(void)
 	tcase_add_test(tc, test_schedule);
 	tcase_add_test(tc, test_quick_exit);
 	tcase_add_test(tc, test_spike_peak);
+	tcase_add_test(tc, test_peak_is_the_programs_own);
 	tcase_add_test(tc, test_exit_wakes_at_once);
 	tcase_add_loop_test(tc, test_exit_codes, 0, ARRAY_SIZE(exits));
 	tcase_add_test(tc, test_exit_code_long_option);
