@@ -64,6 +64,7 @@ struct sampler {
 	struct proc_handle target;
 	uint64_t target_hwm;  /* the last PEAK written, bytes */
 	uint64_t cminflt;     /* of the reaped program: 0 when it reaped no child itself */
+	uint64_t kids_hwm;    /* the largest high-water mark seen of any descendant */
 
 	struct proc_tree tree;
 	struct pidvec desc;
@@ -236,6 +237,23 @@ static double mem_for_events(void *ctx)
 	return s->mem;
 }
 
+/* Without -C and -M, children are not followed, but their peaks are still
+ * noted: when the program has reaped children, the kernel's ru_maxrss may be
+ * one of theirs, and this tells (see finish). */
+static void kids_peak(struct sampler *s)
+{
+	if (proc_descendants(&s->tree, s->pid, &s->desc) < 0)
+		return;
+	for (size_t i = 0; i < s->desc.n; i++) {
+		struct proc_handle h = { .pid = s->desc.v[i], .fd = -1, .status_fd = -1 };
+		uint64_t hwm;
+
+		if (proc_read_hwm(&h, &hwm) && hwm > s->kids_hwm)
+			s->kids_hwm = hwm;
+		proc_close(&h);
+	}
+}
+
 /* The high-water marks, and the names of children old enough to have
  * finished their exec. */
 static void slow_tick(struct sampler *s, uint64_t now, double t)
@@ -248,11 +266,17 @@ static void slow_tick(struct sampler *s, uint64_t now, double t)
 		if (s->writing)
 			wrote(s, profile_write_peak(&s->w, (double)hwm / MIB, t));
 	}
+	if (!s->o->children && !s->o->multiprocess) {
+		kids_peak(s);
+		return;
+	}
 	for (size_t i = 0; i < s->nkids && s->writing; i++) {
 		struct child *c = &s->kids[i];
 
 		if (proc_read_hwm(&c->h, &hwm) && hwm > c->hwm) {
 			c->hwm = hwm;
+			if (hwm > s->kids_hwm)
+				s->kids_hwm = hwm;
 			wrote(s, profile_write_chldpeak(&s->w, c->pid, (double)hwm / MIB, t));
 		}
 		if (!c->cmd_written && now - c->seen_ns >= CMD_DELAY_NS) {
@@ -774,9 +798,13 @@ static void finish(struct sampler *s, const struct rusage *ru)
 	t = time_now();
 	if (s->gone && !s->attached) {
 		/* ru_maxrss (KiB) is the exact peak of the program, unless it
-		 * reaped children of its own: then it may be one of theirs. */
-		if (s->cminflt == 0 && (uint64_t)ru->ru_maxrss * 1024 > peak)
-			peak = (uint64_t)ru->ru_maxrss * 1024;
+		 * reaped children of its own: then it may be one of theirs.
+		 * Taken unless a child was seen that large. */
+		uint64_t maxrss = (uint64_t)ru->ru_maxrss * 1024;
+		uint64_t margin = s->kids_hwm / 50 > (1u << 20) ? s->kids_hwm / 50 : (1u << 20);
+
+		if (maxrss > peak && (s->cminflt == 0 || maxrss > s->kids_hwm + margin))
+			peak = maxrss;
 		if (peak)
 			wrote(s, profile_write_peak(&s->w, (double)peak / MIB, t));
 		s->target_hwm = peak;
