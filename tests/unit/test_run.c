@@ -1023,7 +1023,21 @@ START_TEST(test_attach_missing_pid)
 		if (z == 0)
 			_exit(0);
 		snprintf(zs, sizeof(zs), "%d", (int)z);
-		sleep_ms(100);
+		/* wait until it is a zombie (slow under valgrind) */
+		for (int i = 0; i < 1000; i++) {
+			char path[64], state = 0;
+			FILE *f;
+
+			snprintf(path, sizeof(path), "/proc/%d/stat", (int)z);
+			f = fopen(path, "r");
+			if (f && fscanf(f, "%*d (%*[^)]) %c", &state) == 1 && state == 'Z') {
+				fclose(f);
+				break;
+			}
+			if (f)
+				fclose(f);
+			sleep_ms(10);
+		}
 		RUN(&x, "attach", "-o", "out.dat", zs);
 		ck_assert_int_eq(x.r.status, 1);
 		ck_assert_msg(strstr(x.r.err, "has ended") != NULL, "%s", x.r.err);
