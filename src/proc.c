@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define STATUS_BUF 4096
@@ -378,10 +380,23 @@ void proc_tree_init(struct proc_tree *t)
 	memset(t, 0, sizeof(*t));
 }
 
+static void node_close(struct proc_node *nd)
+{
+	if (nd->task_fd >= 0)
+		close(nd->task_fd);
+	if (nd->children_fd >= 0)
+		close(nd->children_fd);
+	nd->task_fd = nd->children_fd = -1;
+}
+
 void proc_tree_release(struct proc_tree *t)
 {
 	if (t->dir)
 		closedir(t->dir);
+	for (size_t i = 0; i < t->nnodes; i++)
+		node_close(&t->nodes[i]);
+	free(t->nodes);
+	free(t->slots);
 	free(t->pairs);
 	free(t->outside);
 	free(t->scratch);
@@ -427,6 +442,154 @@ static void children_of(pid_t pid, struct pidvec *out)
 		close(fd);
 	}
 	closedir(d);
+}
+
+/* Kept open across walks: at most this many processes, and no more than an
+ * eighth of the descriptors we may open (the sampler holds some per process
+ * too). The rest are read by path each walk. */
+#define MAX_NODES 512
+#define CHECK_NS 1000000000ull
+
+static void nodes_setup(struct proc_tree *t)
+{
+	struct rlimit rl;
+	size_t max = MAX_NODES;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur / 8 < max)
+		max = (size_t)(rl.rlim_cur / 8);
+	t->max_nodes = max;
+	t->nslots = 16;
+	while (t->nslots < 2 * max)
+		t->nslots *= 2;
+	t->slots = xmalloc(t->nslots * sizeof(*t->slots));
+	memset(t->slots, 0, t->nslots * sizeof(*t->slots));
+}
+
+static size_t slot_of(const struct proc_tree *t, pid_t pid)
+{
+	return ((uint32_t)pid * 2654435761u) & (t->nslots - 1);
+}
+
+static struct proc_node *node_find(struct proc_tree *t, pid_t pid)
+{
+	for (size_t s = slot_of(t, pid);; s = (s + 1) & (t->nslots - 1)) {
+		uint32_t k = t->slots[s];
+
+		if (!k)
+			return NULL;
+		if (t->nodes[k - 1].pid == pid)
+			return &t->nodes[k - 1];
+	}
+}
+
+static void slot_insert(struct proc_tree *t, size_t i)
+{
+	size_t s = slot_of(t, t->nodes[i].pid);
+
+	while (t->slots[s])
+		s = (s + 1) & (t->nslots - 1);
+	t->slots[s] = (uint32_t)i + 1;
+}
+
+static bool node_open(struct proc_node *nd, pid_t pid)
+{
+	char path[64];
+
+	nd->pid = pid;
+	nd->children_fd = -1;
+	nd->checked_ns = 0;
+	nd->threads = 0;
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	nd->task_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (nd->task_fd < 0)
+		return false;
+	snprintf(path, sizeof(path), "%d/children", (int)pid);
+	nd->children_fd = openat(nd->task_fd, path, O_RDONLY | O_CLOEXEC);
+	if (nd->children_fd < 0) {
+		node_close(nd);
+		return false;
+	}
+	return true;
+}
+
+/* Its threads, from the link count of its task directory; 0 when the
+ * process has been reaped (the files still name it, never a new process
+ * that got its pid). */
+static unsigned long node_threads(const struct proc_node *nd)
+{
+	struct stat st;
+
+	if (fstat(nd->task_fd, &st) < 0 || st.st_nlink <= 2)
+		return 0;
+	return (unsigned long)st.st_nlink - 2;
+}
+
+/* children_of, with the files of the process kept open: one pread per
+ * sample for a single-threaded process. Once a second, and at first sight,
+ * a process has its threads counted and all their lists read; one with more
+ * threads has them read every time. So a child forked by a thread born since
+ * that check, or the children of a new process that took the pid of one
+ * reaped since it (the open files name the old one), are found within a
+ * second. */
+static void children_cached(struct proc_tree *t, pid_t pid, uint64_t now, struct pidvec *out)
+{
+	struct proc_node *nd = node_find(t, pid);
+	char buf[4096];
+	const char *p = buf;
+	uint64_t v;
+
+	if (!nd) {
+		if (t->nnodes >= t->max_nodes) {
+			children_of(pid, out);
+			return;
+		}
+		xgrow((void **)&t->nodes, &t->capnodes, t->nnodes + 1, sizeof(*t->nodes));
+		nd = &t->nodes[t->nnodes];
+		if (!node_open(nd, pid))
+			return; /* vanished */
+		slot_insert(t, t->nnodes++);
+	}
+	nd->gen = t->gen;
+	if (now - nd->checked_ns >= CHECK_NS) {
+		nd->checked_ns = now;
+		nd->threads = node_threads(nd);
+		if (!nd->threads) {
+			/* Reaped: the pid may now name a new process of the tree. */
+			node_close(nd);
+			if (node_open(nd, pid))
+				nd->threads = node_threads(nd);
+			nd->checked_ns = now;
+		}
+		children_of(pid, out);
+		return;
+	}
+	if (nd->threads != 1) {
+		children_of(pid, out);
+		return;
+	}
+	/* A very long list is cut at the buffer, as in children_of. */
+	if (pread_str(nd->children_fd, buf, sizeof(buf)) > 0)
+		while (scan_u64(&p, &v))
+			pidvec_push(out, (pid_t)v);
+}
+
+/* Close the files of the processes the last walk did not list. */
+static void nodes_sweep(struct proc_tree *t)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < t->nnodes; i++) {
+		if (t->nodes[i].gen == t->gen)
+			t->nodes[kept++] = t->nodes[i];
+		else
+			node_close(&t->nodes[i]);
+	}
+	if (kept == t->nnodes)
+		return;
+	t->nnodes = kept;
+	memset(t->slots, 0, t->nslots * sizeof(*t->slots));
+	for (size_t i = 0; i < kept; i++)
+		slot_insert(t, i);
 }
 
 #define FULL_PASS_NS 1000000000ull
@@ -547,9 +710,13 @@ int proc_descendants(struct proc_tree *t, pid_t root, struct pidvec *out)
 		probe_tree(t);
 	if (t->mode == 1) {
 		/* Breadth first: out grows while we walk it. */
-		children_of(root, out);
+		if (!t->slots)
+			nodes_setup(t);
+		t->gen++;
+		children_cached(t, root, now, out);
 		for (size_t i = 0; i < out->n; i++)
-			children_of(out->v[i], out);
+			children_cached(t, out->v[i], now, out);
+		nodes_sweep(t);
 		return 0;
 	}
 	if (root != t->root || now - t->full_ns >= FULL_PASS_NS) {

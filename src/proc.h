@@ -72,6 +72,17 @@ struct proc_pair {
 	pid_t ppid, pid;
 };
 
+/* A process of the tree seen in the last walk (children-files mode), its
+ * files kept open from one walk to the next. */
+struct proc_node {
+	pid_t pid;
+	int task_fd;         /* /proc/P/task: its link count is 2 + the threads */
+	int children_fd;     /* /proc/P/task/P/children, the main thread's */
+	uint32_t gen;        /* the walk that last listed it */
+	unsigned long threads;
+	uint64_t checked_ns; /* when its threads were last counted */
+};
+
 struct proc_tree {
 	int mode;                 /* 0: not probed, 1: children files, 2: scan /proc */
 	void *dir;                /* DIR * of /proc, kept open (scan mode) */
@@ -83,6 +94,11 @@ struct proc_tree {
 	size_t nout, capout;
 	pid_t *scratch;
 	size_t capscratch;
+	struct proc_node *nodes;  /* children-files mode: open files, by pid */
+	size_t nnodes, capnodes, max_nodes;
+	uint32_t *slots;          /* hash of pid to node index + 1; 0: empty */
+	size_t nslots;            /* a power of two, at least 2 * max_nodes */
+	uint32_t gen;
 };
 
 struct pidvec {

@@ -330,6 +330,82 @@ START_TEST(test_descendants)
 }
 END_TEST
 
+/* The tree changes between two walks: a child ends and another is forked,
+ * below the root and below a child. The second walk lists exactly the live
+ * ones (in children-files mode, files kept open from the first walk must
+ * neither give a dead process's list nor miss the new one). */
+START_TEST(test_descendants_change)
+{
+	struct proc_tree t;
+	struct pidvec pv = { 0 };
+	int up[2], down[2];
+	pid_t mid, g1 = 0, g2 = 0, a, b, c;
+	char go = 'x';
+
+	if (!tree_mode_available(tree_modes[_i]))
+		return;
+	proc_tree_init(&t);
+	t.mode = tree_modes[_i];
+	ck_assert_int_eq(pipe(up), 0);
+	ck_assert_int_eq(pipe(down), 0);
+	mid = fork();
+	ck_assert_int_ge(mid, 0);
+	if (mid == 0) {
+		pid_t g;
+		char cmd;
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		g = sleeper(NULL);
+		if (write(up[1], &g, sizeof(g)) != sizeof(g) || read(down[0], &cmd, 1) != 1)
+			_exit(1);
+		kill_reap(g);
+		g = sleeper(NULL);
+		if (write(up[1], &g, sizeof(g)) != sizeof(g))
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	ck_assert_int_eq(read(up[0], &g1, sizeof(g1)), sizeof(g1));
+	a = sleeper(NULL);
+	b = sleeper(NULL);
+
+	ck_assert_int_eq(proc_descendants(&t, getpid(), &pv), 0);
+	ck_assert_uint_eq(pv.n, 4);
+	ck_assert_int_ge(index_of(&pv, g1), 0);
+	ck_assert_int_ge(index_of(&pv, a), 0);
+
+	kill_reap(a);
+	c = sleeper(NULL);
+	ck_assert_int_eq(write(down[1], &go, 1), 1);
+	ck_assert_int_eq(read(up[0], &g2, sizeof(g2)), sizeof(g2));
+
+	/* twice: the second walk reads the files the first one kept */
+	for (int pass = 0; pass < 2; pass++) {
+		ck_assert_int_eq(proc_descendants(&t, getpid(), &pv), 0);
+		ck_assert_uint_eq(pv.n, 4);
+		ck_assert_int_ge(index_of(&pv, mid), 0);
+		ck_assert_int_ge(index_of(&pv, b), 0);
+		ck_assert_int_ge(index_of(&pv, c), 0);
+		ck_assert_int_gt(index_of(&pv, g2), index_of(&pv, mid));
+		ck_assert_int_eq(index_of(&pv, a), -1);
+		ck_assert_int_eq(index_of(&pv, g1), -1);
+	}
+
+	kill(g2, SIGKILL);
+	kill_reap(mid);
+	kill_reap(b);
+	kill_reap(c);
+	ck_assert_int_eq(proc_descendants(&t, getpid(), &pv), 0);
+	ck_assert_uint_eq(pv.n, 0);
+	pidvec_release(&pv);
+	proc_tree_release(&t);
+	close(up[0]);
+	close(up[1]);
+	close(down[0]);
+	close(down[1]);
+}
+END_TEST
+
 /* ---- finding programs as execvp does ---- */
 
 START_TEST(test_find_program)
@@ -373,6 +449,7 @@ int main(void)
 	tcase_add_test(tc, test_comm_and_cmdline);
 	tcase_add_test(tc, test_find_by_name);
 	tcase_add_loop_test(tc, test_descendants, 0, ARRAY_SIZE(tree_modes));
+	tcase_add_loop_test(tc, test_descendants_change, 0, ARRAY_SIZE(tree_modes));
 	tcase_add_test(tc, test_find_program);
 	suite_add_tcase(s, tc);
 	return tl_run_suite(s);
