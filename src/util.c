@@ -21,6 +21,8 @@ void error_set_quiet(bool q)
 	quiet = q;
 }
 
+static void report(const char *prefix, const char *fmt, va_list ap, int errnum) MPROF_PRINTF(2, 0);
+
 static void report(const char *prefix, const char *fmt, va_list ap, int errnum)
 {
 	size_t n;

@@ -12,6 +12,7 @@
  */
 #include "profile.h"
 #include "util.h"
+#include "fuzz_common.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -21,29 +22,17 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 /* The directory of its corpus and regressions, for the replaying test. */
 extern const char fuzz_target[];
 const char fuzz_target[] = "profile";
-
-static int memfd = -1;
-static char memfd_path[64];
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	error_set_quiet(true);
-	memfd = memfd_create("fuzz_profile", MFD_CLOEXEC);
-	if (memfd < 0)
-		abort();
-	snprintf(memfd_path, sizeof(memfd_path), "/proc/self/fd/%d", memfd);
+	fuzz_setup("fuzz_profile");
 	return 0;
 }
-
-#define CHECK(c) do { if (!(c)) { fprintf(stderr, "check failed: %s (line %d)\n", #c, __LINE__); abort(); } } while (0)
 
 static bool same_double(double a, double b)
 {
