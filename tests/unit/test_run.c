@@ -1371,8 +1371,10 @@ START_TEST(test_python_tool_reads_ours)
 	struct run x;
 	const char *py = "/usr/bin/python3-mprof";
 
-	if (access(py, X_OK) != 0)
+	if (access(py, X_OK) != 0) {
+		fprintf(stderr, "SKIP: %s is not installed (Debian: python3-memory-profiler)\n", py);
 		return;
+	}
 	run_setup(&x);
 	RUN(&x, "run", "-M", "-C", "-T", "0.02", "-o", "out.dat", MW, "begin", "phase", "fork", "1", "8", "200",
 	    "alloc", "12", "sleep", "200", "end", "mark", "m", "wait");
@@ -1381,6 +1383,17 @@ START_TEST(test_python_tool_reads_ours)
 	tl_run_env(&x.r, x.dir, NULL, 60, (const char *const[]){ py, "peak", "out.dat", NULL });
 	ck_assert_msg(x.r.status == 0, "python3-mprof peak: %s", x.r.err);
 	ck_assert_msg(str_starts_with(x.r.out, "out.dat\t") && strstr(x.r.out, " MiB"), "%s", x.r.out);
+	tl_result_free(&x.r);
+	/* its plot too, with our FUNC, MARK, CHLDCMD and PEAK records in the file */
+	tl_run_env(&x.r, x.dir, (const char *const[]){ "MPLBACKEND=Agg", NULL }, 120,
+		   (const char *const[]){ py, "plot", "-o", "py.png", "out.dat", NULL });
+	ck_assert_msg(x.r.status == 0, "python3-mprof plot: %s", x.r.err);
+	{
+		char *png = tl_path(x.dir, "py.png");
+
+		ck_assert_msg(access(png, F_OK) == 0, "python3-mprof plot wrote no picture");
+		free(png);
+	}
 	run_teardown(&x);
 }
 END_TEST
