@@ -103,30 +103,14 @@ static void raise_to(double *peak, double v)
 
 /* ---- function filter ---- */
 
-static int hex_digit(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Whether the escaped name esc (as in a FUNC record) is name, unescaped as
  * profile_unescape() does. */
 static bool escaped_equals(const char *esc, size_t len, const char *name)
 {
-	for (size_t i = 0; i < len; i++, name++) {
-		int c = (unsigned char)esc[i], h, l;
+	for (size_t i = 0; i < len; name++) {
+		unsigned char c;
 
-		if (c == '\\' && i + 3 < len && esc[i + 1] == 'x' &&
-		    (h = hex_digit((unsigned char)esc[i + 2])) >= 0 &&
-		    (l = hex_digit((unsigned char)esc[i + 3])) >= 0) {
-			c = h * 16 + l;
-			i += 3;
-		}
+		i += profile_unescape_byte(esc + i, len - i, &c);
 		if (!*name || (unsigned char)*name != c)
 			return false;
 	}

@@ -248,21 +248,28 @@ static int hexval(int c)
 	return -1;
 }
 
+size_t profile_unescape_byte(const char *s, size_t len, unsigned char *c)
+{
+	int h, l;
+
+	if (s[0] == '\\' && len >= 4 && s[1] == 'x' && (h = hexval((unsigned char)s[2])) >= 0 &&
+	    (l = hexval((unsigned char)s[3])) >= 0) {
+		*c = (unsigned char)(h * 16 + l);
+		return 4;
+	}
+	*c = (unsigned char)s[0];
+	return 1;
+}
+
 size_t profile_unescape(char *s, size_t len)
 {
 	size_t i = 0, o = 0;
 
 	while (i < len) {
-		int h, l;
+		unsigned char c;
 
-		if (s[i] == '\\' && i + 3 < len && s[i + 1] == 'x' &&
-		    (h = hexval((unsigned char)s[i + 2])) >= 0 &&
-		    (l = hexval((unsigned char)s[i + 3])) >= 0) {
-			s[o++] = (char)(h * 16 + l);
-			i += 4;
-		} else {
-			s[o++] = s[i++];
-		}
+		i += profile_unescape_byte(s + i, len - i, &c);
+		s[o++] = (char)c;
 	}
 	if (o < len)
 		s[o] = '\0';

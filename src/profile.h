@@ -90,6 +90,9 @@ size_t profile_utf8_len(const unsigned char *s, size_t avail);
 size_t profile_escape(const char *src, size_t len, char *dst, size_t cap);
 /* Undo profile_escape in place; returns the new length. */
 size_t profile_unescape(char *s, size_t len);
+/* Decode the byte at s (a \xHH escape or itself) into *c; returns how many
+ * bytes of s it took. len > 0. */
+size_t profile_unescape_byte(const char *s, size_t len, unsigned char *c);
 
 /* Writer: records are written whole; after a failed write the file is cut back
  * to the last whole record, so what is on disk is always a valid profile. */
