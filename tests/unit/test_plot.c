@@ -538,49 +538,41 @@ static void find_frame(const struct image *im, struct frame *f)
 	ck_assert_int_gt(f->bottom - f->top, im->h / 3);
 }
 
-/* The column (or row) within [from, to) with the most pixels of colour c. */
-static int densest_column(const struct image *im, const struct frame *f, int r, int g, int b, int *count)
+/* The column (vertical) or row inside the frame with the most pixels of
+ * colour (r, g, b); their number in *count. */
+static int densest_line(const struct image *im, const struct frame *f, bool vertical, int r, int g,
+			int b, int *count)
 {
+	int lo = vertical ? f->left : f->top, hi = vertical ? f->right : f->bottom;
+	int across_lo = vertical ? f->top : f->left, across_hi = vertical ? f->bottom : f->right;
 	int best = -1, bestn = 0;
 
-	for (int x = f->left + 2; x < f->right - 1; x++) {
+	for (int i = lo + 2; i < hi - 1; i++) {
 		int n = 0;
 
-		for (int y = f->top + 2; y < f->bottom - 1; y++) {
+		for (int j = across_lo + 2; j < across_hi - 1; j++) {
 			int c[3];
 
-			pixel(im, x, y, c);
+			pixel(im, vertical ? i : j, vertical ? j : i, c);
 			n += near(c, r, g, b, 40);
 		}
 		if (n > bestn) {
 			bestn = n;
-			best = x;
+			best = i;
 		}
 	}
 	*count = bestn;
 	return best;
 }
 
+static int densest_column(const struct image *im, const struct frame *f, int r, int g, int b, int *count)
+{
+	return densest_line(im, f, true, r, g, b, count);
+}
+
 static int densest_row(const struct image *im, const struct frame *f, int r, int g, int b, int *count)
 {
-	int best = -1, bestn = 0;
-
-	for (int y = f->top + 2; y < f->bottom - 1; y++) {
-		int n = 0;
-
-		for (int x = f->left + 2; x < f->right - 1; x++) {
-			int c[3];
-
-			pixel(im, x, y, c);
-			n += near(c, r, g, b, 40);
-		}
-		if (n > bestn) {
-			bestn = n;
-			best = y;
-		}
-	}
-	*count = bestn;
-	return best;
+	return densest_line(im, f, false, r, g, b, count);
 }
 
 /* Pixels of colour c in the columns [x - 2, x + 2] of the frame. */
