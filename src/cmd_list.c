@@ -12,6 +12,7 @@
  * profile record (or is empty): 'mprof rm main.c' removes nothing.
  */
 #include "commands.h"
+#include "options.h"
 #include "profile.h"
 #include "profile_list.h"
 #include "util.h"
@@ -25,36 +26,30 @@
 
 /* ---- list ---- */
 
-static const char list_usage[] =
-	"usage: mprof list\n"
-	"\n"
+static const struct opt no_opts[] = {
+	OPT_END(),
+};
+
+const struct opt_cmd opt_cmd_list = {
+	"list", OPT_USAGE("mprof list"),
 	"List the profiles in the current directory, oldest first, as\n"
 	"INDEX FILE HH:MM:SS DD/MM/YYYY (the time is taken from the file name).\n"
-	"Index 0 is the oldest; negative indices count from the newest (-1).\n";
-
-static const struct option list_options[] = {
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+	"Index 0 is the oldest; negative indices count from the newest (-1).\n"
+	"With none, it says so on standard error.\n",
+	no_opts, NULL, 0,
 };
 
 int cmd_list(int argc, char **argv)
 {
-	struct strvec args = { 0 }, all = { 0 };
-	int c;
+	struct strvec all = { 0 };
 
-	while ((c = profile_getopt(argc, argv, "+h", list_options, &args)) != -1) {
-		switch (c) {
-		case 'h':
-			fputs(list_usage, stdout);
-			return EXIT_OK;
-		default:
-			die_usage("list", "unknown option; this command takes none but --help");
-		}
-	}
-	if (args.n)
-		die_usage("list", "takes no argument (got '%s')", args.v[0]);
+	if (opt_parse(&opt_cmd_list, NULL, argc, argv) > 0)
+		die_usage("list", "takes no argument (got '%s')", argv[0]);
 	if (profile_list(NULL, &all) < 0)
 		return EXIT_FAIL;
+	if (!all.n)
+		fprintf(stderr, "mprof: no profile in the current directory (files named "
+				"mprofile_<YYYYMMDDhhmmss>.dat, written by 'mprof run')\n");
 	for (size_t i = 0; i < all.n; i++) {
 		const char *ts = all.v[i] + 9; /* mprofile_YYYYMMDDhhmmss.dat */
 
@@ -203,50 +198,53 @@ static int removal_run(struct removal *rm, bool dry_run)
 	return rc;
 }
 
-/* ---- rm ---- */
+/* ---- rm and clean ---- */
 
-static const char rm_usage[] =
-	"usage: mprof rm [--dry-run] INDEX|FILE...\n"
-	"\n"
-	"Remove profiles, and their _ts companion files. An INDEX is that of\n"
-	"'mprof list' (0 the oldest, -1 the newest). A FILE not named\n"
-	"mprofile_<YYYYMMDDhhmmss>.dat must be a regular file starting with a profile\n"
-	"record. Symbolic links are removed, never followed. Nothing is removed\n"
-	"unless every argument names a profile.\n"
-	"\n"
-	"  --dry-run   print what would be removed, remove nothing\n"
-	"  -h, --help  this text\n";
-
-static const struct option rm_options[] = {
-	{ "dry-run", no_argument, NULL, 'n' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+struct removal_args {
+	bool dry_run;
 };
 
-static int rm_resolve(const struct strvec *args, struct removal *rm)
+static const struct opt removal_opts[] = {
+	OPT_BOOL(0, "dry-run", struct removal_args, dry_run, "print what would be removed, remove nothing"),
+	OPT_END(),
+};
+
+const struct opt_cmd opt_cmd_rm = {
+	"rm", OPT_USAGE("mprof rm [--dry-run] INDEX|FILE..."),
+	"Remove profiles, and their _ts companion files. An INDEX is that of\n"
+	"'mprof list' (0 the oldest, -1 the newest); an integer is always an index.\n"
+	"A FILE not named mprofile_<YYYYMMDDhhmmss>.dat must be a regular file\n"
+	"starting with a profile record. Symbolic links are removed, never followed.\n"
+	"Nothing is removed unless every argument names a profile.\n",
+	removal_opts, NULL, 0,
+};
+
+const struct opt_cmd opt_cmd_clean = {
+	"clean", OPT_USAGE("mprof clean [--dry-run]"),
+	"Remove every profile in the current directory: the files named\n"
+	"mprofile_<YYYYMMDDhhmmss>.dat and their mprofile_<YYYYMMDDhhmmss>_ts.dat\n"
+	"companions, and nothing else. Symbolic links so named are removed, never\n"
+	"followed; directories so named are left alone.\n",
+	removal_opts, NULL, 0,
+};
+
+/* rm: the profiles named, by index or file name, all checked first. */
+static int rm_collect(char **args, int nargs, struct removal *rm)
 {
 	struct strvec all = { 0 };
 	int rc = 0;
 
+	if (!nargs)
+		die_usage("rm", "a profile to remove must be given (an index or a file name)");
 	if (profile_list(NULL, &all) < 0)
 		return -1;
-	for (size_t i = 0; i < args->n && rc == 0; i++) {
-		const char *a = args->v[i];
+	for (int i = 0; i < nargs && rc == 0; i++) {
+		const char *a;
 		struct stat st;
-		long idx;
 
-		/* An integer is an index, as in the Python tool. */
-		if (parse_long(a, &idx) == 0) {
-			long n = (long)all.n;
-
-			if (idx < -n || idx >= n) {
-				rc = error("no profile with index %s (there %s %ld)", a,
-					   n == 1 ? "is" : "are", n);
-				break;
-			}
-			a = all.v[idx < 0 ? idx + n : idx];
-		}
-		if (lstat(a, &st) < 0)
+		if (profile_arg(&all, args[i], &a) < 0)
+			rc = -1;
+		else if (lstat(a, &st) < 0)
 			rc = error_errno("cannot remove '%s'", a);
 		else if (check_named_file(a, &st) < 0)
 			rc = -1;
@@ -259,92 +257,49 @@ static int rm_resolve(const struct strvec *args, struct removal *rm)
 	return rc;
 }
 
-int cmd_rm(int argc, char **argv)
+/* clean: every profile here. */
+static int clean_collect(char **args, int nargs, struct removal *rm)
 {
-	struct strvec args = { 0 };
-	struct removal rm = { 0 };
-	bool dry_run = false;
-	int c, rc;
+	struct strvec all = { 0 };
 
-	while ((c = profile_getopt(argc, argv, "+h", rm_options, &args)) != -1) {
-		switch (c) {
-		case 'n':
-			dry_run = true;
-			break;
-		case 'h':
-			fputs(rm_usage, stdout);
-			return EXIT_OK;
-		default:
-			die_usage("rm", "unknown option; accepted: --dry-run, --help");
-		}
-	}
-	if (!args.n)
-		die_usage("rm", "a profile to remove must be given (an index or a file name)");
-	if (rm_resolve(&args, &rm) < 0)
-		rc = EXIT_FAIL;
-	else
-		rc = removal_run(&rm, dry_run);
-	removal_release(&rm);
-	strvec_clear(&args);
-	return rc;
-}
-
-/* ---- clean ---- */
-
-static const char clean_usage[] =
-	"usage: mprof clean [--dry-run]\n"
-	"\n"
-	"Remove every profile in the current directory: the files named\n"
-	"mprofile_<YYYYMMDDhhmmss>.dat and their mprofile_<YYYYMMDDhhmmss>_ts.dat\n"
-	"companions, and nothing else. Symbolic links so named are removed, never\n"
-	"followed; directories so named are left alone.\n"
-	"\n"
-	"  --dry-run   print what would be removed, remove nothing\n"
-	"  -h, --help  this text\n";
-
-static const struct option clean_options[] = {
-	{ "dry-run", no_argument, NULL, 'n' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
-};
-
-int cmd_clean(int argc, char **argv)
-{
-	struct strvec args = { 0 }, all = { 0 };
-	struct removal rm = { 0 };
-	bool dry_run = false;
-	int c, rc;
-
-	while ((c = profile_getopt(argc, argv, "+h", clean_options, &args)) != -1) {
-		switch (c) {
-		case 'n':
-			dry_run = true;
-			break;
-		case 'h':
-			fputs(clean_usage, stdout);
-			return EXIT_OK;
-		default:
-			die_usage("clean", "unknown option; accepted: --dry-run, --help");
-		}
-	}
-	if (args.n)
+	if (nargs)
 		die_usage("clean", "takes no argument (got '%s'); to remove some profiles, use 'mprof rm'",
-			  args.v[0]);
+			  args[0]);
 	if (profile_list(NULL, &all) < 0)
-		return EXIT_FAIL;
+		return -1;
 	for (size_t i = 0; i < all.n; i++) {
 		struct stat st;
 
 		if (lstat(all.v[i], &st) < 0)
 			continue; /* gone meanwhile */
 		if (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode))
-			removal_add(&rm, all.v[i]);
+			removal_add(rm, all.v[i]);
 		else
 			warning("'%s' is not a regular file; left alone", all.v[i]);
 	}
-	add_companions(&rm);
-	rc = removal_run(&rm, dry_run);
-	removal_release(&rm);
+	add_companions(rm);
 	strvec_clear(&all);
+	return 0;
+}
+
+static int remove_profiles(const struct opt_cmd *cmd, int (*collect)(char **, int, struct removal *),
+			   int argc, char **argv)
+{
+	struct removal_args a = { 0 };
+	struct removal rm = { 0 };
+	int rc, nargs = opt_parse(cmd, &a, argc, argv);
+
+	rc = collect(argv, nargs, &rm) < 0 ? EXIT_FAIL : removal_run(&rm, a.dry_run);
+	removal_release(&rm);
 	return rc;
+}
+
+int cmd_rm(int argc, char **argv)
+{
+	return remove_profiles(&opt_cmd_rm, rm_collect, argc, argv);
+}
+
+int cmd_clean(int argc, char **argv)
+{
+	return remove_profiles(&opt_cmd_clean, clean_collect, argc, argv);
 }

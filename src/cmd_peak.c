@@ -12,6 +12,7 @@
  * A child with CHLDPEAK records and no CHLD sample shows NaN as its sample.
  */
 #include "commands.h"
+#include "options.h"
 #include "peak.h"
 #include "profile_list.h"
 #include "util.h"
@@ -19,24 +20,36 @@
 #include <math.h>
 #include <stdio.h>
 
-static const char peak_usage[] =
-	"usage: mprof peak [--func NAME] [FILE|INDEX...]\n"
-	"\n"
+struct peak_args {
+	const char *func;
+};
+
+static int func_value(struct opt_parser *p, void *field, const char *arg)
+{
+	if (!*arg)
+		return opt_bad_value(p, "a function name is needed (as in FUNC records, e.g. __main__.grow)");
+	*(const char **)field = arg;
+	return 0;
+}
+
+static const struct opt peak_opts[] = {
+	OPT_CALLBACK(0, "func", "NAME", struct peak_args, func, func_value,
+		     "the peak of the samples taken inside calls of function NAME,\n"
+		     "as named in FUNC records (__main__.grow; a timestamp block\n"
+		     "'x' is also found as x); NaN when there is none"),
+	OPT_END(),
+};
+
+const struct opt_cmd opt_cmd_peak = {
+	"peak", OPT_USAGE("mprof peak [--func NAME] [FILE|INDEX...]"),
 	"Print the peak memory of profiles (the newest one in the current directory\n"
 	"when none is given): FILE<TAB>123.456 MiB, then for each child process\n"
 	"'  Child <pid>' and its own peak. Where mprof run recorded the kernel's\n"
 	"exact high-water mark, which also counts spikes between two samples, a\n"
 	"'Kernel peak' line follows the first, and a child's line ends with it.\n"
-	"\n"
-	"  --func NAME   the peak of the samples taken inside calls of function NAME,\n"
-	"                as named in FUNC records (__main__.grow; a timestamp block\n"
-	"                'x' is also found as x); NaN when there is none\n"
-	"  -h, --help    this text\n";
-
-static const struct option peak_options[] = {
-	{ "func", required_argument, NULL, 'f' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+	"An integer is an index (0 the oldest profile, -1 the newest), as in\n"
+	"'mprof list'.\n",
+	peak_opts, NULL, 0,
 };
 
 static void print_mib(double v, const char *after)
@@ -93,37 +106,20 @@ static int peak_file(const char *path, const char *func)
 
 int cmd_peak(int argc, char **argv)
 {
-	struct strvec args = { 0 }, files = { 0 };
-	const char *func = NULL;
-	int c, rc = EXIT_OK;
+	struct strvec files = { 0 };
+	struct peak_args a = { 0 };
+	int rc = EXIT_OK, nargs = opt_parse(&opt_cmd_peak, &a, argc, argv);
 
-	while ((c = profile_getopt(argc, argv, "+h", peak_options, &args)) != -1) {
-		switch (c) {
-		case 'f':
-			if (!*optarg)
-				die_usage("peak", "option --func: a function name is needed "
-					  "(as in FUNC records, e.g. __main__.grow)");
-			func = optarg;
-			break;
-		case 'h':
-			fputs(peak_usage, stdout);
-			strvec_clear(&args);
-			return EXIT_OK;
-		default:
-			die_usage("peak", "unknown option; accepted: --func NAME, --help");
-		}
-	}
-	if (profile_resolve(args.v, (int)args.n, &files) < 0) {
+	if (profile_resolve(argv, nargs, &files) < 0) {
 		rc = EXIT_FAIL;
 		goto cleanup;
 	}
-	if (!args.n)
+	if (!nargs)
 		printf("Using last profile data.\n");
 	for (size_t i = 0; i < files.n; i++)
-		if (peak_file(files.v[i], func) != EXIT_OK)
+		if (peak_file(files.v[i], a.func) != EXIT_OK)
 			rc = EXIT_FAIL;
 cleanup:
-	strvec_clear(&args);
 	strvec_clear(&files);
 	return rc;
 }

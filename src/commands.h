@@ -1,9 +1,15 @@
-/* commands: one file per subcommand, each exporting cmd_<name>().
- * To add one: write src/cmd_<name>.c with its usage text and options table side
- * by side, declare it here, add it to the table in main.c and to src/meson.build.
+/* commands: one file per subcommand, each exporting cmd_<name>() and its
+ * options, opt_cmd_<name> (see options.h).
+ * To add one: write src/cmd_<name>.c with a struct for its option values, its
+ * options table and its opt_cmd (usage lines, text, table) side by side; start
+ * cmd_<name>() with opt_parse(). Declare both here, add the command to the
+ * table in main.c, to src/meson.build, and to the commands of
+ * tests/unit/test_options.c, which checks every option against mprof(1).
  * A command returns its exit status; it may die() on fatal errors. */
 #ifndef MPROF_COMMANDS_H
 #define MPROF_COMMANDS_H
+
+struct opt_cmd;
 
 int cmd_run(int argc, char **argv);
 int cmd_attach(int argc, char **argv);
@@ -15,5 +21,10 @@ int cmd_rm(int argc, char **argv);
 int cmd_clean(int argc, char **argv);
 int cmd_mark(int argc, char **argv);
 int cmd_lines(int argc, char **argv);
+
+extern const struct opt_cmd opt_cmd_run, opt_cmd_attach;
+extern const struct opt_cmd opt_cmd_plot;  /* in the plot module */
+extern const struct opt_cmd opt_cmd_peak, opt_cmd_list, opt_cmd_rm, opt_cmd_clean;
+extern const struct opt_cmd opt_cmd_mark, opt_cmd_lines;
 
 #endif

@@ -57,9 +57,17 @@ int profile_list(const char *dir, struct strvec *out)
 	return 0;
 }
 
-static bool parse_index(const char *s, long *out)
+int profile_arg(const struct strvec *all, const char *arg, const char **name)
 {
-	return parse_long(s, out) == 0;
+	long idx, n = (long)all->n;
+
+	*name = arg;
+	if (parse_long(arg, &idx) < 0)
+		return 0;
+	if (idx < -n || idx >= n)
+		return error("no profile with index %s (there %s %ld)", arg, n == 1 ? "is" : "are", n);
+	*name = all->v[idx < 0 ? idx + n : idx];
+	return 0;
 }
 
 int profile_resolve(char *const *args, int nargs, struct strvec *out)
@@ -77,74 +85,22 @@ int profile_resolve(char *const *args, int nargs, struct strvec *out)
 			strvec_push(out, all.v[all.n - 1]);
 		goto cleanup;
 	}
-	for (int i = 0; i < nargs; i++) {
-		const char *a = args[i];
+	for (int i = 0; i < nargs && rc == 0; i++) {
+		const char *a;
 		struct stat st;
-		long idx;
-		int e;
 
-		if (strcmp(a, "--") == 0)
+		if (strcmp(args[i], "--") == 0)
 			continue;
-		e = stat(a, &st) == 0 ? 0 : errno;
-		if (!e) {
-			if (S_ISDIR(st.st_mode)) {
-				rc = error("'%s' is a directory, not a profile", a);
-				goto cleanup;
-			}
-			if (!strvec_contains(out, a))
-				strvec_push(out, a);
-		} else if (parse_index(a, &idx)) {
-			long n = (long)all.n;
-
-			if (idx < -n || idx >= n) {
-				rc = error("no profile with index %s (there %s %ld)", a,
-					   n == 1 ? "is" : "are", n);
-				goto cleanup;
-			}
-			if (idx < 0)
-				idx += n;
-			if (!strvec_contains(out, all.v[idx]))
-				strvec_push(out, all.v[idx]);
-		} else {
-			errno = e;
+		if (profile_arg(&all, args[i], &a) < 0)
+			rc = -1;
+		else if (stat(a, &st) < 0)
 			rc = error_errno("cannot open '%s'", a);
-			goto cleanup;
-		}
+		else if (S_ISDIR(st.st_mode))
+			rc = error("'%s' is a directory, not a profile", a);
+		else if (!strvec_contains(out, a))
+			strvec_push(out, a);
 	}
 cleanup:
 	strvec_clear(&all);
 	return rc;
-}
-
-static bool negative_int(const char *s)
-{
-	if (s[0] != '-' || !s[1])
-		return false;
-	for (s++; *s; s++)
-		if (*s < '0' || *s > '9')
-			return false;
-	return true;
-}
-
-int profile_getopt(int argc, char **argv, const char *shortopts,
-		   const struct option *longopts, struct strvec *args)
-{
-	if (optind == 0)
-		optind = 1;
-	while (optind < argc) {
-		const char *a = argv[optind];
-
-		if (strcmp(a, "--") == 0) {
-			for (optind++; optind < argc; optind++)
-				strvec_push(args, argv[optind]);
-			break;
-		}
-		if (a[0] != '-' || !a[1] || negative_int(a)) {
-			strvec_push(args, a);
-			optind++;
-			continue;
-		}
-		return getopt_long(argc, argv, shortopts, longopts, NULL);
-	}
-	return -1;
 }

@@ -6,7 +6,6 @@
 
 #include "util.h"
 
-#include <getopt.h>
 #include <stdbool.h>
 
 /* mprofile_<14 digits>.dat */
@@ -16,15 +15,15 @@ bool profile_ts_name_ok(const char *name);
 /* Profiles in directory dir (NULL: "."), sorted oldest first; directories
  * so named are left out, symbolic links are not followed. -1 on error (reported). */
 int profile_list(const char *dir, struct strvec *out);
-/* Turn FILE|INDEX arguments into file names, without repeats. With no argument,
- * the newest profile. -1 (reported, naming the argument) when one does not resolve. */
+/* One FILE|INDEX argument, against the profiles of profile_list(): an integer
+ * (as strtol reads it: "2", "-1", "+0") is always an index, even when a file
+ * has that name (write ./2 for that one), 0 the oldest, -1 the newest; *name
+ * is then that profile. Anything else is a file name, *name = arg. -1
+ * (reported) for an index out of range. */
+int profile_arg(const struct strvec *all, const char *arg, const char **name);
+/* Turn FILE|INDEX arguments into file names (as profile_arg), without
+ * repeats. With no argument, the newest profile. -1 (reported, naming the
+ * argument) when one does not resolve, or names a directory or no file. */
 int profile_resolve(char *const *args, int nargs, struct strvec *out);
-
-/* getopt_long for commands taking FILE|INDEX arguments: a negative integer
- * ("-1", the newest profile) is an argument, not an option. Returns the next
- * option as getopt_long does, or -1 at the end; arguments, in their order, go
- * to args. shortopts must start with '+'. */
-int profile_getopt(int argc, char **argv, const char *shortopts,
-		   const struct option *longopts, struct strvec *args);
 
 #endif

@@ -386,10 +386,10 @@ static const struct {
 	const char *argv[4];
 	const char *err;
 } peak_usage_errors[] = {
-	{ { "--func", NULL }, "requires an argument" },
+	{ { "--func", NULL }, "mprof peak: option '--func' needs a value" },
 	{ { "--func=", "x.dat", NULL }, "option --func: a function name is needed" },
-	{ { "--bogus", NULL }, "unrecognized option" },
-	{ { "-z", NULL }, "invalid option" },
+	{ { "--bogus", NULL }, "mprof peak: unknown option '--bogus'" },
+	{ { "-z", NULL }, "mprof peak: unknown option '-z'" },
 };
 
 START_TEST(test_peak_usage)
@@ -556,7 +556,8 @@ static const struct {
 	{ { "..dat", "--dry-run", NULL }, 0, "Files to be removed: \n..dat\n..dat_ts\n", "", { NULL },
 	  { "..dat", "..dat_ts" } },
 	{ { NULL }, 2, "", "a profile to remove must be given", { NULL }, { NULL } },
-	{ { "--force", "0", NULL }, 2, "", "unknown option", { NULL }, { "mprofile_20251231235959.dat" } },
+	{ { "--force", "0", NULL }, 2, "", "mprof rm: unknown option '--force'", { NULL },
+	  { "mprofile_20251231235959.dat" } },
 };
 
 START_TEST(test_rm)

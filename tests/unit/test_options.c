@@ -167,7 +167,7 @@ static const struct {
 
 START_TEST(test_parse)
 {
-	char *argv[10] = { "test" }, vals[256], args[256] = "";
+	char *argv[10] = { "test" }, vals[256] = "", args[256] = "";
 	struct opt_parser p;
 	struct tvals v = { 0 };
 	enum opt_status st;
@@ -232,6 +232,78 @@ START_TEST(test_usage_text)
 }
 END_TEST
 
+/* ---- index rule, list ---- */
+
+static void put(const char *dir, const char *name, const char *content)
+{
+	char *p = tl_path(dir, name);
+
+	tl_write_file(p, content);
+	free(p);
+}
+
+#define OLD "mprofile_20250101000000.dat"
+#define NEW "mprofile_20250102000000.dat"
+
+/* An integer is an index in every command, even when a file has that name. */
+static const struct {
+	const char *argv[5];
+	const char *out;
+} index_args[] = {
+	{ { "peak", "1" }, NEW "\t20.000 MiB\n" },
+	{ { "peak", "./1" }, "./1\t99.000 MiB\n" },
+	{ { "peak", "0", "-1" }, OLD "\t10.000 MiB\n" NEW "\t20.000 MiB\n" },
+	{ { "peak", "./-1" }, "./-1\t77.000 MiB\n" },
+	{ { "rm", "--dry-run", "1" }, "Files to be removed: \n" NEW "\n" },
+	{ { "rm", "--dry-run", "./1" }, "Files to be removed: \n./1\n" },
+	{ { "rm", "-1", "--dry-run" }, "Files to be removed: \n" NEW "\n" },
+};
+
+START_TEST(test_index_rule)
+{
+	char *dir = tl_tmpdir();
+	const char *argv[8] = { "mprof" };
+	struct tl_result r;
+
+	put(dir, OLD, "CMDLINE a\nMEM 10 1\n");
+	put(dir, NEW, "CMDLINE b\nMEM 20 2\n");
+	put(dir, "1", "CMDLINE c\nMEM 99 1\n");
+	put(dir, "-1", "CMDLINE d\nMEM 77 1\n");
+	for (int i = 0; index_args[_i].argv[i]; i++)
+		argv[i + 1] = index_args[_i].argv[i];
+	tl_run_env(&r, dir, NULL, 0, argv);
+	ck_assert_msg(r.status == 0, "%s", r.err);
+	ck_assert_str_eq(r.out, index_args[_i].out);
+	tl_result_free(&r);
+	tl_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
+/* No profile: list says so on stderr; stdout stays a list (empty). */
+START_TEST(test_list_empty)
+{
+	char *dir = tl_tmpdir();
+	struct tl_result r;
+
+	put(dir, "mprofile_2025.dat", "MEM 1 1\n");
+	tl_run(&r, dir, "mprof", "list");
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_str_eq(r.out, "");
+	ck_assert_str_eq(r.err, "mprof: no profile in the current directory (files named "
+				"mprofile_<YYYYMMDDhhmmss>.dat, written by 'mprof run')\n");
+	tl_result_free(&r);
+	put(dir, OLD, "MEM 1 1\n");
+	tl_run(&r, dir, "mprof", "list");
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_str_eq(r.out, "0 " OLD " 00:00:00 01/01/2025\n");
+	ck_assert_str_eq(r.err, "");
+	tl_result_free(&r);
+	tl_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("options");
@@ -239,6 +311,10 @@ int main(void)
 
 	tcase_add_loop_test(tc, test_parse, 0, (int)ARRAY_SIZE(parses));
 	tcase_add_test(tc, test_usage_text);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("profiles");
+	tcase_add_loop_test(tc, test_index_rule, 0, (int)ARRAY_SIZE(index_args));
+	tcase_add_test(tc, test_list_empty);
 	suite_add_tcase(s, tc);
 	return tl_run_suite(s);
 }
