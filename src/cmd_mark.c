@@ -7,34 +7,33 @@
 #include "commands.h"
 #include "events.h"
 #include "include/mprof.h"
+#include "options.h"
 #include "util.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-static const char mark_usage[] =
-	"usage: mprof mark LABEL...\n"
-	"       mprof mark --begin NAME...\n"
-	"       mprof mark --end [NAME...]\n"
-	"\n"
+struct mark_args {
+	bool begin, end;
+};
+
+static const struct opt mark_opts[] = {
+	OPT_BOOL('b', "begin", struct mark_args, begin, "begin a span NAME"),
+	OPT_BOOL('e', "end", struct mark_args, end, "end a span"),
+	OPT_END(),
+};
+
+const struct opt_cmd opt_cmd_mark = {
+	"mark", OPT_USAGE("mprof mark LABEL...", "mprof mark --begin NAME...", "mprof mark --end [NAME...]"),
 	"From a program run by 'mprof run' (typically a shell script), record an\n"
 	"instant marker, or begin or end a span drawn as a bracket by mprof plot.\n"
-	"Several words are joined by spaces. Spans nest; --end ends the innermost\n"
-	"span the calling shell began (with NAME: the innermost one so named, and\n"
-	"any left open inside it). Outside 'mprof run' it warns and does nothing.\n"
-	"\n"
-	"  -b, --begin   begin a span NAME\n"
-	"  -e, --end     end a span\n"
-	"  -h, --help    this text\n";
-
-static const struct option mark_options[] = {
-	{ "begin", no_argument, NULL, 'b' },
-	{ "end", no_argument, NULL, 'e' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+	"Several words are joined by spaces; a label starting with '-' goes after\n"
+	"--. Spans nest; --end ends the innermost span the calling shell began\n"
+	"(with NAME: the innermost one so named, and any left open inside it).\n"
+	"Outside 'mprof run' it warns and does nothing.\n",
+	mark_opts, NULL, OPT_STOP_AT_ARG,
 };
 
 static char *join_words(char **words, int n)
@@ -59,33 +58,20 @@ static char *join_words(char **words, int n)
 
 int cmd_mark(int argc, char **argv)
 {
-	char kind = 'M', line[MPROF__LINE_MAX];
+	struct mark_args a = { 0 };
+	char kind, line[MPROF__LINE_MAX];
 	const char *path = getenv(MPROF_EVENTS_ENV);
 	char *name = NULL;
 	struct timespec ts;
-	int c, fd, guard;
+	int nargs, fd, guard;
 	size_t len;
 
-	opterr = 0;
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "+beh", mark_options, NULL)) != -1) {
-		switch (c) {
-		case 'b':
-		case 'e':
-			if (kind != 'M' && kind != (c == 'b' ? 'B' : 'E'))
-				die_usage("mark", "options --begin and --end: give one of them");
-			kind = c == 'b' ? 'B' : 'E';
-			break;
-		case 'h':
-			fputs(mark_usage, stdout);
-			return EXIT_OK;
-		default:
-			die_usage("mark", "unknown option '%s'; accepted: --begin, --end, --help "
-				  "(a label starting with '-' goes after --)", argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		name = join_words(argv + optind, argc - optind);
+	nargs = opt_parse(&opt_cmd_mark, &a, argc, argv);
+	if (a.begin && a.end)
+		die_usage("mark", "options --begin and --end: give one of them");
+	kind = a.begin ? 'B' : a.end ? 'E' : 'M';
+	if (nargs)
+		name = join_words(argv, nargs);
 	if ((!name || !*name) && kind != 'E')
 		die_usage("mark", kind == 'B' ? "--begin: a span NAME is needed"
 					      : "a LABEL is needed");

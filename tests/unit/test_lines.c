@@ -319,7 +319,7 @@ static const struct {
 	{ { "--precision", "x", "a.py" }, 2, "mprof lines: option --precision: a whole number" },
 	{ { "--precision", "13", "a.py" }, 2, "mprof lines: option --precision: a whole number" },
 	{ { "--frob", "a.py" }, 2, "mprof lines: unknown option '--frob'" },
-	{ { "-o" }, 2, "mprof lines: option -o needs a value" },
+	{ { "-o" }, 2, "mprof lines: option '-o' needs a value" },
 	{ { "/nonexistent/a.py" }, 2, "can't open file '/nonexistent/a.py'" },
 	{ { "--help" }, 0, "" },
 };
