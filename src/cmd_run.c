@@ -1,12 +1,12 @@
 /* mprof run, mprof attach: options, then the sampler does the work. */
 #include "commands.h"
+#include "options.h"
 #include "proc.h"
 #include "pyinject.h"
 #include "sampler.h"
 #include "util.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,60 +17,6 @@
 #define ATTACH_TIMEOUT 3600.0
 #define INTERVAL_MIN 0.0001
 #define INTERVAL_MAX 86400.0
-
-/* The usage text and the options table, in the same order. */
-static const char *const run_usage[] = {
-	"usage: mprof run [options] [--] PROGRAM [ARGS...]",
-	"       mprof attach [options] PID|NAME",
-	"",
-	"Run PROGRAM (or watch a running process) and sample its memory over time",
-	"into mprofile_<YYYYMMDDhhmmss>.dat.",
-	"",
-	"  -T, --interval SEC      seconds between samples (default 0.1, at least 0.0001)",
-	"  -o, --output FILE       write the profile to FILE; an existing FILE is refused",
-	"      --force             replace FILE if it exists",
-	"      --append            add to FILE if it exists",
-	"  -C, --include-children  MEM is the sum over the program and all its descendants",
-	"  -M, --multiprocess      also a CHLD record per child process per sample",
-	"  -E, --exit-code         exit with the program's status (128+N after signal N)",
-	"  -t, --timeout SEC       stop sampling after SEC; the program keeps running",
-	"                          (attach: 3600 unless given; 0: no limit)",
-	"  -a, --attach            PROGRAM is a pid or a part of a process name",
-	"      --backend B         rss (default), pss or uss; also psutil, psutil_pss,",
-	"                          psutil_uss, posix (as rss)",
-	"      --python            PROGRAM is a Python interpreter and a script or -m module",
-	"      --nopython          run a *.py PROGRAM without function brackets",
-	"  -h, --help              show this help",
-	"",
-	"SIGINT, SIGTERM and SIGHUP are passed on to the program; mprof then writes",
-	"the last samples and ends. A second one ends sampling at once. See mprof(1).",
-	NULL,
-};
-
-enum {
-	OPT_FORCE = 256,
-	OPT_APPEND,
-	OPT_BACKEND,
-	OPT_PYTHON,
-	OPT_NOPYTHON,
-};
-
-static const struct option run_options[] = {
-	{ "interval",         required_argument, NULL, 'T' },
-	{ "output",           required_argument, NULL, 'o' },
-	{ "force",            no_argument,       NULL, OPT_FORCE },
-	{ "append",           no_argument,       NULL, OPT_APPEND },
-	{ "include-children", no_argument,       NULL, 'C' },
-	{ "multiprocess",     no_argument,       NULL, 'M' },
-	{ "exit-code",        no_argument,       NULL, 'E' },
-	{ "timeout",          required_argument, NULL, 't' },
-	{ "attach",           no_argument,       NULL, 'a' },
-	{ "backend",          required_argument, NULL, OPT_BACKEND },
-	{ "python",           no_argument,       NULL, OPT_PYTHON },
-	{ "nopython",         no_argument,       NULL, OPT_NOPYTHON },
-	{ "help",             no_argument,       NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
-};
 
 static const struct {
 	const char *name;
@@ -97,99 +43,110 @@ struct run_args {
 	int nprogram;
 };
 
-static void print_usage(void)
+/* ---- options ---- */
+
+static int interval_value(struct opt_parser *p, void *field, const char *arg)
 {
-	for (size_t i = 0; run_usage[i]; i++)
-		printf("%s\n", run_usage[i]);
+	double *v = field;
+
+	if (parse_finite(arg, v) < 0 || *v < INTERVAL_MIN || *v > INTERVAL_MAX)
+		return opt_bad_value(p, "'%s' is not a number of seconds from 0.0001 to 86400", arg);
+	return 0;
 }
 
-static enum proc_backend parse_backend(const char *cmd, const char *arg)
+static int output_value(struct opt_parser *p, void *field, const char *arg)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(backends); i++)
-		if (strcmp(arg, backends[i].name) == 0)
-			return backends[i].backend;
-	if (strcmp(arg, "tracemalloc") == 0)
-		die_usage(cmd, "option --backend: tracemalloc is not supported (it measures Python "
-			  "allocations from inside the interpreter); use rss, pss or uss");
-	die_usage(cmd, "option --backend: '%s' is not one of rss, pss, uss (or psutil, psutil_pss, "
-		  "psutil_uss, posix)", arg);
+	if (!*arg)
+		return opt_bad_value(p, "a file name is needed");
+	*(const char **)field = arg;
+	return 0;
 }
+
+static int timeout_value(struct opt_parser *p, void *field, const char *arg)
+{
+	double *v = field;
+
+	if (parse_finite(arg, v) < 0 || *v < 0)
+		return opt_bad_value(p, "'%s' is not a number of seconds >= 0 (0: no limit)", arg);
+	((struct run_args *)p->values)->timeout_given = true;
+	return 0;
+}
+
+/* attach takes no program: options may come after the pid too */
+static int attach_value(struct opt_parser *p, void *field, const char *arg)
+{
+	*(bool *)field = true;
+	p->stop_at_arg = false;
+	return 0;
+}
+
+static int backend_value(struct opt_parser *p, void *field, const char *arg)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(backends); i++) {
+		if (strcmp(arg, backends[i].name) == 0) {
+			*(enum proc_backend *)field = backends[i].backend;
+			return 0;
+		}
+	}
+	if (strcmp(arg, "tracemalloc") == 0)
+		return opt_bad_value(p, "tracemalloc is not supported (it measures Python allocations "
+				     "from inside the interpreter); use rss, pss or uss");
+	return opt_bad_value(p, "'%s' is not one of rss, pss, uss (or psutil, psutil_pss, psutil_uss, posix)",
+			     arg);
+}
+
+static const struct opt run_opts[] = {
+	OPT_CALLBACK('T', "interval", "SEC", struct run_args, so.interval, interval_value,
+		     "seconds between samples (default 0.1, at least 0.0001)"),
+	OPT_CALLBACK('o', "output", "FILE", struct run_args, so.output, output_value,
+		     "write the profile to FILE; an existing FILE is refused"),
+	OPT_BOOL(0, "force", struct run_args, force, "replace FILE if it exists"),
+	OPT_BOOL(0, "append", struct run_args, append, "add to FILE if it exists"),
+	OPT_BOOL('C', "include-children", struct run_args, so.children,
+		 "MEM is the sum over the program and all its descendants"),
+	OPT_BOOL('M', "multiprocess", struct run_args, so.multiprocess,
+		 "also a CHLD record per child process per sample"),
+	OPT_BOOL('E', "exit-code", struct run_args, exit_code,
+		 "exit with the program's status (128+N after signal N)"),
+	OPT_CALLBACK('t', "timeout", "SEC", struct run_args, so.timeout, timeout_value,
+		     "stop sampling after SEC; the program keeps running\n"
+		     "(attach: 3600 unless given; 0: no limit)"),
+	OPT_CALLBACK('a', "attach", NULL, struct run_args, attach, attach_value,
+		     "PROGRAM is a pid or a part of a process name;\n"
+		     "options may follow it, as with mprof attach"),
+	OPT_CALLBACK(0, "backend", "BACKEND", struct run_args, so.backend, backend_value,
+		     "rss (default), pss or uss; also psutil, psutil_pss,\n"
+		     "psutil_uss, posix (as rss)"),
+	OPT_BOOL(0, "python", struct run_args, python,
+		 "PROGRAM is a Python interpreter and a script or -m module"),
+	OPT_BOOL(0, "nopython", struct run_args, nopython, "run a *.py PROGRAM without function brackets"),
+	OPT_END(),
+};
+
+#define RUN_USAGE OPT_USAGE("mprof run [options] [--] PROGRAM [ARGS...]", \
+			    "mprof attach [options] PID|NAME [options]")
+#define RUN_ABOUT \
+	"Run PROGRAM (or watch a running process) and sample its memory over time\n" \
+	"into mprofile_<YYYYMMDDhhmmss>.dat. Options after PROGRAM are its own.\n"
+#define RUN_FOOTER \
+	"SIGINT, SIGTERM and SIGHUP are passed on to the program; mprof then writes\n" \
+	"the last samples and ends. A second one ends sampling at once. See mprof(1).\n"
+
+/* run: options end at PROGRAM, whose own options follow it */
+const struct opt_cmd opt_cmd_run = { "run", RUN_USAGE, RUN_ABOUT, run_opts, RUN_FOOTER, OPT_STOP_AT_ARG };
+const struct opt_cmd opt_cmd_attach = { "attach", RUN_USAGE, RUN_ABOUT, run_opts, RUN_FOOTER, 0 };
 
 static void parse_args(struct run_args *a, int argc, char **argv)
 {
-	int c;
-
 	a->so.interval = 0.1;
 	a->so.backend = PROC_RSS;
 	a->so.progress = true;
-	optind = 0;
-	opterr = 0;
-	/* run: options end at PROGRAM, whose own options follow it; attach
-	 * takes no program, so options may come after the PID too. */
-	while ((c = getopt_long(argc, argv, a->attach ? ":T:o:CMEt:ah" : "+:T:o:CMEt:ah", run_options,
-				NULL)) != -1) {
-		switch (c) {
-		case 'T':
-			if (parse_finite(optarg, &a->so.interval) < 0 || a->so.interval < INTERVAL_MIN ||
-			    a->so.interval > INTERVAL_MAX)
-				die_usage(a->cmd, "option --interval: '%s' is not a number of seconds "
-					  "from 0.0001 to 86400", optarg);
-			break;
-		case 'o':
-			if (!*optarg)
-				die_usage(a->cmd, "option --output: a file name is needed");
-			a->so.output = optarg;
-			break;
-		case OPT_FORCE:
-			a->force = true;
-			break;
-		case OPT_APPEND:
-			a->append = true;
-			break;
-		case 'C':
-			a->so.children = true;
-			break;
-		case 'M':
-			a->so.multiprocess = true;
-			break;
-		case 'E':
-			a->exit_code = true;
-			break;
-		case 't':
-			if (parse_finite(optarg, &a->so.timeout) < 0 || a->so.timeout < 0)
-				die_usage(a->cmd, "option --timeout: '%s' is not a number of seconds >= 0 "
-					  "(0: no limit)", optarg);
-			a->timeout_given = true;
-			break;
-		case 'a':
-			a->attach = true;
-			break;
-		case OPT_BACKEND:
-			a->so.backend = parse_backend(a->cmd, optarg);
-			break;
-		case OPT_PYTHON:
-			a->python = true;
-			break;
-		case OPT_NOPYTHON:
-			a->nopython = true;
-			break;
-		case 'h':
-			print_usage();
-			exit(EXIT_OK);
-		case ':':
-			die_usage(a->cmd, "option '%s' needs a value", argv[optind - 1]);
-		default:
-			if (optopt)
-				die_usage(a->cmd, "unknown option '-%c'", optopt);
-			die_usage(a->cmd, "unknown or ambiguous option '%s'", argv[optind - 1]);
-		}
-	}
+	a->nprogram = opt_parse(a->attach ? &opt_cmd_attach : &opt_cmd_run, a, argc, argv);
+	a->program = argv;
 	if (a->force && a->append)
 		die_usage(a->cmd, "options --force and --append: give one or the other");
 	if (a->python && a->nopython)
 		die_usage(a->cmd, "options --python and --nopython: give one or the other");
-	a->program = argv + optind;
-	a->nprogram = argc - optind;
 	if (!a->nprogram)
 		die_usage(a->cmd, a->attach ? "a pid or a process name to attach to is needed"
 					    : "a program to run is needed");

@@ -544,7 +544,7 @@ static const struct {
 	{ { "--backend", "tracemalloc" }, "option --backend: tracemalloc is not supported" },
 	{ { "--force", "--append" }, "--force and --append" },
 	{ { "--python", "--nopython" }, "--python and --nopython" },
-	{ { "--no-such-option" }, "unknown or ambiguous option '--no-such-option'" },
+	{ { "--no-such-option" }, "unknown option '--no-such-option'" },
 	{ { "-x" }, "unknown option '-x'" },
 	{ { "-o" }, "option '-o' needs a value" },
 	{ { "-o", "" }, "option --output" },
