@@ -1,5 +1,6 @@
 /* mprof plot: draw profiles to PNG, SVG or PDF, an HTML page, or the terminal. */
 #include "commands.h"
+#include "options.h"
 #include "output.h"
 #include "plot_draw.h"
 #include "plot_model.h"
@@ -8,7 +9,6 @@
 #include "view_html.h"
 #include "view_term.h"
 
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,63 +16,12 @@
 #include <strings.h>
 #include <unistd.h>
 
-static const char *const plot_usage[] = {
-	"usage: mprof plot [options] [FILE|INDEX ...]",
-	"",
-	"Draw profiles written by 'mprof run' (or the Python tool). With no FILE, the",
-	"newest mprofile_*.dat in the current directory; several are overlaid.",
-	"",
-	"  -o, --output FILE     write FILE: .png, .svg, .pdf, or .html (a page to zoom",
-	"                        and hover in a browser); default: the profile's name",
-	"                        with .png, beside it; '-': draw on standard output",
-	"      --terminal        draw in the terminal (as -o -), sized to it",
-	"      --color WHEN      terminal colours: auto (a terminal and NO_COLOR unset),",
-	"                        always or never",
-	"  -t, --title TEXT      title (default: the profiled command line)",
-	"  -n, --no-function-ts  no function brackets and no peak lines",
-	"  -w, --window T0,T1    only the time from T0 to T1 seconds",
-	"  -f, --flame           calls as a flame graph under the plot",
-	"  -s, --slope           trend lines and their slopes (MiB/s)",
-	"      --width PX        picture width in pixels (default 14 inches at --dpi)",
-	"      --height PX       picture height in pixels (default 6 inches at --dpi)",
-	"                        (with --terminal: characters and lines)",
-	"      --dpi N           resolution: text and lines scale with it (default 90)",
-	"      --backend NAME    accepted for the Python tool's scripts, and ignored",
-	"  -h, --help            this help",
-	NULL,
+struct plot_args {
+	const char *output, *title, *width, *height, *backend;
+	bool no_funcs, flame, slope, terminal, window;
+	double w0, w1, dpi;
+	enum view_color color;
 };
-
-enum {
-	OPT_WIDTH = 256,
-	OPT_HEIGHT,
-	OPT_DPI,
-	OPT_BACKEND,
-	OPT_TERMINAL,
-	OPT_COLOR,
-};
-
-static const struct option plot_options_table[] = {
-	{ "output",         required_argument, NULL, 'o' },
-	{ "title",          required_argument, NULL, 't' },
-	{ "no-function-ts", no_argument,       NULL, 'n' },
-	{ "window",         required_argument, NULL, 'w' },
-	{ "flame",          no_argument,       NULL, 'f' },
-	{ "slope",          no_argument,       NULL, 's' },
-	{ "width",          required_argument, NULL, OPT_WIDTH },
-	{ "height",         required_argument, NULL, OPT_HEIGHT },
-	{ "dpi",            required_argument, NULL, OPT_DPI },
-	{ "backend",        required_argument, NULL, OPT_BACKEND },
-	{ "terminal",       no_argument,       NULL, OPT_TERMINAL },
-	{ "color",          required_argument, NULL, OPT_COLOR },
-	{ "help",           no_argument,       NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
-};
-
-static void print_usage(FILE *f)
-{
-	for (size_t i = 0; plot_usage[i]; i++)
-		fprintf(f, "%s\n", plot_usage[i]);
-}
 
 static int parse_window(const char *arg, double *w0, double *w1)
 {
@@ -87,6 +36,75 @@ static int parse_window(const char *arg, double *w0, double *w1)
 	free(a);
 	return rc;
 }
+
+static int window_value(struct opt_parser *p, void *field, const char *arg)
+{
+	struct plot_args *a = p->values;
+
+	if (parse_window(arg, &a->w0, &a->w1) < 0)
+		return opt_bad_value(p, "'%s': expected T0,T1 in seconds with T0 < T1", arg);
+	*(bool *)field = true;
+	return 0;
+}
+
+static int color_value(struct opt_parser *p, void *field, const char *arg)
+{
+	if (view_color_parse(arg, field) < 0)
+		return opt_bad_value(p, "'%s': expected auto, always or never", arg);
+	return 0;
+}
+
+static int dpi_value(struct opt_parser *p, void *field, const char *arg)
+{
+	double *dpi = field;
+
+	if (parse_finite(arg, dpi) < 0 || *dpi < 10 || *dpi > 1200)
+		return opt_bad_value(p, "'%s': expected a number from 10 to 1200", arg);
+	return 0;
+}
+
+static int backend_value(struct opt_parser *p, void *field, const char *arg)
+{
+	*(const char **)field = arg;
+	fprintf(stderr, "mprof plot: note: --backend %s ignored (mprof draws with cairo)\n", arg);
+	return 0;
+}
+
+static const struct opt plot_opts[] = {
+	OPT_STRING('o', "output", "FILE", struct plot_args, output,
+		   "write FILE: .png, .svg, .pdf, or .html (a page to zoom\n"
+		   "and hover in a browser); default: the profile's name\n"
+		   "with .png, beside it; '-': draw on standard output"),
+	OPT_BOOL(0, "terminal", struct plot_args, terminal, "draw in the terminal (as -o -), sized to it"),
+	OPT_CALLBACK(0, "color", "WHEN", struct plot_args, color, color_value,
+		     "terminal colours: auto (a terminal and NO_COLOR unset),\n"
+		     "always or never"),
+	OPT_STRING('t', "title", "TEXT", struct plot_args, title,
+		   "title (default: the profiled command line)"),
+	OPT_BOOL('n', "no-function-ts", struct plot_args, no_funcs, "no function brackets and no peak lines"),
+	OPT_CALLBACK('w', "window", "T0,T1", struct plot_args, window, window_value,
+		     "only the time from T0 to T1 seconds"),
+	OPT_BOOL('f', "flame", struct plot_args, flame, "calls as a flame graph under the plot"),
+	OPT_BOOL('s', "slope", struct plot_args, slope, "trend lines and their slopes (MiB/s)"),
+	OPT_STRING(0, "width", "PX", struct plot_args, width,
+		   "picture width in pixels (default 14 inches at --dpi)"),
+	OPT_STRING(0, "height", "PX", struct plot_args, height,
+		   "picture height in pixels (default 6 inches at --dpi)\n"
+		   "(with --terminal: characters and lines)"),
+	OPT_CALLBACK(0, "dpi", "N", struct plot_args, dpi, dpi_value,
+		     "resolution: text and lines scale with it (default 90)"),
+	OPT_CALLBACK(0, "backend", "NAME", struct plot_args, backend, backend_value,
+		     "accepted for the Python tool's scripts, and ignored"),
+	OPT_END(),
+};
+
+const struct opt_cmd opt_cmd_plot = {
+	"plot", OPT_USAGE("mprof plot [options] [FILE|INDEX ...]"),
+	"Draw profiles written by 'mprof run' (or the Python tool). With no FILE, the\n"
+	"newest mprofile_*.dat in the current directory; several are overlaid. An\n"
+	"integer is an index (0 the oldest profile, -1 the newest), as in 'mprof list'.\n",
+	plot_opts, NULL, 0,
+};
 
 static int parse_pixels(const char *arg, int *out)
 {
@@ -124,9 +142,12 @@ static const char *base_name(const char *path)
 
 int cmd_plot(int argc, char **argv)
 {
-	struct plot_options opt = { .dpi = PLOT_DEFAULT_DPI };
+	struct plot_args a = { .dpi = PLOT_DEFAULT_DPI, .color = VIEW_COLOR_AUTO };
+	int nargs = opt_parse(&opt_cmd_plot, &a, argc, argv);
+	struct plot_options opt = { .no_funcs = a.no_funcs, .flame = a.flame, .slope = a.slope,
+				    .window = a.window, .w0 = a.w0, .w1 = a.w1, .dpi = a.dpi };
 	struct plot_model_config cfg = { 0 };
-	const char *out_arg = NULL, *title_arg = NULL;
+	const char *out_arg = a.output, *title_arg = a.title;
 	char *out_path = NULL, *title = NULL;
 	struct strvec files = { 0 };
 	struct plot_model *models = NULL;
@@ -134,69 +155,13 @@ int cmd_plot(int argc, char **argv)
 	enum output_format fmt = OUTPUT_PNG;
 	struct output out;
 	cairo_t *cr;
-	int width = 0, height = 0, c, rc = EXIT_FAIL;
-	const char *width_arg = NULL, *height_arg = NULL;
-	bool terminal = false, html = false;
+	int width = 0, height = 0, rc = EXIT_FAIL;
+	const char *width_arg = a.width, *height_arg = a.height;
+	bool terminal = a.terminal, html = false;
 	long cols = 0, lines = 0;
-	enum view_color color = VIEW_COLOR_AUTO;
+	enum view_color color = a.color;
 	size_t loaded = 0;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":o:t:nw:fsh", plot_options_table, NULL)) != -1) {
-		switch (c) {
-		case 'o':
-			out_arg = optarg;
-			break;
-		case 't':
-			title_arg = optarg;
-			break;
-		case 'n':
-			opt.no_funcs = true;
-			break;
-		case 'w':
-			if (parse_window(optarg, &opt.w0, &opt.w1) < 0)
-				die_usage("plot", "option --window: '%s': expected T0,T1 in seconds with T0 < T1",
-					  optarg);
-			opt.window = true;
-			break;
-		case 'f':
-			opt.flame = true;
-			break;
-		case 's':
-			opt.slope = true;
-			break;
-		case OPT_WIDTH:
-			width_arg = optarg; /* pixels, or characters with --terminal */
-			break;
-		case OPT_HEIGHT:
-			height_arg = optarg;
-			break;
-		case OPT_TERMINAL:
-			terminal = true;
-			break;
-		case OPT_COLOR:
-			if (view_color_parse(optarg, &color) < 0)
-				die_usage("plot", "option --color: '%s': expected auto, always or never", optarg);
-			break;
-		case OPT_DPI:
-			if (parse_finite(optarg, &opt.dpi) < 0 || opt.dpi < 10 || opt.dpi > 1200)
-				die_usage("plot", "option --dpi: '%s': expected a number from 10 to 1200", optarg);
-			break;
-		case OPT_BACKEND:
-			fprintf(stderr, "mprof plot: note: --backend %s ignored (mprof draws with cairo)\n", optarg);
-			break;
-		case 'h':
-			print_usage(stdout);
-			return EXIT_OK;
-		case ':':
-			die_usage("plot", "option %s needs a value", argv[optind - 1]);
-		default:
-			if (optopt)
-				die_usage("plot", "unknown option -%c", optopt);
-			die_usage("plot", "unknown option %s", argv[optind - 1]);
-		}
-	}
 	if (out_arg && !strcmp(out_arg, "-"))
 		terminal = true;
 	else if (terminal && out_arg)
@@ -224,7 +189,7 @@ int cmd_plot(int argc, char **argv)
 	if (out_arg && !terminal && !html && output_format_of(out_arg, &fmt) < 0)
 		die_usage("plot", "option --output: '%s': unknown format; use %s, .html for a page, "
 			  "or - for the terminal", out_arg, output_format_list());
-	if (profile_resolve(argv + optind, argc - optind, &files) < 0)
+	if (profile_resolve(argv, nargs, &files) < 0)
 		goto cleanup;
 
 	cfg.window = opt.window;

@@ -1027,7 +1027,7 @@ static const struct {
 	{ { "--window", "a,b", "F" }, 2, "option --window" },
 	{ { "--width", "10", "F" }, 2, "option --width" },
 	{ { "--dpi", "0", "F" }, 2, "option --dpi" },
-	{ { "--bogus", "F" }, 2, "unknown option --bogus" },
+	{ { "--bogus", "F" }, 2, "unknown option '--bogus'" },
 	{ { "-o" }, 2, "needs a value" },
 	{ { "NOSAMPLES" }, 1, "no memory samples" },
 	{ { "missing.dat" }, 1, "missing.dat" },
