@@ -40,7 +40,16 @@ static void print_usage(FILE *f)
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
 		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\nTypical use:  mprof run ./prog args...   then   mprof plot --out profile.png\n"
-		   "'mprof <command> --help' describes a command; see also mprof(1), mprofile(5).\n");
+		   "'mprof <command> --help' (or 'mprof help <command>') describes a command\n"
+		   "and its options; every command also takes --version. See also mprof(1),\n"
+		   "mprofile(5).\n");
+}
+
+/* The one style of a usage error, as options.c writes it for a command. */
+static int usage_error(const char *what, const char *arg)
+{
+	fprintf(stderr, "mprof: %s '%s'\nTry 'mprof --help' for more information.\n", what, arg);
+	return EXIT_USAGE;
 }
 
 static int run_command(const struct cmd_struct *cmd, int argc, char **argv)
@@ -76,17 +85,13 @@ int main(int argc, char **argv)
 			return EXIT_OK;
 		}
 		cmd = find_command(argv[2]);
-		if (!cmd) {
-			fprintf(stderr, "mprof: no command '%s'; try 'mprof --help'\n", argv[2]);
-			return EXIT_USAGE;
-		}
+		if (!cmd)
+			return usage_error("no command", argv[2]);
 		help_argv[0] = argv[2];
 		return run_command(cmd, 2, help_argv);
 	}
 	cmd = find_command(argv[1]);
-	if (!cmd) {
-		fprintf(stderr, "mprof: '%s' is not a command; try 'mprof --help'\n", argv[1]);
-		return EXIT_USAGE;
-	}
+	if (!cmd)
+		return usage_error(argv[1][0] == '-' ? "unknown option" : "no command", argv[1]);
 	return run_command(cmd, argc - 1, argv + 1);
 }
