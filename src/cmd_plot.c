@@ -21,6 +21,10 @@ struct plot_args {
 	bool no_funcs, flame, slope, terminal, window;
 	double w0, w1, dpi;
 	enum view_color color;
+	/* from the above, once all are read */
+	bool html;
+	long cols, lines;          /* --terminal: its size; 0: the terminal's */
+	enum output_format fmt;    /* a picture's */
 };
 
 static int parse_window(const char *arg, double *w0, double *w1)
@@ -140,55 +144,65 @@ static const char *base_name(const char *path)
 	return s ? s + 1 : path;
 }
 
+/* The options, and the checks between them (dies on a usage error); opt gets
+ * what the views read. Returns the number of arguments, left in argv. */
+static int parse_args(struct plot_args *a, struct plot_options *opt, int argc, char **argv)
+{
+	int width = 0, height = 0, nargs = opt_parse(&opt_cmd_plot, a, argc, argv);
+
+	if (a->output && !strcmp(a->output, "-"))
+		a->terminal = true;
+	else if (a->terminal && a->output)
+		die_usage("plot", "--terminal draws on standard output: leave out --output %s", a->output);
+	a->html = a->output && is_html(a->output);
+	if (a->terminal) {
+		if (a->width && (parse_long(a->width, &a->cols) < 0 || a->cols < VIEW_TERM_MIN_WIDTH ||
+				 a->cols > 1000))
+			die_usage("plot", "option --width: '%s': expected characters from %d to 1000", a->width,
+				  VIEW_TERM_MIN_WIDTH);
+		if (a->height && (parse_long(a->height, &a->lines) < 0 || a->lines < VIEW_TERM_MIN_HEIGHT ||
+				  a->lines > 1000))
+			die_usage("plot", "option --height: '%s': expected lines from %d to 1000", a->height,
+				  VIEW_TERM_MIN_HEIGHT);
+	} else {
+		if (a->width && parse_pixels(a->width, &width) < 0)
+			die_usage("plot", "option --width: '%s': expected pixels from 100 to 20000", a->width);
+		if (a->height && parse_pixels(a->height, &height) < 0)
+			die_usage("plot", "option --height: '%s': expected pixels from 100 to 20000", a->height);
+	}
+	*opt = (struct plot_options){ .no_funcs = a->no_funcs, .flame = a->flame, .slope = a->slope,
+				      .window = a->window, .w0 = a->w0, .w1 = a->w1, .dpi = a->dpi };
+	opt->width = width ? width : (int)lround(PLOT_DEFAULT_WIDTH_IN * opt->dpi);
+	opt->height = height ? height : (int)lround(PLOT_DEFAULT_HEIGHT_IN * opt->dpi);
+	if (opt->width < 100 || opt->width > 20000 || opt->height < 100 || opt->height > 20000)
+		die_usage("plot", "option --dpi: %g makes a %d x %d picture; give --width and --height",
+			  opt->dpi, opt->width, opt->height);
+	if (a->output && !a->terminal && !a->html && output_format_of(a->output, &a->fmt) < 0)
+		die_usage("plot", "option --output: '%s': unknown format; use %s, .html for a page, "
+			  "or - for the terminal", a->output, output_format_list());
+	return nargs;
+}
+
 int cmd_plot(int argc, char **argv)
 {
-	struct plot_args a = { .dpi = PLOT_DEFAULT_DPI, .color = VIEW_COLOR_AUTO };
-	int nargs = opt_parse(&opt_cmd_plot, &a, argc, argv);
-	struct plot_options opt = { .no_funcs = a.no_funcs, .flame = a.flame, .slope = a.slope,
-				    .window = a.window, .w0 = a.w0, .w1 = a.w1, .dpi = a.dpi };
+	struct plot_args a = { .dpi = PLOT_DEFAULT_DPI, .color = VIEW_COLOR_AUTO, .fmt = OUTPUT_PNG };
+	struct plot_options opt;
+	int nargs = parse_args(&a, &opt, argc, argv);
 	struct plot_model_config cfg = { 0 };
 	const char *out_arg = a.output, *title_arg = a.title;
 	char *out_path = NULL, *title = NULL;
 	struct strvec files = { 0 };
 	struct plot_model *models = NULL;
 	const char **names = NULL;
-	enum output_format fmt = OUTPUT_PNG;
+	enum output_format fmt = a.fmt;
 	struct output out;
 	cairo_t *cr;
-	int width = 0, height = 0, rc = EXIT_FAIL;
-	const char *width_arg = a.width, *height_arg = a.height;
-	bool terminal = a.terminal, html = false;
-	long cols = 0, lines = 0;
+	int rc = EXIT_FAIL;
+	bool terminal = a.terminal, html = a.html;
+	long cols = a.cols, lines = a.lines;
 	enum view_color color = a.color;
 	size_t loaded = 0;
 
-	if (out_arg && !strcmp(out_arg, "-"))
-		terminal = true;
-	else if (terminal && out_arg)
-		die_usage("plot", "--terminal draws on standard output: leave out --output %s", out_arg);
-	html = out_arg && is_html(out_arg);
-	if (terminal) {
-		if (width_arg && (parse_long(width_arg, &cols) < 0 || cols < VIEW_TERM_MIN_WIDTH || cols > 1000))
-			die_usage("plot", "option --width: '%s': expected characters from %d to 1000", width_arg,
-				  VIEW_TERM_MIN_WIDTH);
-		if (height_arg && (parse_long(height_arg, &lines) < 0 || lines < VIEW_TERM_MIN_HEIGHT ||
-				   lines > 1000))
-			die_usage("plot", "option --height: '%s': expected lines from %d to 1000", height_arg,
-				  VIEW_TERM_MIN_HEIGHT);
-	} else {
-		if (width_arg && parse_pixels(width_arg, &width) < 0)
-			die_usage("plot", "option --width: '%s': expected pixels from 100 to 20000", width_arg);
-		if (height_arg && parse_pixels(height_arg, &height) < 0)
-			die_usage("plot", "option --height: '%s': expected pixels from 100 to 20000", height_arg);
-	}
-	opt.width = width ? width : (int)lround(PLOT_DEFAULT_WIDTH_IN * opt.dpi);
-	opt.height = height ? height : (int)lround(PLOT_DEFAULT_HEIGHT_IN * opt.dpi);
-	if (opt.width < 100 || opt.width > 20000 || opt.height < 100 || opt.height > 20000)
-		die_usage("plot", "option --dpi: %g makes a %d x %d picture; give --width and --height",
-			  opt.dpi, opt.width, opt.height);
-	if (out_arg && !terminal && !html && output_format_of(out_arg, &fmt) < 0)
-		die_usage("plot", "option --output: '%s': unknown format; use %s, .html for a page, "
-			  "or - for the terminal", out_arg, output_format_list());
 	if (profile_resolve(argv, nargs, &files) < 0)
 		goto cleanup;
 
