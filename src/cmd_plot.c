@@ -1,4 +1,5 @@
-/* mprof plot: draw profiles to PNG, SVG or PDF, an HTML page, or the terminal. */
+/* mprof plot: draw profiles to a picture (PNG, JPEG, SVG, SVGZ, PDF, PostScript,
+ * EPS), an HTML page, or the terminal. */
 #include "commands.h"
 #include "output.h"
 #include "plot_draw.h"
@@ -22,9 +23,10 @@ static const char *const plot_usage[] = {
 	"Draw profiles written by 'mprof run' (or the Python tool). With no FILE, the",
 	"newest mprofile_*.dat in the current directory; several are overlaid.",
 	"",
-	"  -o, --output FILE     write FILE: .png, .svg, .pdf, or .html (a page to zoom",
-	"                        and hover in a browser); default: the profile's name",
-	"                        with .png, beside it; '-': draw on standard output",
+	"  -o, --output FILE     write FILE: .png, .jpg (.jpeg), .svg, .svgz, .pdf, .ps,",
+	"                        .eps, or .html (a page to zoom and hover in a",
+	"                        browser); default: the profile's name with .png,",
+	"                        beside it; '-': draw on standard output",
 	"      --terminal        draw in the terminal (as -o -), sized to it",
 	"      --color WHEN      terminal colours: auto (a terminal and NO_COLOR unset),",
 	"                        always or never",
