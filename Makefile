@@ -2,7 +2,7 @@
 #   make        install missing packages, build, profile the demo, write profile.png
 #   make check  the same set-up, then the whole test suite
 BUILD ?= build
-DEPS = gcc meson ninja-build pkg-config libcairo2-dev libpng-dev check \
+DEPS = gcc meson ninja-build pkg-config libcairo2-dev libpng-dev libjpeg-dev zlib1g-dev check \
        python3 fonts-dejavu-core valgrind cppcheck chromium
 
 .PHONY: all deps build demo check install clean

@@ -1,4 +1,5 @@
-/* mprof plot: draw profiles to PNG, SVG or PDF, an HTML page, or the terminal. */
+/* mprof plot: draw profiles to a picture (PNG, JPEG, SVG, SVGZ, PDF, PostScript,
+ * EPS), an HTML page, or the terminal. */
 #include "commands.h"
 #include "options.h"
 #include "output.h"
@@ -76,9 +77,10 @@ static int backend_value(struct opt_parser *p, void *field, const char *arg)
 
 static const struct opt plot_opts[] = {
 	OPT_STRING('o', "output", "FILE", struct plot_args, output,
-		   "write FILE: .png, .svg, .pdf, or .html (a page to zoom\n"
-		   "and hover in a browser); default: the profile's name\n"
-		   "with .png, beside it; '-': draw on standard output"),
+		   "write FILE: .png, .jpg (.jpeg), .svg, .svgz, .pdf, .ps,\n"
+		   ".eps, or .html (a page to zoom and hover in a\n"
+		   "browser); default: the profile's name with .png,\n"
+		   "beside it; '-': draw on standard output"),
 	OPT_BOOL(0, "terminal", struct plot_args, terminal, "draw in the terminal (as -o -), sized to it"),
 	OPT_CALLBACK(0, "color", "WHEN", struct plot_args, color, color_value,
 		     "terminal colours: auto (a terminal and NO_COLOR unset),\n"

@@ -19,7 +19,7 @@ static const struct cmd_struct commands[] = {
 	{ "list",   cmd_list,   "list the profiles in the current directory" },
 	{ "mark",   cmd_mark,   "record a marker or a phase from a shell script being profiled" },
 	{ "peak",   cmd_peak,   "print the peak memory of profiles" },
-	{ "plot",   cmd_plot_module, "draw profiles: PNG, SVG, PDF, HTML or the terminal" },
+	{ "plot",   cmd_plot_module, "draw profiles: PNG, JPEG, SVG, PDF, PostScript, HTML or the terminal" },
 	{ "rm",     cmd_rm,     "remove profiles" },
 	{ "run",    cmd_run,    "run a program and sample its memory over time" },
 };

@@ -298,7 +298,9 @@ static void put_series(struct page *pg, size_t file, const struct plot_series *s
 	else
 		fputs("null", f);
 	series_range(s, &t0, &t1);
-	fprintf(f, ",\"q\":[%.10g,%.10g],\"ct\":[%.10g,%.10g]", s->lo, s->peak.v, t0, t1);
+	/* the column range exactly as the columns were cut: 10 digits can make
+	 * a short one (a child seen once, late in a long run) empty */
+	fprintf(f, ",\"q\":[%.10g,%.10g],\"ct\":[%.17g,%.17g]", s->lo, s->peak.v, t0, t1);
 	put_levels(f, m, s, pg->cap);
 	putc('}', f);
 }

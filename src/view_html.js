@@ -49,8 +49,11 @@ D.series.forEach(function (s) {
 	});
 });
 
-/* Column i of a level: null when empty, else [tfirst, tlast, first, last, min, max]. */
+/* Column i of a level: null when empty or past either end, else
+ * [tfirst, tlast, first, last, min, max]. */
 function column(s, L, i) {
+	if (!(i >= 0 && i < L.c))
+		return null;
 	var o = i * COL, v = L.v, min = v.getUint16(o, true);
 	if (min === 0xffff)
 		return null;
@@ -70,11 +73,15 @@ function level_for(s, a, b, px) {
 	return s.levels[s.levels.length - 1];
 }
 
-/* The columns of s that show [a, b], with the nearest one on each side. */
+/* The columns of s that show [a, b], with the nearest one on each side.
+ * The view can lie wholly after a series (a child that ended early, a
+ * shorter profile overlaid) or before it (a child that started late): i0
+ * is then past the last column, i1 before the first, and the searches for
+ * the nearest column start from the series' own ends. */
 function columns(s, a, b, px) {
 	var L = level_for(s, a, b, px), out = [], c, i;
-	var i0 = Math.max(0, Math.floor((a - s.ct[0]) / L.cw));
-	var i1 = Math.min(L.c - 1, Math.floor((b - s.ct[0]) / L.cw));
+	var f0 = Math.floor((a - s.ct[0]) / L.cw), f1 = Math.floor((b - s.ct[0]) / L.cw);
+	var i0 = f0 > 0 ? Math.min(f0, L.c) : 0, i1 = f1 < L.c - 1 ? Math.max(f1, -1) : L.c - 1;
 	for (i = i0 - 1; i >= 0; i--)
 		if ((c = column(s, L, i))) { out.push(c); break; }
 	for (i = i0; i <= i1; i++)
@@ -345,14 +352,20 @@ function draw_series(g, s, si, a, b, px) {
 	}).join('');
 	if (!d)
 		return;
-	el('path', { class: 'line series', stroke: s.color, d: d, 'data-series': si }, g);
+	/* one point alone (a child seen once): a dot, which round caps draw on
+	 * a segment of no length; its hover target likewise */
+	var alone = line.length === 1, dot = alone ? { style: 'stroke-width: 6px; stroke-linecap: round' } : {};
+	if (alone)
+		d += 'h0';
+	el('path', Object.assign({ class: 'line series', stroke: s.color, d: d, 'data-series': si }, dot), g);
 	if (s.trend && !hidden['t' + si]) {
 		var t0 = Math.max(a, s.ct[0]), t1 = Math.min(b, s.ct[1]);
 		el('path', { class: 'trend', stroke: s.color, d: 'M' + X(t0) + ',' + Y(s.trend[0] + s.trend[1] * t0) +
 			     'L' + X(t1) + ',' + Y(s.trend[0] + s.trend[1] * t1) }, g);
 	}
 	if (s.pid !== 0 || D.files.length > 1) {
-		var hit = el('path', { class: 'hit', d: d, 'data-kind': 'series' }, g);
+		var hit = el('path', Object.assign({ class: 'hit', d: d, 'data-kind': 'series', 'data-series': si },
+						   alone ? { 'stroke-linecap': 'round' } : {}), g);
 		hover(hit, function () {
 			var l = [s.label, 'from ' + fmt_s(s.first[0]) + ' to ' + fmt_s(s.last[0]) +
 				 ' (' + fmt_s(s.last[0] - s.first[0]) + ')',
@@ -605,6 +618,93 @@ var t_ready = performance.now();
 
 /* ---- #selftest: the test suite's scripted zoom and hover ---- */
 
+/* Zoom to [t0, t1]; '' when the view is that range and each series in
+ * must has a line that reaches into the plot, else what went wrong. */
+function try_zoom(t0, t1, must) {
+	try {
+		zoom(t0, t1);
+	} catch (e) {
+		return 'exception ' + e;
+	}
+	if (!view || view[0] > t0 || view[1] < t1)
+		return 'not zoomed';
+	var m = geom.m;
+	for (var k = 0; k < must.length; k++) {
+		var p = document.querySelector('path.series[data-series="' + must[k] + '"]');
+		if (!p)
+			return 'no line';
+		var bb = p.getBBox();
+		if (bb.x > m.l + geom.pw + 1 || bb.x + bb.width < m.l - 1 ||
+		    bb.y > m.t + geom.ph + 1 || bb.y + bb.height < m.t - 1)
+			return 'line outside the plot';
+	}
+	return '';
+}
+
+/* Hover series si's line where the mouse would be: at points along it, the
+ * element on top there. 'own' when that is the line and the tip names it;
+ * 'under LABEL' when another line lies on top at every point tried. */
+function hover_line(si, mouse) {
+	var hit = document.querySelector('path.hit[data-series="' + si + '"]'), m = geom.m, other = '';
+	if (!hit)
+		return 'no hover target';
+	var r = document.getElementById('plot').getBoundingClientRect(), len = hit.getTotalLength();
+	for (var k = 0; k <= 24; k++) {
+		var p = hit.getPointAtLength(len * (k % 2 ? 24 - k : k) / 24);
+		if (p.x < m.l || p.x > m.l + geom.pw || p.y < m.t || p.y > m.t + geom.ph)
+			continue;
+		var x = r.left + p.x, y = r.top + p.y, e = document.elementFromPoint(x, y);
+		if (!e || e.getAttribute('data-kind') !== 'series')
+			continue;
+		mouse(e, 'mouseover', x, y);
+		var text = tip.style.display === 'block' ? tip.textContent.split('\n')[0] : '';
+		mouse(e, 'mouseout', x, y);
+		if (e === hit)
+			return text === D.series[si].label ? 'own' : 'tip says \'' + text + '\'';
+		if (text)
+			other = other || text;
+	}
+	return other ? 'under ' + other : 'no point of the line shows a tip';
+}
+
+/* Zoom to the start and the end, onto each line, and just before and
+ * after each line's samples (where children that start late or end early
+ * have no columns); hover each child's line in its own window. */
+function zoom_windows(out, mouse) {
+	var span = D.ext[1] - D.ext[0], wins = [], bad = [], nchild = 0, own = 0, under = [];
+	wins.push([D.ext[0], D.ext[0] + span * 0.08, 'start', []]);
+	wins.push([D.ext[1] - span * 0.08, D.ext[1], 'end', []]);
+	D.series.slice(0, 40).forEach(function (s, si) {
+		if (!s.first)
+			return;
+		var life = s.last[0] - s.first[0], pad = Math.max(life * 0.05, span * 1e-4);
+		wins.push([s.first[0] - pad, s.last[0] + pad, s.label, [si], si]);
+		if (s.last[0] + span * 0.02 < D.ext[1])
+			wins.push([s.last[0] + span * 0.02, Math.min(D.ext[1], s.last[0] + span * 0.2), 'after ' + s.label, []]);
+		if (s.first[0] - span * 0.02 > D.ext[0])
+			wins.push([Math.max(D.ext[0], s.first[0] - span * 0.2), s.first[0] - span * 0.02, 'before ' + s.label, []]);
+	});
+	wins.forEach(function (w) {
+		var why = try_zoom(w[0], w[1], w[3]);
+		if (why)
+			bad.push(w[2] + ': ' + why);
+		if (w[4] === undefined || D.series[w[4]].pid === 0)
+			return;
+		nchild++;
+		var h = why ? 'not zoomed' : hover_line(w[4], mouse);
+		if (h === 'own')
+			own++;
+		else if (h.indexOf('under ') === 0)
+			under.push(w[2] + ' ' + h);
+		else
+			bad.push('hover ' + w[2] + ': ' + h);
+	});
+	reset();
+	out.push('zoom windows: ' + (bad.length ? 'FAILED ' + bad.join('; ') : 'ok ' + wins.length));
+	out.push('hover children: ' + (bad.some(function (b) { return b.indexOf('hover ') === 0; }) ? 'FAILED' : 'ok') +
+		 ' ' + own + '/' + nchild + (under.length ? ' (' + under.join('; ') + ')' : ''));
+}
+
 function selftest() {
 	var out = [], svg, r;
 	function ticks_text() {
@@ -616,6 +716,17 @@ function selftest() {
 							     button: 0, view: window }));
 	}
 	out.push('series: ' + document.querySelectorAll('path.series').length);
+	/* each series' columns cover a time range, each level decodes to its columns */
+	var bad = [];
+	D.series.forEach(function (s) {
+		if (!(s.ct[1] > s.ct[0]))
+			bad.push(s.label + ': empty column range ' + s.ct.join(' '));
+		s.levels.forEach(function (L) {
+			if (L.v.byteLength !== L.c * COL)
+				bad.push(s.label + ': ' + L.v.byteLength + ' bytes for ' + L.c + ' columns');
+		});
+	});
+	out.push('data: ' + (bad.length ? 'FAILED ' + bad.join('; ') : 'ok'));
 	out.push('spans: ' + document.querySelectorAll('[data-kind=span]').length);
 	/* hover the first element of each kind: bracket or flame rectangle, child
 	 * or overlaid line, marker, peak */
@@ -653,6 +764,7 @@ function selftest() {
 	entry.click();
 	var n2 = document.querySelectorAll('path.series').length;
 	out.push('legend: ' + (n1 === n0 - 1 && n2 === n0 ? 'ok' : 'FAILED ' + n0 + ' ' + n1 + ' ' + n2));
+	zoom_windows(out, mouse);
 	out.push('ready: ' + Math.round(t_ready) + ' ms');
 	out.push('errors: ' + errors.length + (errors.length ? ' ' + errors.join('; ') : ''));
 	var pre = document.createElement('pre');

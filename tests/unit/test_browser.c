@@ -10,6 +10,8 @@
 #include "testlib.h"
 #include "util.h"
 
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,6 +87,100 @@ static void write_big(const char *path)
 	ck_assert_int_eq(fclose(f), 0);
 }
 
+/* ---- generated -M profiles ----
+ * Children of every kind of life: the whole run, starting late, ending
+ * early, both, one sample only, and a random stretch; runs of 2 samples to
+ * 60000, and one of many hours (times far from 0). Our style (header,
+ * CHLD at the parent's sample time, CHLDCMD, CHLDPEAK) or the Python tool's
+ * (CHLD a little after MEM, nothing else). */
+
+static const struct gen_case {
+	const char *what;
+	int samples;
+	double interval;  /* seconds */
+	int children;
+	bool python;
+} gen_cases[] = {
+	{ "2 samples, 1 child", 2, 0.1, 1, false },
+	{ "3 samples, 2 children", 3, 0.1, 2, true },
+	{ "7 samples, 3 children", 7, 0.05, 3, false },
+	{ "40 samples, 4 children", 40, 0.1, 4, true },
+	{ "40 samples, 6 children", 40, 0.02, 6, false },
+	{ "300 samples, 9 children", 300, 0.1, 9, true },
+	{ "300 samples, 5 children", 300, 0.01, 5, false },
+	{ "1000 samples, 12 children", 1000, 0.05, 12, true },
+	{ "5000 samples, 3 children", 5000, 0.1, 3, false },
+	{ "5000 samples, 8 children", 5000, 0.01, 8, true },
+	{ "60000 samples, 4 children", 60000, 0.001, 4, false },
+	{ "7 hours, 6 children", 2500, 10, 6, false },
+	{ "4 hours, 6 children", 1500, 10, 6, true },
+};
+
+static uint32_t rnd(uint64_t *state)
+{
+	*state = *state * 6364136223846793005ULL + 1442695040888963407ULL;
+	return (uint32_t)(*state >> 33);
+}
+
+static double rnd01(uint64_t *state)
+{
+	return rnd(state) / 2147483648.0;
+}
+
+/* The samples (first, last) that child k of n lives in. */
+static void child_life(const struct gen_case *g, int k, uint64_t *st, int *first, int *last)
+{
+	int n = g->samples, end = n - 1;
+	double a = rnd01(st), b = rnd01(st);
+
+	switch ((k + g->children) % 6) {
+	case 0: *first = 0; *last = end; break;                                    /* whole run */
+	case 1: *first = (int)(end * (0.9 + 0.1 * a)); *last = end; break;         /* starts late */
+	case 2: *first = 0; *last = (int)(end * 0.1 * a); break;                   /* ends early */
+	case 3: *first = (int)(end * (0.2 + 0.3 * a)); *last = *first + (int)(end * 0.1 * b); break;
+	case 4: *first = *last = k % 3 == 0 ? 0 : k % 3 == 1 ? end : (int)(end * a); break; /* one sample */
+	default:
+		*first = (int)(end * (a < b ? a : b));
+		*last = (int)(end * (a < b ? b : a));
+	}
+}
+
+/* Write a -M profile for gen_cases[i]; returns the number of children. */
+static int write_generated(const char *path, size_t i)
+{
+	const struct gen_case *g = &gen_cases[i];
+	uint64_t st = 0x9e3779b97f4a7c15ULL * (i + 1);
+	int first[16], last[16];
+	double t = 1795000000.0 + 1000.0 * (double)i, v, cv[16] = { 0 };
+	FILE *f = fopen(path, "w");
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_le(g->children, 16);
+	fprintf(f, "CMDLINE ./gen %s\n", g->what);
+	if (!g->python)
+		fprintf(f, "MPROF 1 0.1.0 backend=rss interval=%g mode=multiprocess pid=4000\n", g->interval);
+	for (int k = 0; k < g->children; k++)
+		child_life(g, k, &st, &first[k], &last[k]);
+	for (int n = 0; n < g->samples; n++) {
+		/* the program between 1 and 8 MiB, each child in its own band */
+		v = 4.5 + 2.5 * sin(n * 0.37) + rnd01(&st);
+		fprintf(f, "MEM %.6f %.4f\n", v, t);
+		for (int k = 0; k < g->children; k++) {
+			if (n < first[k] || n > last[k])
+				continue;
+			cv[k] = 10.0 + 7.3 * k + 3.0 * rnd01(&st);
+			fprintf(f, "CHLD %d %.6f %.4f\n", 5000 + k, cv[k], g->python ? t + 0.0004 * (k + 1) : t);
+			if (!g->python && n == first[k])
+				fprintf(f, "CHLDCMD %d worker\\x20%d\n", 5000 + k, k);
+			if (!g->python && n == last[k])
+				fprintf(f, "CHLDPEAK %d %.6f %.4f\n", 5000 + k, cv[k] + 0.5, t);
+		}
+		t += g->interval * (1 + 0.1 * rnd01(&st));
+	}
+	ck_assert_int_eq(fclose(f), 0);
+	return g->children;
+}
+
 static const struct {
 	const char *what;
 	const char *files[3];     /* fixtures; "@marked", "@big": made here */
@@ -105,16 +201,54 @@ static const struct {
 	{ "300000 samples", { "@big" }, { NULL }, { "series: 1", "zoom: ok", "reset: ok", "legend: ok" } },
 };
 
-START_TEST(test_selftest)
+/* Plot "mprof plot -o DIR/page.html ARGS..." and load the page with
+ * #selftest: each of want (NULL-terminated) must be in the report, nothing
+ * FAILED, no script error, nothing on the console. */
+static void check_page(const char *dir, const char *what, const char *const *args, const char *const *want)
 {
-	char *dir = tl_tmpdir(), *page = tl_path(dir, "page.html"), *url, *report, *end;
+	char *page = tl_path(dir, "page.html"), *url, *report, *end;
 	const char *argv[16] = { "mprof", "plot", "-o", page };
-	char *paths[3] = { NULL };
 	struct tl_result r;
 	size_t n = 4;
 
+	for (size_t i = 0; args[i]; i++) {
+		ck_assert_uint_lt(n, ARRAY_SIZE(argv) - 1);
+		argv[n++] = args[i];
+	}
+	tl_run_env(&r, NULL, (const char *const[]){ "TZ=UTC", NULL }, 120, argv);
+	ck_assert_msg(r.status == 0, "%s: exit %d: %s", what, r.status, r.err);
+	tl_result_free(&r);
+
+	url = xasprintf("file://%s#selftest", page);
+	load(&r, dir, url);
+	ck_assert_msg(r.status == 0, "%s: chromium exit %d: %s", what, r.status, r.err);
+	report = strstr(r.out, "<pre id=\"selftest\">");
+	ck_assert_msg(report != NULL, "%s: no self-test report in the page:\n%.2000s\n%.2000s", what, r.out, r.err);
+	report += strlen("<pre id=\"selftest\">");
+	end = strstr(report, "</pre>");
+	ck_assert_ptr_nonnull(end);
+	*end = '\0';
+	fprintf(stderr, "%s:\n%s\n", what, report);
+	for (size_t k = 0; want[k]; k++)
+		ck_assert_msg(strstr(report, want[k]), "%s: '%s' not in the report:\n%s", what, want[k], report);
+	ck_assert_msg(strstr(report, "\nerrors: 0"), "%s: script errors:\n%s", what, report);
+	ck_assert_msg(!strstr(report, "FAILED"), "%s:\n%s", what, report);
+	/* nothing on the console: no error, no uncaught exception, no warning */
+	ck_assert_msg(!strstr(r.err, ":CONSOLE"), "%s: console messages:\n%s", what, r.err);
+	tl_result_free(&r);
+	free(url);
+	free(page);
+}
+
+START_TEST(test_selftest)
+{
+	char *dir = tl_tmpdir();
+	const char *args[8] = { NULL }, *want[8] = { NULL };
+	char *paths[3] = { NULL };
+	size_t n = 0;
+
 	for (size_t i = 0; i < 3 && cases[_i].args[i]; i++)
-		argv[n++] = cases[_i].args[i];
+		args[n++] = cases[_i].args[i];
 	for (size_t i = 0; i < 3 && cases[_i].files[i]; i++) {
 		const char *name = cases[_i].files[i];
 
@@ -124,36 +258,57 @@ START_TEST(test_selftest)
 			write_big(paths[i] = tl_path(dir, "big.dat"));
 		else
 			paths[i] = tl_fixture(name);
-		argv[n++] = paths[i];
+		args[n++] = paths[i];
 	}
-	tl_run_env(&r, NULL, (const char *const[]){ "TZ=UTC", NULL }, 120, argv);
-	ck_assert_msg(r.status == 0, "%s: exit %d: %s", cases[_i].what, r.status, r.err);
-	tl_result_free(&r);
-
-	url = xasprintf("file://%s#selftest", page);
-	load(&r, dir, url);
-	ck_assert_msg(r.status == 0, "%s: chromium exit %d: %s", cases[_i].what, r.status, r.err);
-	report = strstr(r.out, "<pre id=\"selftest\">");
-	ck_assert_msg(report != NULL, "%s: no self-test report in the page:\n%.2000s\n%.2000s", cases[_i].what,
-		      r.out, r.err);
-	report += strlen("<pre id=\"selftest\">");
-	end = strstr(report, "</pre>");
-	ck_assert_ptr_nonnull(end);
-	*end = '\0';
-	fprintf(stderr, "%s:\n%s\n", cases[_i].what, report);
 	for (size_t k = 0; k < 6 && cases[_i].want[k]; k++)
-		ck_assert_msg(strstr(report, cases[_i].want[k]), "%s: '%s' not in the report:\n%s", cases[_i].what,
-			      cases[_i].want[k], report);
-	ck_assert_msg(strstr(report, "\nerrors: 0"), "%s: script errors:\n%s", cases[_i].what, report);
-	ck_assert_msg(!strstr(report, "FAILED"), "%s:\n%s", cases[_i].what, report);
-	/* nothing on the console: no error, no uncaught exception, no warning */
-	ck_assert_msg(!strstr(r.err, ":CONSOLE"), "%s: console messages:\n%s", cases[_i].what, r.err);
-
-	tl_result_free(&r);
+		want[k] = cases[_i].want[k];
+	check_page(dir, cases[_i].what, args, want);
 	for (size_t i = 0; i < 3; i++)
 		free(paths[i]);
-	free(url);
-	free(page);
+	tl_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
+/* Each generated -M profile zooms: by the drag, onto each line, before and
+ * after each line; every child's line shows its own tip where it is drawn. */
+START_TEST(test_generated)
+{
+	char *dir = tl_tmpdir(), *path = tl_path(dir, "gen.dat"), *hover;
+	int nchildren = write_generated(path, (size_t)_i);
+
+	hover = xasprintf("hover children: ok %d/%d\n", nchildren, nchildren);
+	check_page(dir, gen_cases[_i].what, (const char *const[]){ path, NULL },
+		   (const char *const[]){ "data: ok", "zoom: ok", "reset: ok", "zoom windows: ok", hover, "legend: ok",
+					 NULL });
+	free(hover);
+	free(path);
+	tl_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
+/* The Python tool's -M fixture, and a -M profile of ours from a real run
+ * (children that start late and end early; two alike, whose lines may lie
+ * one on the other). */
+START_TEST(test_multiprocess_files)
+{
+	char *dir = tl_tmpdir(), *fixture = tl_fixture("multiprocess.dat"), *own = tl_path(dir, "own.dat"), *text;
+	struct tl_result r;
+
+	check_page(dir, "multiprocess.dat", (const char *const[]){ fixture, NULL },
+		   (const char *const[]){ "zoom: ok", "zoom windows: ok", "hover children: ok 3/3\n", NULL });
+	tl_run(&r, dir, "mprof", "run", "-M", "-T", "0.02", "-o", own, MEMWORK_BIN, "alloc", "4", "sleep", "150",
+	       "fork", "2", "8", "200", "sleep", "250", "fork", "1", "24", "150", "sleep", "300", "wait");
+	ck_assert_msg(r.status == 0, "mprof run -M: exit %d: %s", r.status, r.err);
+	tl_result_free(&r);
+	text = tl_read_file(own, NULL);
+	ck_assert_int_ge(tl_count_prefix(text, "CHLD "), 3);
+	check_page(dir, "mprof run -M", (const char *const[]){ own, NULL },
+		   (const char *const[]){ "zoom: ok", "zoom windows: ok", "hover children: ok", NULL });
+	free(text);
+	free(own);
+	free(fixture);
 	tl_rmrf(dir);
 	free(dir);
 }
@@ -175,6 +330,8 @@ int main(void)
 	tc = tcase_create("selftest");
 	tcase_set_timeout(tc, 300);
 	tcase_add_loop_test(tc, test_selftest, 0, ARRAY_SIZE(cases));
+	tcase_add_loop_test(tc, test_generated, 0, ARRAY_SIZE(gen_cases));
+	tcase_add_test(tc, test_multiprocess_files);
 	suite_add_tcase(s, tc);
 	return tl_run_suite(s);
 }

@@ -446,7 +446,7 @@ START_TEST(test_output_format)
 	ck_assert_int_eq(f, OUTPUT_SVG);
 	ck_assert_int_eq(output_format_of("a.pdf", &f), 0);
 	ck_assert_int_eq(f, OUTPUT_PDF);
-	ck_assert_int_eq(output_format_of("a.jpg", &f), -1);
+	ck_assert_int_eq(output_format_of("a.bmp", &f), -1);
 	ck_assert_int_eq(output_format_of("dir.png/a", &f), -1);
 	ck_assert_int_eq(output_format_of("png", &f), -1);
 }
@@ -1021,7 +1021,7 @@ static const struct {
 	int status;
 	const char *err;
 } bad_runs[] = {
-	{ { "-o", "x.jpg", "F" }, 2, "option --output: 'x.jpg': unknown format" },
+	{ { "-o", "x.bmp", "F" }, 2, "option --output: 'x.bmp': unknown format" },
 	{ { "-w", "5", "F" }, 2, "option --window" },
 	{ { "-w", "5,1", "F" }, 2, "option --window" },
 	{ { "--window", "a,b", "F" }, 2, "option --window" },
