@@ -100,7 +100,8 @@ START_TEST(test_read_mem_sees_allocation)
 	double grew;
 
 	if (b != PROC_RSS && !proc_have_smaps_rollup()) {
-		tl_skip("reading %s after an allocation: %s", proc_backend_name(b), "this kernel has no /proc/PID/smaps_rollup (Linux 4.14 and later)");
+		tl_skip("reading %s after an allocation: this kernel has no /proc/PID/smaps_rollup "
+			"(Linux 4.14 and later)", proc_backend_name(b));
 		return;
 	}
 	ck_assert_int_eq(proc_open(&h, getpid(), b), 0);
@@ -125,7 +126,7 @@ START_TEST(test_backends_order)
 	uint64_t r, p, u;
 
 	if (!proc_have_smaps_rollup()) {
-		tl_skip("uss <= pss <= rss: %s", "this kernel has no /proc/PID/smaps_rollup (Linux 4.14 and later)");
+		tl_skip("uss <= pss <= rss: this kernel has no /proc/PID/smaps_rollup (Linux 4.14 and later)");
 		return;
 	}
 	ck_assert_int_eq(proc_open(&rss, getpid(), PROC_RSS), 0);
@@ -153,7 +154,8 @@ START_TEST(test_zombie_and_vanished)
 	pid_t pid;
 
 	if (b != PROC_RSS && !proc_have_smaps_rollup()) {
-		tl_skip("%s of a zombie: %s", proc_backend_name(b), "this kernel has no /proc/PID/smaps_rollup (Linux 4.14 and later)");
+		tl_skip("%s of a zombie: this kernel has no /proc/PID/smaps_rollup (Linux 4.14 and later)",
+			proc_backend_name(b));
 		return;
 	}
 	pid = sleeper(NULL);
