@@ -196,7 +196,8 @@ static double now_s(void)
 }
 
 /* Start argv (argv[0] "mprof": the binary under test) in dir, output to
- * dir/log, without waiting. */
+ * dir/log, without waiting. Its temporary files go to dir too (TMPDIR), so
+ * that what a killed mprof leaves behind goes with the test's directory. */
 static pid_t start(const char *dir, const char *const argv[])
 {
 	pid_t pid = fork();
@@ -205,7 +206,7 @@ static pid_t start(const char *dir, const char *const argv[])
 	if (pid == 0) {
 		int null = open("/dev/null", O_RDONLY), log;
 
-		if (chdir(dir) < 0)
+		if (chdir(dir) < 0 || setenv("TMPDIR", dir, 1) < 0)
 			_exit(126);
 		log = open("log", O_WRONLY | O_CREAT | O_TRUNC, 0644);
 		dup2(null, 0);
