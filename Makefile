@@ -28,8 +28,20 @@ demo: build
 	$(BUILD)/src/mprof run --force -o $(BUILD)/demo.dat $(BUILD)/data/mprof-demo
 	$(BUILD)/src/mprof plot -o profile.png $(BUILD)/demo.dat
 
+# After the suites: how many checks were skipped here, and why (the SKIP lines
+# of the test log), whether they passed or not.
+SKIPS = /^test: /{ s = $$2 } \
+	/^SKIP: /{ sub(/^SKIP: /, ""); k = s ": " $$0; if (!(k in c)) o[++m] = k; c[k]++; n++ } \
+	END { printf "%d check%s skipped%s\n", n, n == 1 ? "" : "s", n ? ":" : "."; \
+	      for (i = 1; i <= m; i++) printf "  %dx %s\n", c[o[i]], o[i] }
+
 check: build
-	meson test -C $(BUILD) --print-errorlogs
+	@rc=0; echo "meson test -C $(BUILD) --print-errorlogs"; \
+	meson test -C $(BUILD) --print-errorlogs || rc=$$?; \
+	if [ -f $(BUILD)/meson-logs/testlog.txt ]; then \
+		awk '$(SKIPS)' $(BUILD)/meson-logs/testlog.txt; \
+	fi; \
+	exit $$rc
 
 install: build
 	meson install -C $(BUILD)

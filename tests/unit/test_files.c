@@ -707,35 +707,41 @@ START_TEST(test_clean)
 }
 END_TEST
 
-/* A file that cannot be removed (its directory is read-only) is named;
- * the others still go. Root may write anywhere: then there is nothing to see. */
+/* A file that cannot be removed (its directory is read-only to whoever runs
+ * mprof) is named, with the reason. Root may write anywhere: root runs mprof
+ * as nobody in a directory of its own. */
 START_TEST(test_rm_failure_named)
 {
-	char *dir = profile_dir();
+	char *dir = profile_dir(), *bin = NULL;
 	struct tl_result r;
 
-	if (geteuid() == 0) {
-		tl_rmrf(dir);
-		free(dir);
-		return;
+	if (geteuid() != 0) {
+		ck_assert_int_eq(chmod(dir, 0555), 0);
+		tl_run(&r, dir, "mprof", "rm", "0");
+		chmod(dir, 0755);
+	} else {
+		bin = tl_nobody_mprof(dir, "mprof rm in a read-only directory");
+		if (!bin)
+			goto cleanup;
+		tl_run(&r, dir, TL_AS_NOBODY, bin, "rm", "0");
 	}
-	ck_assert_int_eq(chmod(dir, 0555), 0);
-	tl_run(&r, dir, "mprof", "rm", "0");
-	chmod(dir, 0755);
 	ck_assert_int_eq(r.status, 1);
 	assert_contains(r.err, "cannot remove 'mprofile_20251231235959.dat': Permission denied");
+	ck_assert(exists(dir, "mprofile_20251231235959.dat"));
 	tl_result_free(&r);
+cleanup:
 	tl_rmrf(dir);
+	free(bin);
 	free(dir);
 }
 END_TEST
 
 /* A profile we may not read: as an unprivileged user (root reads anything,
- * so root runs mprof as nobody through setpriv). */
+ * so root runs mprof as nobody). */
 START_TEST(test_peak_unreadable)
 {
 	char *dir = tl_tmpdir();
-	char *path = tl_path(dir, "secret.dat");
+	char *path = tl_path(dir, "secret.dat"), *bin = NULL;
 	struct tl_result r;
 
 	tl_write_file(path, "CMDLINE x\nMEM 1 1\n");
@@ -743,21 +749,18 @@ START_TEST(test_peak_unreadable)
 	if (geteuid() != 0) {
 		tl_run(&r, dir, "mprof", "peak", "secret.dat");
 	} else {
-		if (access("/usr/bin/setpriv", X_OK) != 0) {
-			tl_rmrf(dir);
-			free(path);
-			free(dir);
-			return;
-		}
-		ck_assert_int_eq(chmod(dir, 0755), 0);
-		tl_run(&r, dir, "/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-		       MPROF_BIN, "peak", "secret.dat");
+		bin = tl_nobody_mprof(dir, "mprof peak on an unreadable file");
+		if (!bin)
+			goto cleanup;
+		tl_run(&r, dir, TL_AS_NOBODY, bin, "peak", "secret.dat");
 	}
 	ck_assert_int_eq(r.status, 1);
 	ck_assert_str_eq(r.out, "");
 	assert_contains(r.err, "mprof: cannot open 'secret.dat': Permission denied");
 	tl_result_free(&r);
+cleanup:
 	tl_rmrf(dir);
+	free(bin);
 	free(path);
 	free(dir);
 }

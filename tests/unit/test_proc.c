@@ -99,8 +99,11 @@ START_TEST(test_read_mem_sees_allocation)
 	char *p;
 	double grew;
 
-	if (b != PROC_RSS && !proc_have_smaps_rollup())
+	if (b != PROC_RSS && !proc_have_smaps_rollup()) {
+		tl_skip("reading %s after an allocation: this kernel has no /proc/PID/smaps_rollup "
+			"(Linux 4.14 and later)", proc_backend_name(b));
 		return;
+	}
 	ck_assert_int_eq(proc_open(&h, getpid(), b), 0);
 	ck_assert(proc_read_mem(&h, &before));
 	p = touch_mib(48);
@@ -122,8 +125,10 @@ START_TEST(test_backends_order)
 	struct proc_handle rss, pss, uss;
 	uint64_t r, p, u;
 
-	if (!proc_have_smaps_rollup())
+	if (!proc_have_smaps_rollup()) {
+		tl_skip("uss <= pss <= rss: this kernel has no /proc/PID/smaps_rollup (Linux 4.14 and later)");
 		return;
+	}
 	ck_assert_int_eq(proc_open(&rss, getpid(), PROC_RSS), 0);
 	ck_assert_int_eq(proc_open(&pss, getpid(), PROC_PSS), 0);
 	ck_assert_int_eq(proc_open(&uss, getpid(), PROC_USS), 0);
@@ -148,8 +153,11 @@ START_TEST(test_zombie_and_vanished)
 	uint64_t v;
 	pid_t pid;
 
-	if (b != PROC_RSS && !proc_have_smaps_rollup())
+	if (b != PROC_RSS && !proc_have_smaps_rollup()) {
+		tl_skip("%s of a zombie: this kernel has no /proc/PID/smaps_rollup (Linux 4.14 and later)",
+			proc_backend_name(b));
 		return;
+	}
 	pid = sleeper(NULL);
 	ck_assert_int_eq(proc_open(&h, pid, b), 0);
 	ck_assert(proc_read_mem(&h, &v));
@@ -273,8 +281,11 @@ START_TEST(test_descendants)
 	int up[2];
 	pid_t child, grandchild = 0, other;
 
-	if (!tree_mode_available(tree_modes[_i]))
+	if (!tree_mode_available(tree_modes[_i])) {
+		tl_skip("descendants from /proc/PID/task/TID/children: this kernel has none "
+			"(CONFIG_PROC_CHILDREN); the scan of /proc is tested");
 		return;
+	}
 	proc_tree_init(&t);
 	t.mode = tree_modes[_i];
 	ck_assert_int_eq(pipe(up), 0);
@@ -342,8 +353,11 @@ START_TEST(test_descendants_change)
 	pid_t mid, g1 = 0, g2 = 0, a, b, c;
 	char go = 'x';
 
-	if (!tree_mode_available(tree_modes[_i]))
+	if (!tree_mode_available(tree_modes[_i])) {
+		tl_skip("descendants from /proc/PID/task/TID/children: this kernel has none "
+			"(CONFIG_PROC_CHILDREN); the scan of /proc is tested");
 		return;
+	}
 	proc_tree_init(&t);
 	t.mode = tree_modes[_i];
 	ck_assert_int_eq(pipe(up), 0);

@@ -549,8 +549,10 @@ START_TEST(test_writer_full_disk_keeps_whole_records)
 	struct profile_writer w;
 	int fd = open("/dev/full", O_WRONLY);
 
-	if (fd < 0)
-		return; /* no /dev/full here */
+	if (fd < 0) {
+		tl_skip("writing to a full disk: no /dev/full here");
+		return;
+	}
 	profile_writer_init_fd(&w, fd, "/dev/full");
 	error_set_quiet(true);
 	profile_write_mem(&w, 1, 2);

@@ -73,6 +73,11 @@ int main(void)
 
 	collect("regressions");
 	collect("corpus");
+	/* the seed corpus is part of the source: without it nothing is checked */
+	if (!ninputs) {
+		fprintf(stderr, "no inputs in %s/tests/fuzz/corpus/%s\n", SOURCE_ROOT, fuzz_target);
+		return EXIT_FAILURE;
+	}
 	LLVMFuzzerInitialize(NULL, NULL);
 	tcase_set_timeout(tc, 120);
 	tcase_add_loop_test(tc, test_replay, 0, (int)ninputs);

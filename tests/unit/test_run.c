@@ -196,7 +196,8 @@ static double now_s(void)
 }
 
 /* Start argv (argv[0] "mprof": the binary under test) in dir, output to
- * dir/log, without waiting. */
+ * dir/log, without waiting. Its temporary files go to dir too (TMPDIR), so
+ * that what a killed mprof leaves behind goes with the test's directory. */
 static pid_t start(const char *dir, const char *const argv[])
 {
 	pid_t pid = fork();
@@ -205,7 +206,7 @@ static pid_t start(const char *dir, const char *const argv[])
 	if (pid == 0) {
 		int null = open("/dev/null", O_RDONLY), log;
 
-		if (chdir(dir) < 0)
+		if (chdir(dir) < 0 || setenv("TMPDIR", dir, 1) < 0)
 			_exit(126);
 		log = open("log", O_WRONLY | O_CREAT | O_TRUNC, 0644);
 		dup2(null, 0);
@@ -307,6 +308,37 @@ static bool pid_alive(pid_t pid)
 static void kill_pid(pid_t pid)
 {
 	kill(pid, SIGKILL);
+}
+
+/* The parent pid in /proc/PID/stat (0 if gone). */
+static pid_t parent_of(pid_t pid)
+{
+	char path[64], *st, *end;
+	pid_t ppid = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	st = tl_read_file(path, NULL);
+	end = st ? strrchr(st, ')') : NULL;
+	if (end)
+		ppid = (pid_t)strtol(end + 4, NULL, 10); /* ") S PPID" */
+	free(st);
+	return ppid;
+}
+
+/* SIGKILL to each child of parent, by pid. */
+static void kill_children(pid_t parent)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+
+	ck_assert_ptr_nonnull(d);
+	while ((de = readdir(d))) {
+		pid_t pid = (pid_t)strtol(de->d_name, NULL, 10);
+
+		if (pid > 0 && parent_of(pid) == parent)
+			kill(pid, SIGKILL);
+	}
+	closedir(d);
 }
 
 static bool dir_is_empty(const char *dir)
@@ -632,9 +664,11 @@ START_TEST(test_backends)
 {
 	struct run x;
 
-	if (access("/proc/self/smaps_rollup", R_OK) != 0 && strstr(backend_names[_i].want, "ss") &&
-	    strcmp(backend_names[_i].want, "backend=rss") != 0)
+	if (access("/proc/self/smaps_rollup", R_OK) != 0 && strcmp(backend_names[_i].want, "backend=rss") != 0) {
+		tl_skip("mprof run --backend %s: this kernel has no /proc/PID/smaps_rollup (Linux 4.14 and later)",
+			backend_names[_i].name);
 		return;
+	}
 	run_setup(&x);
 	RUN(&x, "run", "--backend", backend_names[_i].name, "-T", "0.02", "-o", "out.dat", MW, "alloc", "24",
 	    "sleep", "150");
@@ -692,13 +726,19 @@ static bool profile_name_like(const char *name)
 	return true;
 }
 
+static int not_dot(const struct dirent *de)
+{
+	return de->d_name[0] != '.';
+}
+
 /* Without -o: mprofile_<YYYYMMDDhhmmss>.dat; a second run in the same
  * second gets its own file. */
 START_TEST(test_default_output_name)
 {
 	struct run x;
-	char *cmd, *names, *a, *b;
-	size_t len;
+	struct dirent **names;
+	const char *a, *b;
+	int n;
 
 	run_setup(&x);
 	RUN(&x, "run", "true");
@@ -706,18 +746,14 @@ START_TEST(test_default_output_name)
 	tl_result_free(&x.r);
 	RUN(&x, "run", "true");
 	ck_assert_int_eq(x.r.status, 0);
-	cmd = xasprintf("ls '%s' > '%s/../mprof-names-%d'", x.dir, x.dir, (int)getpid());
-	ck_assert_int_eq(system(cmd), 0);
-	free(cmd);
-	cmd = xasprintf("%s/../mprof-names-%d", x.dir, (int)getpid());
-	names = tl_read_file(cmd, &len);
-	unlink(cmd);
-	free(cmd);
-	a = strtok(names, "\n");
-	b = strtok(NULL, "\n");
-	ck_assert_msg(a && b && !strtok(NULL, "\n"), "two profiles expected");
+	n = scandir(x.dir, &names, not_dot, alphasort);
+	ck_assert_msg(n == 2, "two profiles expected, %d files", n);
+	a = names[0]->d_name;
+	b = names[1]->d_name;
 	ck_assert_msg(profile_name_like(a) && profile_name_like(b), "%s %s", a, b);
 	ck_assert(strstr(x.r.err, b) != NULL || strstr(x.r.err, a) != NULL);
+	for (int i = 0; i < n; i++)
+		free(names[i]);
 	free(names);
 	run_teardown(&x);
 }
@@ -1055,33 +1091,100 @@ START_TEST(test_attach_missing_pid)
 }
 END_TEST
 
+/* Run bin (an mprof binary) with args in x->dir without root's rights: as
+ * nobody when we are root (bin from tl_nobody_mprof), as ourselves otherwise. */
+static void run_as(struct run *x, const char *bin, const char *const args[])
+{
+	static const char *const nobody[] = { TL_AS_NOBODY };
+	const char *argv[32];
+	size_t n = 0;
+
+	if (geteuid() == 0)
+		for (size_t i = 0; i < ARRAY_SIZE(nobody); i++)
+			argv[n++] = nobody[i];
+	argv[n++] = bin;
+	for (size_t i = 0; args[i]; i++) {
+		ck_assert_uint_lt(n, ARRAY_SIZE(argv) - 1);
+		argv[n++] = args[i];
+	}
+	argv[n] = NULL;
+	tl_run_env(&x->r, x->dir, NULL, 30, argv);
+}
+
+#define RUN_AS(x, bin, ...) run_as((x), (bin), (const char *const[]){ __VA_ARGS__, NULL })
+
+/* A live process of another user, not a kernel thread (0 if none is
+ * visible). */
+static pid_t other_users_process(void)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	pid_t found = 0;
+
+	ck_assert_ptr_nonnull(d);
+	while (!found && (de = readdir(d))) {
+		pid_t pid = (pid_t)strtol(de->d_name, NULL, 10);
+		char path[64];
+		struct stat st;
+		size_t len = 0;
+		char *cmd;
+
+		snprintf(path, sizeof(path), "/proc/%d", (int)pid);
+		if (pid <= 0 || stat(path, &st) != 0 || st.st_uid == geteuid())
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+		cmd = tl_read_file(path, &len);
+		if (cmd && len > 0)
+			found = pid;
+		free(cmd);
+	}
+	closedir(d);
+	return found;
+}
+
 /* As an unprivileged user: RSS of another user's process can be read (statm
- * is public); PSS cannot, and says so. */
+ * is public); PSS cannot, and says so. Root runs mprof as nobody on itself;
+ * another user runs it on a process of someone else. */
 START_TEST(test_attach_unprivileged)
 {
 	struct run x;
 	char pidstr[32];
-	const char *setpriv = "/usr/bin/setpriv";
+	char *bin = NULL;
+	pid_t target;
 
-	if (geteuid() != 0 || access(setpriv, X_OK) != 0 || access("/proc/self/smaps_rollup", R_OK) != 0)
-		return; /* the machine cannot: needs root to become nobody */
+	if (access("/proc/self/smaps_rollup", R_OK) != 0) {
+		tl_skip("mprof attach --backend pss to another user's process: this kernel has no "
+			"/proc/PID/smaps_rollup (Linux 4.14 and later)");
+		return;
+	}
 	run_setup(&x);
-	chmod(x.dir, 0777);
-	snprintf(pidstr, sizeof(pidstr), "%d", (int)getpid());
-	tl_run_env(&x.r, x.dir, NULL, 30,
-		   (const char *const[]){ setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", MPROF_BIN,
-					  "attach", "--backend", "pss", "-o", "out.dat", pidstr, NULL });
+	if (geteuid() == 0) {
+		target = getpid();
+		bin = tl_nobody_mprof(x.dir, "mprof attach to another user's process");
+		if (!bin)
+			goto cleanup;
+		ck_assert_int_eq(chmod(x.dir, 0777), 0);
+	} else {
+		target = other_users_process();
+		if (!target) {
+			tl_skip("mprof attach to another user's process: no process of another user is visible");
+			goto cleanup;
+		}
+		bin = xstrdup(MPROF_BIN);
+	}
+	snprintf(pidstr, sizeof(pidstr), "%d", (int)target);
+	RUN_AS(&x, bin, "attach", "--backend", "pss", "-o", "out.dat", pidstr);
 	ck_assert_int_eq(x.r.status, 1);
 	ck_assert_msg(strstr(x.r.err, "cannot read the memory of pid") && strstr(x.r.err, "Permission denied"),
 		      "%s", x.r.err);
 	ck_assert(!file_exists(x.out));
 	tl_result_free(&x.r);
-	tl_run_env(&x.r, x.dir, NULL, 30,
-		   (const char *const[]){ setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", MPROF_BIN,
-					  "attach", "-t", "0.2", "-T", "0.05", "-o", "out.dat", pidstr, NULL });
+	RUN_AS(&x, bin, "attach", "-t", "0.2", "-T", "0.05", "-o", "out.dat", pidstr);
 	ck_assert_msg(x.r.status == 0, "%s", x.r.err);
 	read_profile(x.out, &x.p);
 	ck_assert_int_ge(x.p.mem, 1);
+cleanup:
+	free(bin);
 	run_teardown(&x);
 }
 END_TEST
@@ -1204,14 +1307,9 @@ START_TEST(test_sigkill_leaves_valid_file)
 	read_profile(x.out, &x.p);
 	ck_assert_int_ge(x.p.mem, 50);
 	ck_assert_int_eq(x.p.exits, 0);
+	/* its children first, while they are still its own */
+	kill_children(target);
 	kill(target, SIGKILL);
-	/* its children */
-	{
-		char *cmd = xasprintf("pkill -KILL -P %d", (int)target);
-
-		(void)system(cmd);
-		free(cmd);
-	}
 	run_teardown(&x);
 }
 END_TEST
@@ -1225,8 +1323,10 @@ START_TEST(test_output_full)
 	struct run x;
 	char *done;
 
-	if (access("/dev/full", W_OK) != 0)
+	if (access("/dev/full", W_OK) != 0) {
+		tl_skip("mprof run -o /dev/full: no writable /dev/full here");
 		return;
+	}
 	run_setup(&x);
 	done = tl_path(x.dir, "done.pid");
 	RUN(&x, "run", "--force", "-o", "/dev/full", MW, "sleep", "300", "pidfile", "done.pid");
@@ -1265,16 +1365,30 @@ START_TEST(test_output_unwritable)
 	tl_result_free(&x.r);
 	rmdir(x.out);
 
-	/* no permission: as nobody, in our directory */
-	if (geteuid() == 0 && access("/usr/bin/setpriv", X_OK) == 0) {
-		chmod(x.dir, 0755);
-		tl_run_env(&x.r, x.dir, NULL, 30,
-			   (const char *const[]){ "/usr/bin/setpriv", "--reuid=65534", "--regid=65534",
-						  "--clear-groups", MPROF_BIN, "run", "-o", "out.dat", MW, "pidfile",
-						  "/tmp/mprof-must-not-exist.pid", NULL });
-		ck_assert_int_eq(x.r.status, 1);
-		ck_assert_msg(strstr(x.r.err, "mprof: cannot write 'out.dat': Permission denied"), "%s", x.r.err);
-		ck_assert(!file_exists("/tmp/mprof-must-not-exist.pid"));
+	/* no permission: a directory we may not write to (as root: nobody may
+	 * not), and the program is not started */
+	{
+		char *writable = tl_path(x.dir, "writable"), *bin;
+
+		ck_assert_int_eq(mkdir(writable, 0777), 0);
+		ck_assert_int_eq(chmod(writable, 0777), 0);
+		if (geteuid() == 0) {
+			bin = tl_nobody_mprof(x.dir, "mprof run -o into a directory not writable");
+		} else {
+			ck_assert_int_eq(chmod(x.dir, 0555), 0);
+			bin = xstrdup(MPROF_BIN);
+		}
+		if (bin) {
+			RUN_AS(&x, bin, "run", "-o", "out.dat", "/bin/touch", "writable/ran");
+			chmod(x.dir, 0755);
+			ck_assert_int_eq(x.r.status, 1);
+			ck_assert_msg(strstr(x.r.err, "mprof: cannot write 'out.dat': Permission denied"), "%s",
+				      x.r.err);
+			ck_assert_msg(!exists_in(writable, "ran"), "the program ran");
+			ck_assert(!file_exists(x.out));
+		}
+		free(bin);
+		free(writable);
 	}
 	run_teardown(&x);
 }
@@ -1335,8 +1449,10 @@ START_TEST(test_python_program)
 	struct run x;
 	char *script;
 
-	if (access("/usr/bin/python3", X_OK) != 0)
+	if (access("/usr/bin/python3", X_OK) != 0) {
+		tl_skip("mprof run on a Python program: /usr/bin/python3 is not installed");
 		return;
+	}
 	run_setup(&x);
 	script = tl_path(x.dir, "prog.py");
 	tl_write_file(script, "#!/usr/bin/env python3\nimport sys\nb = bytearray(20 << 20)\nsys.exit(int(sys.argv[1]))\n");
@@ -1372,7 +1488,8 @@ START_TEST(test_python_tool_reads_ours)
 	const char *py = "/usr/bin/python3-mprof";
 
 	if (access(py, X_OK) != 0) {
-		fprintf(stderr, "SKIP: %s is not installed (Debian: python3-memory-profiler)\n", py);
+		tl_skip("the Python tool reading our profile: %s is not installed (Debian: python3-memory-profiler)",
+			py);
 		return;
 	}
 	run_setup(&x);

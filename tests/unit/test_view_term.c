@@ -275,7 +275,7 @@ START_TEST(test_resolve_tty)
 	int master, fd = open_pty(&master);
 
 	if (fd < 0) {
-		fprintf(stderr, "SKIP: no pseudo-terminal here\n");
+		tl_skip("the terminal view's size and colour on a terminal: no pseudo-terminal here");
 		return;
 	}
 	unsetenv("LINES");

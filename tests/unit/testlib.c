@@ -5,6 +5,7 @@
 #include <ftw.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -204,6 +205,75 @@ int tl_count_prefix(const char *text, const char *prefix)
 			p++;
 	}
 	return n;
+}
+
+void tl_skip(const char *fmt, ...)
+{
+	va_list ap;
+	char *reason;
+
+	va_start(ap, fmt);
+	if (vasprintf(&reason, fmt, ap) < 0)
+		ck_abort_msg("out of memory");
+	va_end(ap);
+	/* one line, written at once */
+	for (char *p = reason; *p; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
+	fprintf(stderr, "SKIP: %s\n", reason);
+	fflush(stderr);
+	free(reason);
+}
+
+/* Whether nobody runs `bin --version` in dir; r keeps what it said. */
+static bool nobody_runs(struct tl_result *r, const char *dir, const char *bin)
+{
+	tl_run_env(r, dir, NULL, 30, (const char *const[]){ TL_AS_NOBODY, bin, "--version", NULL });
+	return r->status == 0 && strncmp(r->out, "mprof ", 6) == 0;
+}
+
+char *tl_nobody_mprof(const char *dir, const char *what)
+{
+	static const char copy[] = "./.nobody/mprof";
+	struct tl_result r;
+	char *bin, *sub, *path, *why;
+	size_t len;
+
+	if (access(TL_SETPRIV, X_OK) != 0) {
+		tl_skip("%s as user nobody: %s is not installed (Debian: util-linux)", what, TL_SETPRIV);
+		return NULL;
+	}
+	ck_assert_int_eq(chmod(dir, 0755), 0);
+	if (nobody_runs(&r, dir, MPROF_BIN)) {
+		tl_result_free(&r);
+		return strdup(MPROF_BIN);
+	}
+	tl_result_free(&r);
+	sub = tl_path(dir, ".nobody");
+	path = tl_path(dir, copy + 2);
+	bin = tl_read_file(MPROF_BIN, &len);
+	ck_assert_msg(bin != NULL, "cannot read %s", MPROF_BIN);
+	ck_assert_int_eq(mkdir(sub, 0755), 0);
+	{
+		FILE *f = fopen(path, "wb");
+
+		ck_assert_msg(f != NULL, "cannot write %s: %s", path, strerror(errno));
+		ck_assert_uint_eq(fwrite(bin, 1, len, f), len);
+		ck_assert_int_eq(fclose(f), 0);
+	}
+	ck_assert_int_eq(chmod(path, 0755), 0);
+	free(bin);
+	free(path);
+	free(sub);
+	if (nobody_runs(&r, dir, copy)) {
+		tl_result_free(&r);
+		return strdup(copy);
+	}
+	why = r.err[0] ? r.err : r.out;
+	why[strcspn(why, "\n")] = '\0';
+	tl_skip("%s as user nobody: nobody cannot run mprof here (exit %d: %s)", what, r.status, why);
+	tl_result_free(&r);
+	return NULL;
 }
 
 int tl_run_suite(Suite *s)

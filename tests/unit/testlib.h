@@ -37,6 +37,28 @@ char *tl_data(const char *name);
 /* Number of lines of text starting with prefix. */
 int tl_count_prefix(const char *text, const char *prefix);
 
+/* A check that cannot run here says so: one line "SKIP: reason" on standard
+ * error, in the test log, where `make check` counts it. The caller then
+ * returns. Never return early from a check without it. */
+void tl_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Another user, for checks of permissions as root (who may do anything):
+ * run commands as user nobody (uid and gid 65534) with tl_run_env, argv
+ * starting with TL_AS_NOBODY, in a directory prepared by tl_nobody_mprof.
+ * setpriv keeps its own privileges up to the exec of its program, so it could
+ * start one that nobody cannot reach: env, started by setpriv, execs the
+ * program as nobody proper. */
+#define TL_SETPRIV "/usr/bin/setpriv"
+#define TL_AS_NOBODY TL_SETPRIV, "--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/env", "--"
+
+/* Opens dir to all (0755) and returns the mprof binary that nobody can run
+ * with dir as working directory: the one under test, or, when nobody cannot
+ * reach it (a checkout in a private directory such as /root), a copy of it in
+ * dir, named relative to dir. Finds out by running it once as nobody. NULL,
+ * after tl_skip naming `what` and the reason, when nobody cannot run it.
+ * Caller frees. */
+char *tl_nobody_mprof(const char *dir, const char *what);
+
 /* Run one suite; returns the process exit status. */
 int tl_run_suite(Suite *s);
 
