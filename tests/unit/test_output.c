@@ -427,7 +427,7 @@ START_TEST(test_full_disk)
 	struct tl_result r;
 
 	if (access("/dev/full", W_OK) != 0) {
-		printf("SKIP: /dev/full is not writable here: write errors of -o %s not tested\n", every_ext[_i]);
+		tl_skip("/dev/full is not writable here: write errors of -o %s not tested", every_ext[_i]);
 		return;
 	}
 	dir = tl_tmpdir();
