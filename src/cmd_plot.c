@@ -1,11 +1,10 @@
 /* mprof plot: draw profiles to PNG, SVG or PDF, an HTML page, or the terminal. */
 #include "commands.h"
 #include "output.h"
-#include "plot_draw.h"
 #include "plot_model.h"
+#include "plot_write.h"
 #include "profile_list.h"
 #include "util.h"
-#include "view_html.h"
 #include "view_term.h"
 
 #include <getopt.h>
@@ -13,8 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <unistd.h>
 
 static const char *const plot_usage[] = {
 	"usage: mprof plot [options] [FILE|INDEX ...]",
@@ -98,48 +95,79 @@ static int parse_pixels(const char *arg, int *out)
 	return 0;
 }
 
-/* name.dat -> name.png beside it */
-static char *default_output(const char *profile)
-{
-	size_t n = strlen(profile);
+/* What the options left for the plot itself. */
+struct plot_args {
+	const char *out, *title, *width, *height;
+	bool terminal;
+	enum view_color color;
+};
 
-	if (str_ends_with(profile, ".dat"))
-		n -= 4;
-	return xasprintf("%.*s.png", (int)n, profile);
+/* --width and --height: characters and lines in the terminal, else pixels
+ * (and the default size at --dpi). */
+static void check_size(const struct plot_args *a, struct plot_options *opt, struct plot_target *to)
+{
+	long cols = 0, lines = 0;
+	int width = 0, height = 0;
+
+	if (to->terminal) {
+		if (a->width && (parse_long(a->width, &cols) < 0 || cols < VIEW_TERM_MIN_WIDTH || cols > 1000))
+			die_usage("plot", "option --width: '%s': expected characters from %d to 1000", a->width,
+				  VIEW_TERM_MIN_WIDTH);
+		if (a->height && (parse_long(a->height, &lines) < 0 || lines < VIEW_TERM_MIN_HEIGHT || lines > 1000))
+			die_usage("plot", "option --height: '%s': expected lines from %d to 1000", a->height,
+				  VIEW_TERM_MIN_HEIGHT);
+		to->cols = (int)cols;
+		to->lines = (int)lines;
+	} else {
+		if (a->width && parse_pixels(a->width, &width) < 0)
+			die_usage("plot", "option --width: '%s': expected pixels from 100 to 20000", a->width);
+		if (a->height && parse_pixels(a->height, &height) < 0)
+			die_usage("plot", "option --height: '%s': expected pixels from 100 to 20000", a->height);
+	}
+	opt->width = width ? width : (int)lround(PLOT_DEFAULT_WIDTH_IN * opt->dpi);
+	opt->height = height ? height : (int)lround(PLOT_DEFAULT_HEIGHT_IN * opt->dpi);
+	if (opt->width < 100 || opt->width > 20000 || opt->height < 100 || opt->height > 20000)
+		die_usage("plot", "option --dpi: %g makes a %d x %d picture; give --width and --height",
+			  opt->dpi, opt->width, opt->height);
 }
 
-static bool is_html(const char *path)
+/* The options checked, the profiles found, the plot drawn by plot_write. */
+static int plot_files(int argc, char **argv, struct plot_options *opt, const struct plot_args *a)
 {
-	size_t n = strlen(path);
+	struct plot_target to = { a->out, a->terminal, 0, 0, a->color };
+	struct strvec files = { 0 };
+	enum plot_view view;
+	char *title = NULL;
+	int rc = EXIT_FAIL;
 
-	return (n > 5 && !strcasecmp(path + n - 5, ".html")) || (n > 4 && !strcasecmp(path + n - 4, ".htm"));
-}
-
-static const char *base_name(const char *path)
-{
-	const char *s = strrchr(path, '/');
-
-	return s ? s + 1 : path;
+	if (a->out && !strcmp(a->out, "-"))
+		to.terminal = true;
+	else if (a->terminal && a->out)
+		die_usage("plot", "--terminal draws on standard output: leave out --output %s", a->out);
+	check_size(a, opt, &to);
+	if (plot_view_of(&to, &view) < 0)
+		die_usage("plot", "option --output: '%s': unknown format; use %s, .html for a page, "
+			  "or - for the terminal", a->out, output_format_list());
+	if (profile_resolve(argv, argc, &files) < 0)
+		goto cleanup;
+	if (a->title)
+		opt->title = title = plot_display_text(a->title, strlen(a->title), false);
+	if (plot_write(files.v, files.n, opt, &to) == 0)
+		rc = EXIT_OK;
+cleanup:
+	free(title);
+	strvec_clear(&files);
+	return rc;
 }
 
 int cmd_plot(int argc, char **argv)
 {
 	struct plot_options opt = { .dpi = PLOT_DEFAULT_DPI };
-	struct plot_model_config cfg = { 0 };
 	const char *out_arg = NULL, *title_arg = NULL;
-	char *out_path = NULL, *title = NULL;
-	struct strvec files = { 0 };
-	struct plot_model *models = NULL;
-	const char **names = NULL;
-	enum output_format fmt = OUTPUT_PNG;
-	struct output out;
-	cairo_t *cr;
-	int width = 0, height = 0, c, rc = EXIT_FAIL;
+	int c;
 	const char *width_arg = NULL, *height_arg = NULL;
-	bool terminal = false, html = false;
-	long cols = 0, lines = 0;
+	bool terminal = false;
 	enum view_color color = VIEW_COLOR_AUTO;
-	size_t loaded = 0;
 
 	optind = 1;
 	opterr = 0;
@@ -197,92 +225,6 @@ int cmd_plot(int argc, char **argv)
 			die_usage("plot", "unknown option %s", argv[optind - 1]);
 		}
 	}
-	if (out_arg && !strcmp(out_arg, "-"))
-		terminal = true;
-	else if (terminal && out_arg)
-		die_usage("plot", "--terminal draws on standard output: leave out --output %s", out_arg);
-	html = out_arg && is_html(out_arg);
-	if (terminal) {
-		if (width_arg && (parse_long(width_arg, &cols) < 0 || cols < VIEW_TERM_MIN_WIDTH || cols > 1000))
-			die_usage("plot", "option --width: '%s': expected characters from %d to 1000", width_arg,
-				  VIEW_TERM_MIN_WIDTH);
-		if (height_arg && (parse_long(height_arg, &lines) < 0 || lines < VIEW_TERM_MIN_HEIGHT ||
-				   lines > 1000))
-			die_usage("plot", "option --height: '%s': expected lines from %d to 1000", height_arg,
-				  VIEW_TERM_MIN_HEIGHT);
-	} else {
-		if (width_arg && parse_pixels(width_arg, &width) < 0)
-			die_usage("plot", "option --width: '%s': expected pixels from 100 to 20000", width_arg);
-		if (height_arg && parse_pixels(height_arg, &height) < 0)
-			die_usage("plot", "option --height: '%s': expected pixels from 100 to 20000", height_arg);
-	}
-	opt.width = width ? width : (int)lround(PLOT_DEFAULT_WIDTH_IN * opt.dpi);
-	opt.height = height ? height : (int)lround(PLOT_DEFAULT_HEIGHT_IN * opt.dpi);
-	if (opt.width < 100 || opt.width > 20000 || opt.height < 100 || opt.height > 20000)
-		die_usage("plot", "option --dpi: %g makes a %d x %d picture; give --width and --height",
-			  opt.dpi, opt.width, opt.height);
-	if (out_arg && !terminal && !html && output_format_of(out_arg, &fmt) < 0)
-		die_usage("plot", "option --output: '%s': unknown format; use %s, .html for a page, "
-			  "or - for the terminal", out_arg, output_format_list());
-	if (profile_resolve(argv + optind, argc - optind, &files) < 0)
-		goto cleanup;
-
-	cfg.window = opt.window;
-	cfg.w0 = opt.w0;
-	cfg.w1 = opt.w1;
-	cfg.slope = opt.slope;
-	cfg.nbuckets = PLOT_DEFAULT_BUCKETS;
-	while (cfg.nbuckets < (size_t)opt.width * 4)
-		cfg.nbuckets *= 2;
-	if (html)
-		cfg.nbuckets = VIEW_HTML_BUCKETS; /* finer, for zooming */
-	models = xcalloc(files.n, sizeof(*models));
-	names = xcalloc(files.n, sizeof(*names));
-	for (size_t i = 0; i < files.n; i++, loaded++) {
-		if (plot_model_read(&models[i], files.v[i], &cfg) < 0)
-			goto cleanup;
-		names[i] = base_name(files.v[i]);
-	}
-	if (title_arg)
-		opt.title = title = plot_display_text(title_arg, strlen(title_arg), false);
-
-	if (terminal || html) {
-		struct view_term_options tv;
-
-		view_term_resolve(&tv, STDOUT_FILENO, (int)cols, (int)lines, color);
-		if (terminal ? view_term_write(stdout, models, files.n, names, &opt, &tv) :
-			       view_html_write(out_arg, models, files.n, names, &opt))
-			goto cleanup;
-		rc = EXIT_OK;
-		goto cleanup;
-	}
-	out_path = out_arg ? xstrdup(out_arg) : default_output(files.v[0]);
-	if (output_open(&out, out_path, fmt, opt.width, opt.height, opt.dpi,
-			opt.title ? opt.title : models[0].cmdline) < 0)
-		goto cleanup;
-	cr = cairo_create(out.surface);
-	if (out.vector)
-		cairo_scale(cr, out.scale, out.scale);
-	plot_render(cr, models, files.n, names, &opt, out.vector);
-	if (cairo_status(cr) != CAIRO_STATUS_SUCCESS) {
-		error("cannot draw '%s': %s", out_path, cairo_status_to_string(cairo_status(cr)));
-		cairo_destroy(cr);
-		output_abort(&out);
-		goto cleanup;
-	}
-	cairo_destroy(cr);
-	if (output_finish(&out) < 0)
-		goto cleanup;
-	if (!out_arg)
-		printf("%s\n", out_path);
-	rc = EXIT_OK;
-cleanup:
-	for (size_t i = 0; i < loaded; i++)
-		plot_model_release(&models[i]);
-	free(models);
-	free(names);
-	free(out_path);
-	free(title);
-	strvec_clear(&files);
-	return rc;
+	return plot_files(argc - optind, argv + optind, &opt,
+			  &(struct plot_args){ out_arg, title_arg, width_arg, height_arg, terminal, color });
 }
