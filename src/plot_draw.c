@@ -239,6 +239,25 @@ static void draw_frame(struct draw *d)
 	cairo_restore(cr);
 }
 
+/* The title, cut with an ellipsis where the picture is too narrow. */
+static void draw_title(struct draw *d)
+{
+	const struct plot_layout *l = d->lay;
+	struct text_size ts;
+	char *t;
+
+	if (!d->sc->title)
+		return;
+	t = draw_text(d, TEXT_TITLE, l->title_x, l->title_y, 0.5, l->title_w, d->sc->title, text_color);
+	if (!d->drawn) {
+		free(t);
+		return;
+	}
+	measure_text(d, TEXT_TITLE, t, &ts);
+	d->drawn->title = t;
+	d->drawn->title_box = (struct plot_rect){ l->title_x - ts.width / 2, l->title_y - ts.ascent, ts.width, ts.height };
+}
+
 static void draw_axes(struct draw *d)
 {
 	const struct plot_layout *l = d->lay;
@@ -269,14 +288,7 @@ static void draw_axes(struct draw *d)
 	cairo_rotate(d->cr, -M_PI / 2);
 	draw_text_free(d, TEXT_AXIS, 0, 0, 0.5, l->plot.h, d->sc->ylabel, text_color);
 	cairo_restore(d->cr);
-	if (d->sc->title) {
-		char *t = draw_text(d, TEXT_TITLE, l->title_x, l->title_y, 0.5, l->title_w, d->sc->title, text_color);
-
-		if (d->drawn)
-			d->drawn->title = t;
-		else
-			free(t);
-	}
+	draw_title(d);
 }
 
 /* ---- memory lines ---- */

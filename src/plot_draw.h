@@ -26,6 +26,7 @@ struct plot_label {
 struct plot_drawn {
 	bool no_labels;          /* in: leave the labels out (to see what they would cover) */
 	char *title;             /* as drawn, cut with an ellipsis where it had to be; NULL: none */
+	struct plot_rect title_box;
 	struct strvec legend;    /* legend texts as drawn, then "+N more" when some had no room */
 	struct plot_label *labels; /* peak and marker labels */
 	size_t nlabels, labels_cap;

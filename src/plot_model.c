@@ -242,6 +242,22 @@ static void point_keep(struct plot_point *p, double t, double v, bool later)
 	}
 }
 
+/* Make the grid reach time t (a call's end, which merges calls by bucket),
+ * as a sample there would; a window's grid stays as it is. */
+static void grid_cover(struct model_reader *r, double t)
+{
+	struct plot_grid *g = &r->m->grid;
+	double x;
+
+	if (g->width == 0)
+		grid_start(r, t);
+	if (g->fixed)
+		return;
+	for (x = (t - g->origin) * g->inv_width; x < 0 || x >= (double)g->nbuckets;
+	     x = (t - g->origin) * g->inv_width)
+		model_coarsen(r, x < 0);
+}
+
 /* Where t goes: a bucket index, or -1 when it stays outside (a window). */
 static long grid_index(struct model_reader *r, struct plot_series *s, double t, double v)
 {
@@ -261,10 +277,8 @@ static long grid_index(struct model_reader *r, struct plot_series *s, double t, 
 			return -1;
 		}
 	} else {
-		while (x < 0 || x >= (double)g->nbuckets) {
-			model_coarsen(r, x < 0);
-			x = (t - g->origin) * g->inv_width;
-		}
+		grid_cover(r, t);
+		x = (t - g->origin) * g->inv_width;
 	}
 	return x >= (double)g->nbuckets ? (long)g->nbuckets - 1 : (long)x;
 }
@@ -639,8 +653,10 @@ static bool in_window(const struct plot_model *m, double t0, double t1)
 	       (t1 >= g->origin && t0 <= g->origin + (double)g->nbuckets * g->width);
 }
 
-/* A call: its memory at start and end are readings of the program's line
- * (as the Python tool merges them), and a span. */
+/* A call: a span, its bracket at the memory recorded at its start and end.
+ * Those are not samples: the line and its peak are the MEM samples', as
+ * 'mprof peak' counts them (the Python tool's plot also draws its line
+ * through them, and so marked a peak that its peak command did not report). */
 static void add_func(struct model_reader *r, const struct record *rec)
 {
 	struct plot_model *m = r->m;
@@ -649,8 +665,8 @@ static void add_func(struct model_reader *r, const struct record *rec)
 	struct plot_func *f;
 
 	note_start(r, t0);
-	series_add(r, &m->main, t0, rec->mem);
-	series_add(r, &m->main, t1, rec->mem_end);
+	grid_cover(r, t0);
+	grid_cover(r, t1);
 	if (!in_window(m, t0, t1))
 		return;
 	sp.t0 = t0;

@@ -1,8 +1,10 @@
 /* plot_model: what a plot shows, read from one profile in one streaming pass,
  * in memory bounded by the picture, not by the file.
  *
- * Samples (MEM, and the memory at each FUNC's start and end, as the Python tool
- * merges them) and each child's CHLD samples go into time buckets: per bucket
+ * The program's samples (MEM) and each child's (CHLD) go into time buckets;
+ * the memory recorded at a call's start and end (FUNC) places its bracket but
+ * is not a sample, so the sampled peak is the highest MEM sample, as 'mprof
+ * peak' reports it. Per bucket
  * the lowest, highest, first and last value and the times of the first and
  * last. The time range is not known before reading, so the buckets adapt: when
  * a sample falls outside, the bucket width doubles and pairs of buckets merge.
@@ -49,7 +51,7 @@ struct plot_series {
 	struct plot_bucket **pages; /* sparse: a page is allocated when first used */
 	size_t n;             /* samples inside the range */
 	double lo;            /* lowest sample inside the range */
-	struct plot_point peak;        /* highest sample inside the range (first one) */
+	struct plot_point peak;        /* the sampled peak: highest sample inside the range (first one) */
 	struct plot_point first, last; /* earliest and latest sample inside the range */
 	struct plot_point before, after; /* window: nearest samples outside it */
 	struct plot_point kernel_peak; /* PEAK / CHLDPEAK: the kernel's high-water mark */
