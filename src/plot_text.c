@@ -84,6 +84,17 @@ static void fonts_init(void)
 		FcPatternDestroy(p);
 }
 
+void plot_text_release(void)
+{
+	for (int i = 0; i < fonts.nfallback; i++) {
+		FcCharSetDestroy(fonts.fallback[i].cs);
+		cairo_font_face_destroy(fonts.fallback[i].face);
+	}
+	if (fonts.main_cs)
+		FcCharSetDestroy(fonts.main_cs);
+	memset(&fonts, 0, sizeof(fonts));
+}
+
 const char *plot_text_package_for(uint32_t c)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(script_packages); i++)

@@ -27,4 +27,8 @@ bool plot_text_has_glyph(uint32_t c);
 /* The Debian package whose font covers c, for messages ("fonts-wqy-microhei"). */
 const char *plot_text_package_for(uint32_t c);
 
+/* Let go of the fonts found so far (they are kept for the process's life
+ * otherwise); before FcFini in a leak check. */
+void plot_text_release(void);
+
 #endif

@@ -15,6 +15,7 @@
 
 #include <cairo.h>
 #include <dirent.h>
+#include <fontconfig/fontconfig.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -492,5 +493,9 @@ int main(void)
 	rc = tl_run_suite(s);
 	for (size_t i = 0; i < nfixtures; i++)
 		free(fixtures[i]);
+	/* what cairo and fontconfig keep for the process's life, for valgrind */
+	plot_text_release();
+	cairo_debug_reset_static_data();
+	FcFini();
 	return rc;
 }
