@@ -5,9 +5,14 @@
  *
  * Knows nothing of cairo, HTML or terminals: the picture (plot_draw), the
  * HTML page (view_html) and the terminal (view_term) only draw a scene, so
- * they show the same things. A new kind of series is added here, once: an
- * array of its items and its legend entries (each entry says which item it
- * stands for through its key and ref); the views then draw those items.
+ * they show the same things.
+ *
+ * Adding a series: a memory line (a sum, a breakdown) is one more entry of
+ * lines, made in scene_lines; every view then draws it, with its colour, its
+ * legend entry and its peak. A new kind of thing to draw (say, bands of
+ * interval peaks) gets its array here, its items' legend entries (a new
+ * scene_key; the entry's ref says which item it stands for) and a value in
+ * the ranges; each view then needs only its drawing of one item.
  */
 #ifndef MPROF_SCENE_H
 #define MPROF_SCENE_H
