@@ -1,36 +1,15 @@
 #include "plot_draw.h"
 
-#include "plot_layout.h"
-#include "util.h"
+#include "plot_text.h"
 
+#include <cairo.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-struct rgb {
-	double r, g, b;
-};
-
-/* Memory lines, in the Python tool's order: k, b, r, g, c, y, m. */
-static const struct rgb series_colors[] = {
-	{ 0, 0, 0 }, { 0, 0, 1 }, { 1, 0, 0 }, { 0, 0.5, 0 },
-	{ 0, 0.75, 0.75 }, { 0.75, 0.75, 0 }, { 0.75, 0, 0.75 },
-};
-
-/* Functions: the Python tool's c, y, g first, then more, without its red
- * (the peak lines are red). */
-static const struct rgb func_colors[] = {
-	{ 0, 0.75, 0.75 }, { 0.75, 0.75, 0 }, { 0, 0.5, 0 }, { 0.58, 0.40, 0.74 },
-	{ 1, 0.5, 0.05 }, { 0.55, 0.34, 0.29 }, { 0.89, 0.47, 0.76 }, { 0.12, 0.47, 0.71 },
-	{ 0.5, 0.5, 0.5 }, { 0.74, 0.74, 0.13 },
-};
-
-static const struct rgb peak_color = { 1, 0, 0 };
-static const struct rgb kernel_color = { 0.6, 0, 0 };
-static const struct rgb mark_color = { 0.30, 0.30, 0.45 };
-static const struct rgb grid_color = { 0.69, 0.69, 0.69 };
-static const struct rgb text_color = { 0, 0, 0 };
+static const struct scene_rgb grid_color = { 0.69, 0.69, 0.69 };
+static const struct scene_rgb text_color = { 0, 0, 0 };
 
 /* Text roles: sizes in points, as matplotlib's defaults. */
 static const struct {
@@ -44,53 +23,42 @@ static const struct {
 	[TEXT_NOTE] = { 9, false },
 };
 
-#define FONT_FAMILY "DejaVu Sans"
-
-void plot_func_color(unsigned rank, double rgb[3])
-{
-	const struct rgb *c = &func_colors[rank % ARRAY_SIZE(func_colors)];
-
-	rgb[0] = c->r;
-	rgb[1] = c->g;
-	rgb[2] = c->b;
-}
+/* Drawing sizes, in points. */
+#define LINE_PT 1.5           /* memory lines */
+#define MARKER_PT 3.5         /* half the width of a '+' on a sample */
+#define MARKERS_MIN_PX 5.0    /* '+' markers while samples are this far apart */
+#define LABEL_PAD_PT 2        /* around a label's text, in its box */
+#define LABEL_GAP_PT 4        /* between a label and what it labels */
+#define ARROW_PT 5            /* the kernel peak's arrow */
 
 struct draw {
 	cairo_t *cr;
 	double s;      /* pixels per point */
 	bool vector;
+	const struct scene *sc;
 	const struct plot_layout *lay;
+	struct plot_drawn *drawn;
 };
 
 /* ---- text ---- */
 
 static void set_font(struct draw *d, enum plot_text_role role)
 {
-	cairo_select_font_face(d->cr, FONT_FAMILY, CAIRO_FONT_SLANT_NORMAL,
-			       text_roles[role].bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
-	cairo_set_font_size(d->cr, text_roles[role].pt * d->s);
+	plot_text_font(d->cr, text_roles[role].pt * d->s, text_roles[role].bold);
 }
 
 static void measure_text(void *ctx, enum plot_text_role role, const char *text, struct text_size *out)
 {
 	struct draw *d = ctx;
-	cairo_text_extents_t te;
-	cairo_font_extents_t fe;
+	double asc, desc;
 
+	cairo_save(d->cr);
 	set_font(d, role);
-	cairo_text_extents(d->cr, text, &te);
-	cairo_font_extents(d->cr, &fe);
-	out->width = te.x_advance;
-	out->height = fe.ascent + fe.descent;
-	out->ascent = fe.ascent;
-}
-
-static double text_width(struct draw *d, const char *text)
-{
-	cairo_text_extents_t te;
-
-	cairo_text_extents(d->cr, text, &te);
-	return te.x_advance;
+	plot_text_metrics(d->cr, &asc, &desc);
+	out->width = plot_text_width(d->cr, text);
+	out->height = asc + desc;
+	out->ascent = asc;
+	cairo_restore(d->cr);
 }
 
 /* The longest prefix of text that fits maxw with an ellipsis. Caller frees. */
@@ -104,12 +72,11 @@ static char *ellipsize(struct draw *d, const char *text, double maxw)
 
 		while (mid > 0 && (text[mid] & 0xc0) == 0x80)
 			mid--;
-		if (mid <= lo) {
+		if (mid <= lo)
 			break;
-		}
 		memcpy(buf, text, mid);
 		memcpy(buf + mid, "\xe2\x80\xa6", 4);
-		if (text_width(d, buf) <= maxw)
+		if (plot_text_width(d->cr, buf) <= maxw)
 			lo = mid;
 		else
 			hi = mid - 1;
@@ -122,43 +89,33 @@ static char *ellipsize(struct draw *d, const char *text, double maxw)
 }
 
 /* Text with its baseline at y; align 0 left, 0.5 centre, 1 right; maxw > 0
- * cuts it with an ellipsis. Returns the width drawn. */
-static double draw_text(struct draw *d, enum plot_text_role role, double x, double y, double align,
-			double maxw, const char *text, struct rgb c)
+ * cuts it with an ellipsis. Returns the text drawn (caller frees). */
+static char *draw_text(struct draw *d, enum plot_text_role role, double x, double y, double align, double maxw,
+		       const char *text, struct scene_rgb c)
 {
-	char *cut = NULL;
+	char *shown;
 	double w;
 
 	cairo_save(d->cr);
 	set_font(d, role);
-	w = text_width(d, text);
+	w = plot_text_width(d->cr, text);
 	if (maxw > 0 && w > maxw) {
-		cut = ellipsize(d, text, maxw);
-		text = cut;
-		w = text_width(d, text);
+		shown = ellipsize(d, text, maxw);
+		w = plot_text_width(d->cr, shown);
+	} else {
+		shown = xstrdup(text);
 	}
 	cairo_set_source_rgb(d->cr, c.r, c.g, c.b);
 	cairo_move_to(d->cr, x - align * w, y);
-	cairo_show_text(d->cr, text);
+	plot_text_show(d->cr, shown);
 	cairo_restore(d->cr);
-	free(cut);
-	return w;
+	return shown;
 }
 
-/* A label on a white box, so it reads over lines. */
-static void draw_boxed_text(struct draw *d, double x, double y, double align, const char *text, struct rgb c)
+static void draw_text_free(struct draw *d, enum plot_text_role role, double x, double y, double align,
+			   double maxw, const char *text, struct scene_rgb c)
 {
-	struct text_size ts;
-	double pad = 2 * d->s;
-
-	measure_text(d, TEXT_NOTE, text, &ts);
-	cairo_save(d->cr);
-	cairo_rectangle(d->cr, x - align * ts.width - pad, y - ts.ascent - pad, ts.width + 2 * pad,
-			ts.height + 2 * pad);
-	cairo_set_source_rgba(d->cr, 1, 1, 1, 0.7);
-	cairo_fill(d->cr);
-	cairo_restore(d->cr);
-	draw_text(d, TEXT_NOTE, x, y, align, 0, text, c);
+	free(draw_text(d, role, x, y, align, maxw, text, c));
 }
 
 /* ---- helpers ---- */
@@ -168,7 +125,7 @@ static double snap(const struct draw *d, double v)
 	return d->vector ? v : floor(v) + 0.5;
 }
 
-static void set_color(cairo_t *cr, struct rgb c, double a)
+static void set_color(cairo_t *cr, struct scene_rgb c, double a)
 {
 	if (a >= 1)
 		cairo_set_source_rgb(cr, c.r, c.g, c.b);
@@ -201,164 +158,12 @@ static void clip_plot(struct draw *d)
 	cairo_clip(d->cr);
 }
 
-static void format_mib(double v, char *buf, size_t cap)
+static bool want_markers(const struct draw *d, const struct scene_line *l)
 {
-	snprintf(buf, cap, "%.*f MiB", v >= 10 ? 1 : v >= 1 ? 2 : 3, v);
+	return !(d->sc->flame && !l->series->pid) && l->series->n * MARKERS_MIN_PX <= d->lay->plot.w;
 }
 
-static void format_secs(double t, double range, char *buf, size_t cap)
-{
-	int dec = range >= 100 ? 1 : range >= 1 ? 3 : 4;
-
-	snprintf(buf, cap, "%.*f s", dec, t);
-}
-
-/* ---- the scene: what is drawn, before layout ---- */
-
-enum legend_kind { LEG_LINE, LEG_BRACKET, LEG_BOX, LEG_NONE };
-
-struct legend_item {
-	char *text;
-	struct rgb color;
-	enum legend_kind kind;
-	bool marker;
-	double sort_key; /* functions: total time, to keep the largest when room is short */
-};
-
-struct scene {
-	const struct plot_model *models;
-	size_t n;
-	const struct plot_options *opt;
-	bool funcs, flame, peaks;
-	unsigned *rank;          /* functions of models[0]: colour rank */
-	struct legend_item *items;
-	size_t nitems, cap;
-	double t0, t1, lo, hi;
-};
-
-static void legend_add(struct scene *sc, char *text, struct rgb c, enum legend_kind kind, bool marker,
-		       double key)
-{
-	xgrow((void **)&sc->items, &sc->cap, sc->nitems + 1, sizeof(*sc->items));
-	sc->items[sc->nitems++] = (struct legend_item){ text, c, kind, marker, key };
-}
-
-static bool want_markers(const struct plot_series *s, double plot_w)
-{
-	return s->n * 5.0 <= plot_w;
-}
-
-static char *slope_text(const struct plot_series *s)
-{
-	double a, b;
-
-	if (!plot_series_trend(s, &a, &b))
-		return xstrdup("");
-	return xasprintf(" slope %.5f MiB/s", b);
-}
-
-static struct rgb series_color(size_t i)
-{
-	return series_colors[i % ARRAY_SIZE(series_colors)];
-}
-
-static void scene_legend(struct scene *sc, const char *const *names, double plot_w_guess)
-{
-	size_t color = 0;
-
-	for (size_t i = 0; i < sc->n; i++) {
-		const struct plot_model *m = &sc->models[i];
-		char start[96];
-		char *slope = sc->opt->slope ? slope_text(&m->main) : xstrdup("");
-
-		plot_format_start(m->t_abs, start, sizeof(start));
-		if (sc->n > 1 && names)
-			legend_add(sc, xasprintf("%s: %s%s", names[i], start, slope), series_color(color), LEG_LINE,
-				   !sc->flame && want_markers(&m->main, plot_w_guess), 0);
-		else
-			legend_add(sc, xasprintf("%s%s", start, slope), series_color(color), LEG_LINE,
-				   !sc->flame && want_markers(&m->main, plot_w_guess), 0);
-		free(slope);
-		color++;
-		for (size_t k = 0; k < m->nchildren; k++) {
-			const struct plot_series *c = &m->children[k];
-
-			if (!c->n)
-				continue;
-			slope = sc->opt->slope ? slope_text(c) : xstrdup("");
-			if (c->name)
-				legend_add(sc, xasprintf("child %ld (%s)%s", c->pid, c->name, slope),
-					   series_color(color), LEG_LINE, want_markers(c, plot_w_guess), 0);
-			else
-				legend_add(sc, xasprintf("child %ld%s", c->pid, slope), series_color(color),
-					   LEG_LINE, want_markers(c, plot_w_guess), 0);
-			free(slope);
-			color++;
-		}
-	}
-	if (sc->funcs) {
-		const struct plot_model *m = &sc->models[0];
-		size_t n;
-		size_t *ix = plot_model_func_order(m, &n);
-
-		for (size_t r = 0; r < n; r++) {
-			const struct plot_func *f = &m->funcs[ix[r]];
-			double rgb[3];
-			char *text;
-
-			sc->rank[ix[r]] = (unsigned)r;
-			plot_func_color((unsigned)r, rgb);
-			if (f->calls == 1)
-				text = xasprintf("%s %.3fs%s", f->label, f->total, f->unfinished ? " (unfinished)" : "");
-			else
-				text = xasprintf("%s %zu calls %.3fs%s", f->label, f->calls, f->total,
-						 f->unfinished ? " (unfinished)" : "");
-			legend_add(sc, text, (struct rgb){ rgb[0], rgb[1], rgb[2] },
-				   sc->flame ? LEG_BOX : LEG_BRACKET, false, f->total);
-		}
-		free(ix);
-	}
-}
-
-static int cmp_item_key(const void *pa, const void *pb)
-{
-	const struct legend_item *a = pa, *b = pb;
-
-	return a->sort_key > b->sort_key ? -1 : a->sort_key < b->sort_key;
-}
-
-static void scene_ranges(struct scene *sc)
-{
-	bool first = true;
-
-	for (size_t i = 0; i < sc->n; i++) {
-		const struct plot_model *m = &sc->models[i];
-		double t0, t1, lo, hi;
-
-		plot_model_extent(m, &t0, &t1, &lo, &hi);
-		if (m->main.kernel_peak.set && m->main.kernel_peak.v > hi)
-			hi = m->main.kernel_peak.v;
-		for (size_t k = 0; k < m->nchildren; k++)
-			if (m->children[k].n && m->children[k].kernel_peak.set &&
-			    m->children[k].kernel_peak.v > hi)
-				hi = m->children[k].kernel_peak.v;
-		if (first || t0 < sc->t0)
-			sc->t0 = t0;
-		if (first || t1 > sc->t1)
-			sc->t1 = t1;
-		if (first || lo < sc->lo)
-			sc->lo = lo;
-		if (first || hi > sc->hi)
-			sc->hi = hi;
-		first = false;
-	}
-	if (sc->opt->window) {
-		sc->t0 = sc->opt->w0;
-		sc->t1 = sc->opt->w1;
-	}
-}
-
-/* ---- drawing ---- */
+/* ---- background, grid, axes ---- */
 
 static void draw_background(struct draw *d)
 {
@@ -394,14 +199,17 @@ static void draw_grid(struct draw *d)
 	cairo_restore(cr);
 }
 
-static void draw_axes(struct draw *d, const char *title)
+static bool x_inside(const struct plot_layout *l, double x)
+{
+	return x >= l->plot.x - 0.5 && x <= l->plot.x + l->plot.w + 0.5;
+}
+
+static void draw_frame(struct draw *d)
 {
 	const struct plot_layout *l = d->lay;
 	cairo_t *cr = d->cr;
 	double x0 = snap(d, l->plot.x), y0 = snap(d, l->plot.y);
 	double x1 = snap(d, l->plot.x + l->plot.w), y1 = snap(d, l->plot.y + l->plot.h + l->lanes.h);
-	struct text_size ts;
-	char buf[64];
 
 	cairo_save(cr);
 	set_color(cr, text_color, 1);
@@ -416,10 +224,10 @@ static void draw_axes(struct draw *d, const char *title)
 	for (int i = 0; i < l->x.ticks.n; i++) {
 		double x = snap(d, X(d, plot_tick_value(&l->x.ticks, i)));
 
-		if (x < l->plot.x - 0.5 || x > l->plot.x + l->plot.w + 0.5)
-			continue;
-		cairo_move_to(cr, x, y1);
-		cairo_line_to(cr, x, y1 + l->tick_len);
+		if (x_inside(l, x)) {
+			cairo_move_to(cr, x, y1);
+			cairo_line_to(cr, x, y1 + l->tick_len);
+		}
 	}
 	for (int i = 0; i < l->y.ticks.n; i++) {
 		double y = snap(d, Y(d, plot_tick_value(&l->y.ticks, i)));
@@ -429,30 +237,75 @@ static void draw_axes(struct draw *d, const char *title)
 	}
 	cairo_stroke(cr);
 	cairo_restore(cr);
+}
 
+/* The title, cut with an ellipsis where the picture is too narrow. */
+static void draw_title(struct draw *d)
+{
+	const struct plot_layout *l = d->lay;
+	struct text_size ts;
+	char *t;
+
+	if (!d->sc->title)
+		return;
+	t = draw_text(d, TEXT_TITLE, l->title_x, l->title_y, 0.5, l->title_w, d->sc->title, text_color);
+	if (!d->drawn) {
+		free(t);
+		return;
+	}
+	measure_text(d, TEXT_TITLE, t, &ts);
+	d->drawn->title = t;
+	d->drawn->title_box = (struct plot_rect){ l->title_x - ts.width / 2, l->title_y - ts.ascent, ts.width, ts.height };
+}
+
+static void draw_axes(struct draw *d)
+{
+	const struct plot_layout *l = d->lay;
+	double y1 = l->plot.y + l->plot.h + l->lanes.h;
+	struct text_size ts;
+	char buf[64];
+
+	draw_frame(d);
 	measure_text(d, TEXT_TICK, "0", &ts);
 	for (int i = 0; i < l->x.ticks.n; i++) {
 		double x = X(d, plot_tick_value(&l->x.ticks, i));
 
-		if (x < l->plot.x - 0.5 || x > l->plot.x + l->plot.w + 0.5)
+		if (!x_inside(l, x))
 			continue;
 		plot_tick_label(&l->x.ticks, i, buf, sizeof(buf));
-		draw_text(d, TEXT_TICK, x, y1 + l->tick_len + 3 * d->s + ts.ascent, 0.5, 0, buf, text_color);
+		draw_text_free(d, TEXT_TICK, x, y1 + l->tick_len + 3 * d->s + ts.ascent, 0.5, 0, buf, text_color);
 	}
 	for (int i = 0; i < l->y.ticks.n; i++) {
 		double y = Y(d, plot_tick_value(&l->y.ticks, i));
 
 		plot_tick_label(&l->y.ticks, i, buf, sizeof(buf));
-		draw_text(d, TEXT_TICK, x0 - l->tick_len - 3 * d->s, y + ts.ascent * 0.4, 1, 0, buf, text_color);
+		draw_text_free(d, TEXT_TICK, l->plot.x - l->tick_len - 3 * d->s, y + ts.ascent * 0.4, 1, 0, buf,
+			       text_color);
 	}
-	draw_text(d, TEXT_AXIS, l->plot.x + l->plot.w / 2, l->xlabel_y, 0.5, 0, "time (in seconds)", text_color);
-	cairo_save(cr);
-	cairo_translate(cr, l->ylabel_x, l->plot.y + l->plot.h / 2);
-	cairo_rotate(cr, -M_PI / 2);
-	draw_text(d, TEXT_AXIS, 0, 0, 0.5, 0, "memory used (in MiB)", text_color);
-	cairo_restore(cr);
-	if (title && *title)
-		draw_text(d, TEXT_TITLE, l->title_x, l->title_y, 0.5, l->fig.w - 8 * d->s, title, text_color);
+	draw_text_free(d, TEXT_AXIS, l->plot.x + l->plot.w / 2, l->xlabel_y, 0.5, 0, d->sc->xlabel, text_color);
+	cairo_save(d->cr);
+	cairo_translate(d->cr, l->ylabel_x, l->plot.y + l->plot.h / 2);
+	cairo_rotate(d->cr, -M_PI / 2);
+	draw_text_free(d, TEXT_AXIS, 0, 0, 0.5, l->plot.h, d->sc->ylabel, text_color);
+	cairo_restore(d->cr);
+	draw_title(d);
+}
+
+/* ---- memory lines ---- */
+
+struct point {
+	double x, y;
+};
+
+struct path {
+	struct point *p;
+	size_t n, cap;
+};
+
+static void path_add(struct path *pa, const struct draw *d, double t, double v)
+{
+	xgrow((void **)&pa->p, &pa->cap, pa->n + 1, sizeof(*pa->p));
+	pa->p[pa->n++] = (struct point){ X(d, t), Y(d, v) };
 }
 
 /* v where the segment from a to b crosses time t */
@@ -463,18 +316,46 @@ static double cross_at(const struct plot_point *a, const struct plot_point *b, d
 	return a->v + (b->v - a->v) * (t - a->t) / (b->t - a->t);
 }
 
-static void path_point(struct draw *d, bool *started, double t, double v)
+/* A line's points in pixels: per pixel column its first, lowest and highest
+ * (in the column's direction) and last sample; to the edges in a window.
+ * The '+' markers go on the columns' first and last samples (marks). */
+static void line_path(const struct draw *d, const struct scene_line *ln, struct path *pa, struct path *marks)
 {
-	if (*started)
-		cairo_line_to(d->cr, X(d, t), Y(d, v));
-	else
-		cairo_move_to(d->cr, X(d, t), Y(d, v));
-	*started = true;
+	const struct plot_layout *l = d->lay;
+	const struct plot_series *s = ln->series;
+	size_t ncols = (size_t)ceil(l->plot.w);
+	struct plot_column *cols = xmalloc(ncols * sizeof(*cols));
+	struct plot_point lo_edge = s->n ? s->first : s->after, hi_edge = s->n ? s->last : s->before;
+
+	plot_series_columns(&d->sc->models[ln->model], s, l->x.lo, l->x.hi, cols, ncols);
+	if (s->before.set && lo_edge.set)
+		path_add(pa, d, l->x.lo, cross_at(&s->before, &lo_edge, l->x.lo));
+	for (size_t i = 0; i < ncols; i++) {
+		const struct plot_column *k = &cols[i];
+
+		if (!k->n)
+			continue;
+		path_add(pa, d, k->tfirst, k->first);
+		path_add(marks, d, k->tfirst, k->first);
+		if (k->n > 2) {
+			double tm = (k->tfirst + k->tlast) / 2;
+
+			path_add(pa, d, tm, k->first <= k->last ? k->min : k->max);
+			path_add(pa, d, tm, k->first <= k->last ? k->max : k->min);
+		}
+		if (k->n > 1) {
+			path_add(pa, d, k->tlast, k->last);
+			path_add(marks, d, k->tlast, k->last);
+		}
+	}
+	if (s->after.set && hi_edge.set)
+		path_add(pa, d, l->x.hi, cross_at(&hi_edge, &s->after, l->x.hi));
+	free(cols);
 }
 
 static void draw_plus(struct draw *d, double x, double y)
 {
-	double r = 3.5 * d->s;
+	double r = MARKER_PT * d->s;
 
 	cairo_move_to(d->cr, x - r, y);
 	cairo_line_to(d->cr, x + r, y);
@@ -482,339 +363,450 @@ static void draw_plus(struct draw *d, double x, double y)
 	cairo_line_to(d->cr, x, y + r);
 }
 
-static void draw_series(struct draw *d, const struct plot_model *m, const struct plot_series *s,
-			struct rgb c, bool markers, bool slope)
+static void draw_line(struct draw *d, const struct scene_line *ln, const struct path *pa, const struct path *marks)
 {
-	const struct plot_layout *l = d->lay;
-	size_t ncols = (size_t)ceil(l->plot.w);
-	struct plot_column *cols = xmalloc(ncols * sizeof(*cols));
 	cairo_t *cr = d->cr;
-	bool started = false;
-	struct plot_point lo_edge = s->n ? s->first : s->after, hi_edge = s->n ? s->last : s->before;
 
-	plot_series_columns(m, s, l->x.lo, l->x.hi, cols, ncols);
 	cairo_save(cr);
 	clip_plot(d);
-	set_color(cr, c, 1);
-	cairo_set_line_width(cr, 1.5 * d->s);
+	set_color(cr, ln->color, 1);
+	cairo_set_line_width(cr, LINE_PT * d->s);
 	cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
 	cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
-	if (s->before.set && lo_edge.set)
-		path_point(d, &started, l->x.lo, cross_at(&s->before, &lo_edge, l->x.lo));
-	for (size_t i = 0; i < ncols; i++) {
-		const struct plot_column *k = &cols[i];
-
-		if (!k->n)
-			continue;
-		path_point(d, &started, k->tfirst, k->first);
-		if (k->n > 2) {
-			double tm = (k->tfirst + k->tlast) / 2;
-
-			path_point(d, &started, tm, k->first <= k->last ? k->min : k->max);
-			path_point(d, &started, tm, k->first <= k->last ? k->max : k->min);
-		}
-		if (k->n > 1)
-			path_point(d, &started, k->tlast, k->last);
-	}
-	if (s->after.set && hi_edge.set)
-		path_point(d, &started, l->x.hi, cross_at(&hi_edge, &s->after, l->x.hi));
+	for (size_t i = 0; i < pa->n; i++)
+		(i ? cairo_line_to : cairo_move_to)(cr, pa->p[i].x, pa->p[i].y);
 	cairo_stroke(cr);
-	if (markers) {
+	if (want_markers(d, ln)) {
 		cairo_set_line_width(cr, 1 * d->s);
 		cairo_set_line_cap(cr, CAIRO_LINE_CAP_BUTT);
-		for (size_t i = 0; i < ncols; i++) {
-			if (!cols[i].n)
-				continue;
-			draw_plus(d, X(d, cols[i].tfirst), Y(d, cols[i].first));
-			if (cols[i].n > 1)
-				draw_plus(d, X(d, cols[i].tlast), Y(d, cols[i].last));
-		}
+		for (size_t i = 0; i < marks->n; i++)
+			draw_plus(d, marks->p[i].x, marks->p[i].y);
 		cairo_stroke(cr);
 	}
-	if (slope) {
-		double a, b;
+	if (ln->trend) {
+		const struct plot_series *s = ln->series;
 
-		if (plot_series_trend(s, &a, &b)) {
-			set_dash(d, 4, 3);
-			cairo_set_line_width(cr, 1 * d->s);
-			cairo_move_to(cr, X(d, s->first.t), Y(d, a + b * s->first.t));
-			cairo_line_to(cr, X(d, s->last.t), Y(d, a + b * s->last.t));
-			cairo_stroke(cr);
-		}
+		set_dash(d, 4, 3);
+		cairo_set_line_width(cr, 1 * d->s);
+		cairo_move_to(cr, X(d, s->first.t), Y(d, ln->a + ln->b * s->first.t));
+		cairo_line_to(cr, X(d, s->last.t), Y(d, ln->a + ln->b * s->last.t));
+		cairo_stroke(cr);
 	}
 	cairo_restore(cr);
-	free(cols);
 }
 
-static void draw_bracket(struct draw *d, double t, double v, double dir, double scale)
+/* Every line drawn; what it covers noted in occ. */
+static void draw_lines(struct draw *d, struct plot_occupancy *occ)
 {
-	const struct plot_layout *l = d->lay;
-	double x = X(d, t), y = Y(d, v);
-	double hs = l->plot.w / 60 * scale * dir, vs = l->plot.h / 20 * scale;
+	for (size_t i = 0; i < d->sc->nlines; i++) {
+		const struct scene_line *ln = &d->sc->lines[i];
+		struct path pa = { 0 }, marks = { 0 };
+		double half = LINE_PT * d->s;
 
-	cairo_move_to(d->cr, x + hs, y - vs);
-	cairo_line_to(d->cr, x, y - vs);
-	cairo_line_to(d->cr, x, y + vs);
-	cairo_line_to(d->cr, x + hs, y + vs);
+		line_path(d, ln, &pa, &marks);
+		draw_line(d, ln, &pa, &marks);
+		for (size_t k = 0; k + 1 < pa.n; k++)
+			plot_occ_segment(occ, pa.p[k].x, pa.p[k].y, pa.p[k + 1].x, pa.p[k + 1].y, half, PLOT_OCC_DATA);
+		if (pa.n == 1)
+			plot_occ_segment(occ, pa.p[0].x, pa.p[0].y, pa.p[0].x, pa.p[0].y, half, PLOT_OCC_DATA);
+		for (size_t k = 0; want_markers(d, ln) && k < marks.n; k++) {
+			double r = MARKER_PT * d->s;
+			struct plot_rect box = { marks.p[k].x - r, marks.p[k].y - r, 2 * r, 2 * r };
+
+			plot_occ_rect(occ, &box, PLOT_OCC_DATA);
+		}
+		free(pa.p);
+		free(marks.p);
+	}
 }
+
+/* ---- calls ---- */
 
 static double level_scale(int level)
 {
 	return level <= 0 ? 1 : fmax(0.4, 1 - 0.2 * level);
 }
 
-static void draw_brackets(struct draw *d, const struct scene *sc)
+/* A bracket's corner points: '[' at the start (dir 1), ']' at the end. */
+static void bracket_points(const struct draw *d, double t, double v, double dir, int level, struct point p[4])
 {
-	const struct plot_model *m = &sc->models[0];
+	const struct plot_layout *l = d->lay;
+	double x = X(d, t), y = Y(d, v), sc = level_scale(level);
+	double hs = l->plot.w / 60 * sc * dir, vs = l->plot.h / 20 * sc;
+
+	p[0] = (struct point){ x + hs, y - vs };
+	p[1] = (struct point){ x, y - vs };
+	p[2] = (struct point){ x, y + vs };
+	p[3] = (struct point){ x + hs, y + vs };
+}
+
+static void draw_bracket(struct draw *d, const struct point p[4], struct plot_occupancy *occ)
+{
+	struct plot_rect box = { fmin(p[0].x, p[1].x), p[1].y, fabs(p[0].x - p[1].x), p[2].y - p[1].y };
+
+	cairo_move_to(d->cr, p[0].x, p[0].y);
+	for (int i = 1; i < 4; i++)
+		cairo_line_to(d->cr, p[i].x, p[i].y);
+	cairo_stroke(d->cr);
+	plot_occ_rect(occ, &box, PLOT_OCC_DATA);
+}
+
+static void draw_brackets(struct draw *d, struct plot_occupancy *occ)
+{
 	cairo_t *cr = d->cr;
 
 	cairo_save(cr);
 	clip_plot(d);
 	cairo_set_line_join(cr, CAIRO_LINE_JOIN_MITER);
-	for (size_t i = 0; i < m->nspans; i++) {
-		const struct plot_span *sp = &m->spans[i];
-		double rgb[3], sc_ = level_scale(sp->level);
+	for (size_t k = 0; k < d->sc->nmodels; k++) {
+		const struct plot_model *m = &d->sc->models[k];
 
-		plot_func_color(sc->rank[sp->func], rgb);
-		cairo_set_source_rgb(cr, rgb[0], rgb[1], rgb[2]);
-		cairo_set_line_width(cr, (sp->level > 0 ? 1.5 : 2) * d->s);
-		draw_bracket(d, sp->t0, sp->m0, 1, sc_);
-		cairo_stroke(cr);
-		if (sp->unfinished)
-			set_dash(d, 2, 2);
-		draw_bracket(d, sp->t1, sp->m1, -1, sc_);
-		cairo_stroke(cr);
-		cairo_set_dash(cr, NULL, 0, 0);
+		for (size_t i = 0; i < m->nspans; i++) {
+			const struct plot_span *sp = &m->spans[i];
+			struct point p[4];
+
+			set_color(cr, scene_func_of(d->sc, k, sp->func)->color, 1);
+			cairo_set_line_width(cr, (sp->level > 0 ? 1.5 : 2) * d->s);
+			bracket_points(d, sp->t0, sp->m0, 1, sp->level, p);
+			draw_bracket(d, p, occ);
+			if (sp->unfinished)
+				set_dash(d, 2, 2);
+			bracket_points(d, sp->t1, sp->m1, -1, sp->level, p);
+			draw_bracket(d, p, occ);
+			cairo_set_dash(cr, NULL, 0, 0);
+		}
 	}
 	cairo_restore(cr);
 }
 
-static void draw_flame(struct draw *d, const struct scene *sc)
+/* One call's rectangle in its lane, named when it is wide enough. */
+static void draw_flame_span(struct draw *d, size_t model, const struct plot_span *sp, const struct text_size *note)
 {
-	const struct plot_model *m = &sc->models[0];
 	const struct plot_layout *l = d->lay;
+	const struct scene_func *f = scene_func_of(d->sc, model, sp->func);
+	double x0 = fmax(X(d, sp->t0), l->plot.x - 2), x1 = fmin(X(d, sp->t1), l->plot.x + l->plot.w + 2);
+	int lane = sp->level < l->nlanes ? sp->level : l->nlanes - 1;
+	double y = l->lanes.y + l->lanes.h - (lane + 1) * l->lane_h, w;
+	struct scene_rgb c = f->color, dark = { c.r * 0.7, c.g * 0.7, c.b * 0.7 };
 	cairo_t *cr = d->cr;
+
+	if (x1 < l->plot.x || x0 > l->plot.x + l->plot.w)
+		return;
+	if (x1 - x0 < 1)
+		x1 = x0 + 1;
+	w = x1 - x0;
+	cairo_rectangle(cr, x0, y, w, l->lane_h);
+	set_color(cr, c, 0.6);
+	cairo_fill(cr);
+	if (w > 3 * d->s) {
+		cairo_save(cr);
+		cairo_set_line_width(cr, 1 * d->s);
+		set_color(cr, dark, 1);
+		cairo_rectangle(cr, x0 + 0.5 * d->s, y + 0.5 * d->s, w - d->s, l->lane_h - d->s);
+		if (sp->unfinished)
+			set_dash(d, 2, 2);
+		cairo_stroke(cr);
+		cairo_restore(cr);
+	}
+	if (w > 2.5 * note->height && l->lane_h >= note->height) {
+		double left = fmax(x0, l->plot.x) + 3 * d->s, right = fmin(x1, l->plot.x + l->plot.w) - 3 * d->s;
+
+		if (right - left > 1.5 * note->height)
+			draw_text_free(d, TEXT_NOTE, left, y + (l->lane_h + note->ascent) / 2 - 1 * d->s, 0,
+				       right - left, f->func->label, text_color);
+	}
+}
+
+static void draw_flame(struct draw *d)
+{
+	const struct plot_layout *l = d->lay;
 	struct text_size note;
 
 	measure_text(d, TEXT_NOTE, "Mg", &note);
-	cairo_save(cr);
-	cairo_rectangle(cr, l->lanes.x, l->lanes.y, l->lanes.w, l->lanes.h);
-	cairo_clip(cr);
-	for (size_t i = 0; i < m->nspans; i++) {
-		const struct plot_span *sp = &m->spans[i];
-		const struct plot_func *f = &m->funcs[sp->func];
-		double x0 = fmax(X(d, sp->t0), l->plot.x - 2), x1 = fmin(X(d, sp->t1), l->plot.x + l->plot.w + 2);
-		int lane = sp->level < l->nlanes ? sp->level : l->nlanes - 1;
-		double y = l->lanes.y + l->lanes.h - (lane + 1) * l->lane_h, rgb[3];
-		double w;
-
-		if (x1 < l->plot.x || x0 > l->plot.x + l->plot.w)
-			continue;
-		if (x1 - x0 < 1)
-			x1 = x0 + 1;
-		w = x1 - x0;
-		plot_func_color(sc->rank[sp->func], rgb);
-		cairo_rectangle(cr, x0, y, w, l->lane_h);
-		cairo_set_source_rgba(cr, rgb[0], rgb[1], rgb[2], 0.6);
-		cairo_fill(cr);
-		if (w > 3 * d->s) {
-			cairo_save(cr);
-			cairo_set_line_width(cr, 1 * d->s);
-			cairo_set_source_rgb(cr, rgb[0] * 0.7, rgb[1] * 0.7, rgb[2] * 0.7);
-			cairo_rectangle(cr, x0 + 0.5 * d->s, y + 0.5 * d->s, w - d->s, l->lane_h - d->s);
-			if (sp->unfinished)
-				set_dash(d, 2, 2);
-			cairo_stroke(cr);
-			cairo_restore(cr);
-		}
-		if (w > 2.5 * note.height && l->lane_h >= note.height) {
-			double left = fmax(x0, l->plot.x) + 3 * d->s;
-			double right = fmin(x1, l->plot.x + l->plot.w) - 3 * d->s;
-
-			if (right - left > 1.5 * note.height)
-				draw_text(d, TEXT_NOTE, left, y + (l->lane_h + note.ascent) / 2 - 1 * d->s, 0,
-					  right - left, f->label, text_color);
-		}
-	}
-	cairo_restore(cr);
+	cairo_save(d->cr);
+	cairo_rectangle(d->cr, l->lanes.x, l->lanes.y, l->lanes.w, l->lanes.h);
+	cairo_clip(d->cr);
+	for (size_t k = 0; k < d->sc->nmodels; k++)
+		for (size_t i = 0; i < d->sc->models[k].nspans; i++)
+			draw_flame_span(d, k, &d->sc->models[k].spans[i], &note);
+	cairo_restore(d->cr);
 }
 
-static void draw_marks(struct draw *d, const struct plot_model *m)
+/* ---- guides: markers' and peaks' lines ---- */
+
+static void draw_mark_lines(struct draw *d, struct plot_occupancy *occ)
 {
 	const struct plot_layout *l = d->lay;
 	cairo_t *cr = d->cr;
-	struct text_size ts;
-	double row_end[3] = { -1e9, -1e9, -1e9 };
 
-	if (!m->nmarks)
-		return;
 	cairo_save(cr);
 	clip_plot(d);
-	set_color(cr, mark_color, 1);
+	set_color(cr, scene_mark_color, 1);
 	cairo_set_line_width(cr, 1 * d->s);
 	set_dash(d, 1, 2);
-	for (size_t i = 0; i < m->nmarks; i++) {
-		double x = snap(d, X(d, m->marks[i].t));
+	for (size_t k = 0; k < d->sc->nmodels; k++)
+		for (size_t i = 0; i < d->sc->models[k].nmarks; i++) {
+			double x = snap(d, X(d, d->sc->models[k].marks[i].t));
 
-		cairo_move_to(cr, x, l->plot.y);
-		cairo_line_to(cr, x, l->plot.y + l->plot.h);
-	}
+			cairo_move_to(cr, x, l->plot.y);
+			cairo_line_to(cr, x, l->plot.y + l->plot.h);
+			plot_occ_segment(occ, x, l->plot.y, x, l->plot.y + l->plot.h, d->s, PLOT_OCC_GUIDE);
+		}
 	cairo_stroke(cr);
-	measure_text(d, TEXT_NOTE, "Mg", &ts);
-	for (size_t i = 0; i < m->nmarks; i++) {
-		const struct plot_mark *k = &m->marks[i];
-		double x = X(d, k->t) + 3 * d->s;
-		char *text = k->count > 1 ? xasprintf("%s (+%u)", k->label, k->count - 1) : xstrdup(k->label);
-		struct text_size w;
-
-		measure_text(d, TEXT_NOTE, text, &w);
-		if (x + w.width > l->plot.x + l->plot.w)
-			x = X(d, k->t) - 3 * d->s - w.width;
-		for (int r = 0; r < 3; r++)
-			if (x > row_end[r]) {
-				draw_boxed_text(d, x, l->plot.y + 4 * d->s + ts.ascent + r * ts.height * 1.3, 0,
-						text, mark_color);
-				row_end[r] = x + w.width + 4 * d->s;
-				break;
-			}
-		free(text);
-	}
 	cairo_restore(cr);
 }
 
-/* Dashed lines at the highest sample, inside the axes, with the value. */
-static void draw_peak(struct draw *d, const struct plot_point *p, const char *what, bool label)
+static bool peak_visible(const struct draw *d, const struct scene_peak *p)
+{
+	const struct plot_layout *l = d->lay;
+	double x = X(d, p->t);
+
+	return p->kind == SCENE_PEAK_KERNEL || (x >= l->plot.x && x <= l->plot.x + l->plot.w);
+}
+
+/* Dashed lines at a sampled peak; for the kernel's, a dotted line and an
+ * arrow at the right. */
+static void draw_peak_lines(struct draw *d, const struct scene_peak *p, struct plot_occupancy *occ)
 {
 	const struct plot_layout *l = d->lay;
 	cairo_t *cr = d->cr;
-	double x = X(d, p->t), y = Y(d, p->v), lx, ly;
-	char mib[32], secs[32], *text;
-	struct text_size ts;
+	double x = snap(d, X(d, p->t)), y = snap(d, Y(d, p->v)), xr = l->plot.x + l->plot.w, r = ARROW_PT * d->s;
 
-	if (x < l->plot.x || x > l->plot.x + l->plot.w)
-		return;
 	cairo_save(cr);
 	clip_plot(d);
-	if (!label) {
-		set_color(cr, peak_color, 1);
+	set_color(cr, p->color, 1);
+	plot_occ_segment(occ, l->plot.x, y, xr, y, d->s, PLOT_OCC_GUIDE);
+	if (p->kind != SCENE_PEAK_KERNEL) {
 		cairo_set_line_width(cr, 1.2 * d->s);
 		set_dash(d, 4, 2.5);
-		cairo_move_to(cr, l->plot.x, snap(d, y));
-		cairo_line_to(cr, l->plot.x + l->plot.w, snap(d, y));
-		cairo_move_to(cr, snap(d, x), l->plot.y);
-		cairo_line_to(cr, snap(d, x), l->plot.y + l->plot.h);
+		cairo_move_to(cr, l->plot.x, y);
+		cairo_line_to(cr, xr, y);
+		cairo_move_to(cr, x, l->plot.y);
+		cairo_line_to(cr, x, l->plot.y + l->plot.h);
 		cairo_stroke(cr);
-		cairo_restore(cr);
+		plot_occ_segment(occ, x, l->plot.y, x, l->plot.y + l->plot.h, d->s, PLOT_OCC_GUIDE);
+	} else {
+		cairo_set_line_width(cr, 1 * d->s);
+		set_dash(d, 2.5, 1.5);
+		cairo_move_to(cr, l->plot.x, y);
+		cairo_line_to(cr, xr, y);
+		cairo_stroke(cr);
+		cairo_set_dash(cr, NULL, 0, 0);
+		cairo_move_to(cr, xr, y);
+		cairo_line_to(cr, xr - 1.6 * r, y - r);
+		cairo_line_to(cr, xr - 1.6 * r, y + r);
+		cairo_close_path(cr);
+		cairo_fill(cr);
+		plot_occ_rect(occ, &(struct plot_rect){ xr - 1.6 * r, y - r, 1.6 * r, 2 * r }, PLOT_OCC_DATA);
+	}
+	cairo_restore(cr);
+}
+
+static void draw_peaks(struct draw *d, struct plot_occupancy *occ)
+{
+	for (size_t i = 0; i < d->sc->npeaks; i++)
+		if (peak_visible(d, &d->sc->peaks[i]))
+			draw_peak_lines(d, &d->sc->peaks[i], occ);
+}
+
+/* ---- labels: where they cover neither data nor each other ---- */
+
+#define LABEL_CANDIDATES 16
+
+struct label_req {
+	const char *text[2];        /* long, then short (may be NULL) */
+	struct scene_rgb color;
+	double ax, ay;              /* what it labels */
+	enum { AT_POINT, AT_LINE, AT_MARK } kind;
+};
+
+/* The box of text w x h (with its padding) at its candidate places. */
+static size_t label_candidates(const struct draw *d, const struct label_req *rq, double w, double h,
+			       struct plot_rect *c)
+{
+	const struct plot_rect *p = &d->lay->plot;
+	double g = LABEL_GAP_PT * d->s, x = rq->ax, y = rq->ay, xr = p->x + p->w - 2.2 * ARROW_PT * d->s;
+	size_t n = 0;
+
+	if (rq->kind == AT_POINT) {
+		for (int k = 0; k < 4; k++) {
+			double up = y - g - h - k * h, down = y + g + k * h;
+
+			c[n++] = (struct plot_rect){ x + g, up, w, h };
+			c[n++] = (struct plot_rect){ x - g - w, up, w, h };
+			c[n++] = (struct plot_rect){ x + g, down, w, h };
+			c[n++] = (struct plot_rect){ x - g - w, down, w, h };
+		}
+	} else if (rq->kind == AT_LINE) {
+		double xs[] = { xr - w, p->x + g, p->x + (p->w - w) / 2 };
+
+		for (size_t i = 0; i < ARRAY_SIZE(xs); i++) {
+			c[n++] = (struct plot_rect){ xs[i], y - g / 2 - h, w, h };
+			c[n++] = (struct plot_rect){ xs[i], y + g / 2, w, h };
+		}
+	} else {
+		for (int r = 0; r < 4; r++) {
+			double top = p->y + g + r * h * 1.1;
+
+			c[n++] = (struct plot_rect){ x + g / 2, top, w, h };
+			c[n++] = (struct plot_rect){ x - g / 2 - w, top, w, h };
+		}
+	}
+	return n;
+}
+
+static void note_label(struct draw *d, const struct plot_rect *box, const char *text)
+{
+	struct plot_drawn *dr = d->drawn;
+
+	if (!dr)
+		return;
+	xgrow((void **)&dr->labels, &dr->labels_cap, dr->nlabels + 1, sizeof(*dr->labels));
+	dr->labels[dr->nlabels++] = (struct plot_label){ *box, xstrdup(text) };
+}
+
+/* Place a label (the long text, else the short one) and draw it on a white
+ * box; nothing when no place is free. */
+static void place_label(struct draw *d, struct plot_occupancy *occ, const struct label_req *rq)
+{
+	struct plot_rect cand[LABEL_CANDIDATES];
+	double pad = LABEL_PAD_PT * d->s;
+
+	for (int k = 0; k < 2 && rq->text[k]; k++) {
+		struct text_size ts;
+		size_t n;
+		int i;
+
+		measure_text(d, TEXT_NOTE, rq->text[k], &ts);
+		n = label_candidates(d, rq, ts.width + 2 * pad, ts.height + 2 * pad, cand);
+		i = plot_occ_place(occ, cand, n);
+		if (i < 0)
+			continue;
+		note_label(d, &cand[i], rq->text[k]);
+		if (d->drawn && d->drawn->no_labels)
+			return;
+		cairo_save(d->cr);
+		cairo_rectangle(d->cr, cand[i].x, cand[i].y, cand[i].w, cand[i].h);
+		cairo_set_source_rgba(d->cr, 1, 1, 1, 0.7);
+		cairo_fill(d->cr);
+		cairo_restore(d->cr);
+		draw_text_free(d, TEXT_NOTE, cand[i].x + pad, cand[i].y + pad + ts.ascent, 0, 0, rq->text[k], rq->color);
 		return;
 	}
-	format_mib(p->v, mib, sizeof(mib));
-	format_secs(p->t, l->x.hi - l->x.lo, secs, sizeof(secs));
-	text = xasprintf("%s %s at %s", what, mib, secs);
-	measure_text(d, TEXT_NOTE, text, &ts);
-	lx = x + 4 * d->s;
-	if (lx + ts.width > l->plot.x + l->plot.w - 2 * d->s)
-		lx = x - 4 * d->s - ts.width;
-	ly = y - 6 * d->s;
-	if (ly - ts.ascent < l->plot.y + 2 * d->s)
-		ly = y + 6 * d->s + ts.ascent;
-	draw_boxed_text(d, lx, ly, 0, text, peak_color);
-	free(text);
-	cairo_restore(cr);
 }
 
-/* The kernel's exact high-water mark, when the samples missed it. */
-static void draw_kernel_peak(struct draw *d, const struct plot_series *s, struct rgb c, bool label)
+static void place_labels(struct draw *d, struct plot_occupancy *occ)
 {
-	const struct plot_layout *l = d->lay;
-	cairo_t *cr = d->cr;
-	double y, xr = l->plot.x + l->plot.w, r = 5 * d->s;
-	char mib[32], smp[32], *text;
+	const struct scene *sc = d->sc;
 
-	if (!s->kernel_peak.set || !s->n || s->kernel_peak.v <= s->peak.v + 1e-9)
-		return;
-	y = Y(d, s->kernel_peak.v);
-	cairo_save(cr);
-	clip_plot(d);
-	if (label)
-		goto label;
-	set_color(cr, c, 1);
-	cairo_set_line_width(cr, 1 * d->s);
-	set_dash(d, 2.5, 1.5);
-	cairo_move_to(cr, l->plot.x, snap(d, y));
-	cairo_line_to(cr, xr, snap(d, y));
-	cairo_stroke(cr);
-	cairo_set_dash(cr, NULL, 0, 0);
-	cairo_move_to(cr, xr, y);
-	cairo_line_to(cr, xr - 1.6 * r, y - r);
-	cairo_line_to(cr, xr - 1.6 * r, y + r);
-	cairo_close_path(cr);
-	cairo_fill(cr);
-	cairo_restore(cr);
-	return;
-label:
-	format_mib(s->kernel_peak.v, mib, sizeof(mib));
-	format_mib(s->peak.v, smp, sizeof(smp));
-	if (s->pid)
-		text = xasprintf("child %ld kernel peak %s (samples: %s)", s->pid, mib, smp);
-	else
-		text = xasprintf("kernel peak %s (samples: %s)", mib, smp);
-	draw_boxed_text(d, xr - 2.2 * r, y - 4 * d->s, 1, text, c);
-	free(text);
-	cairo_restore(cr);
+	for (size_t k = 0; k < sc->nmodels; k++)
+		for (size_t i = 0; i < sc->models[k].nmarks; i++) {
+			const struct plot_mark *mk = &sc->models[k].marks[i];
+			char *text = scene_mark_label(mk);
+			struct label_req rq = { { text, mk->label }, scene_mark_color, X(d, mk->t), 0, AT_MARK };
+
+			place_label(d, occ, &rq);
+			free(text);
+		}
+	for (size_t i = 0; i < sc->npeaks; i++) {
+		const struct scene_peak *p = &sc->peaks[i];
+		struct label_req rq = { { p->label, p->short_label }, p->color, X(d, p->t), Y(d, p->v),
+					p->kind == SCENE_PEAK_KERNEL ? AT_LINE : AT_POINT };
+
+		if (peak_visible(d, p))
+			place_label(d, occ, &rq);
+	}
 }
 
-static void draw_legend_sample(struct draw *d, const struct legend_item *it, double x, double y)
+/* ---- legend ---- */
+
+static void draw_bracket_sample(struct draw *d, double x, double y, double w, double h)
+{
+	cairo_t *cr = d->cr;
+
+	cairo_set_line_width(cr, 2 * d->s);
+	cairo_move_to(cr, x + w * 0.35, y - h / 2);
+	cairo_line_to(cr, x + w * 0.15, y - h / 2);
+	cairo_line_to(cr, x + w * 0.15, y + h / 2);
+	cairo_line_to(cr, x + w * 0.35, y + h / 2);
+	cairo_move_to(cr, x + w * 0.65, y - h / 2);
+	cairo_line_to(cr, x + w * 0.85, y - h / 2);
+	cairo_line_to(cr, x + w * 0.85, y + h / 2);
+	cairo_line_to(cr, x + w * 0.65, y + h / 2);
+	cairo_stroke(cr);
+}
+
+static void draw_dashed_sample(struct draw *d, double x, double y, double w, double on, double off)
+{
+	set_dash(d, on, off);
+	cairo_set_line_width(d->cr, 1.2 * d->s);
+	cairo_move_to(d->cr, x, y);
+	cairo_line_to(d->cr, x + w, y);
+	cairo_stroke(d->cr);
+}
+
+static void draw_legend_sample(struct draw *d, const struct scene_entry *e, double x, double y)
 {
 	const struct plot_layout *l = d->lay;
 	cairo_t *cr = d->cr;
 	double w = l->legend_sample, h = l->legend_row * 0.55;
 
 	cairo_save(cr);
-	set_color(cr, it->color, 1);
-	switch (it->kind) {
-	case LEG_LINE:
-		cairo_set_line_width(cr, 1.5 * d->s);
+	set_color(cr, e->color, 1);
+	switch (e->key) {
+	case SCENE_KEY_LINE:
+		cairo_set_line_width(cr, LINE_PT * d->s);
 		cairo_move_to(cr, x, y);
 		cairo_line_to(cr, x + w, y);
 		cairo_stroke(cr);
-		if (it->marker) {
+		if (want_markers(d, &d->sc->lines[e->ref])) {
 			cairo_set_line_width(cr, 1 * d->s);
 			draw_plus(d, x + w / 2, y);
 			cairo_stroke(cr);
 		}
 		break;
-	case LEG_BRACKET:
-		cairo_set_line_width(cr, 2 * d->s);
-		cairo_move_to(cr, x + w * 0.35, y - h / 2);
-		cairo_line_to(cr, x + w * 0.15, y - h / 2);
-		cairo_line_to(cr, x + w * 0.15, y + h / 2);
-		cairo_line_to(cr, x + w * 0.35, y + h / 2);
-		cairo_move_to(cr, x + w * 0.65, y - h / 2);
-		cairo_line_to(cr, x + w * 0.85, y - h / 2);
-		cairo_line_to(cr, x + w * 0.85, y + h / 2);
-		cairo_line_to(cr, x + w * 0.65, y + h / 2);
-		cairo_stroke(cr);
+	case SCENE_KEY_PEAK:
+		draw_dashed_sample(d, x, y, w, 4, 2.5);
 		break;
-	case LEG_BOX:
-		set_color(cr, it->color, 0.6);
-		cairo_rectangle(cr, x + w * 0.1, y - h / 2, w * 0.8, h);
-		cairo_fill(cr);
+	case SCENE_KEY_KERNEL:
+	case SCENE_KEY_MARKS:
+		draw_dashed_sample(d, x, y, w, 1.5, 1.5);
 		break;
-	case LEG_NONE:
+	case SCENE_KEY_FUNC:
+		if (d->sc->flame) {
+			set_color(cr, e->color, 0.6);
+			cairo_rectangle(cr, x + w * 0.1, y - h / 2, w * 0.8, h);
+			cairo_fill(cr);
+		} else {
+			draw_bracket_sample(d, x, y, w, h);
+		}
 		break;
 	}
 	cairo_restore(cr);
 }
 
-static void draw_legend(struct draw *d, const struct scene *sc)
+static void legend_text(struct draw *d, const struct plot_legend_slot *s, const char *text)
 {
 	const struct plot_layout *l = d->lay;
-	cairo_t *cr = d->cr;
 	struct text_size ts;
-	double x, y;
-	size_t shown = l->legend_shown;
+	char *shown;
 
-	if (!sc->nitems || l->legend.w <= 0)
+	measure_text(d, TEXT_LEGEND, "Mg", &ts);
+	shown = draw_text(d, TEXT_LEGEND, l->legend.x + s->x + l->legend_sample + l->legend_pad,
+			  l->legend.y + s->y + ts.ascent / 2 - ts.height * 0.12, 0, s->text_w, text, text_color);
+	if (d->drawn)
+		strvec_push_nodup(&d->drawn->legend, shown);
+	else
+		free(shown);
+}
+
+static void draw_legend(struct draw *d)
+{
+	const struct plot_layout *l = d->lay;
+	const struct scene *sc = d->sc;
+	cairo_t *cr = d->cr;
+
+	if (!sc->nlegend || l->legend.w <= 0)
 		return;
 	cairo_save(cr);
 	cairo_rectangle(cr, snap(d, l->legend.x), snap(d, l->legend.y), round(l->legend.w), round(l->legend.h));
@@ -824,77 +816,53 @@ static void draw_legend(struct draw *d, const struct scene *sc)
 	cairo_set_line_width(cr, 1 * d->s);
 	cairo_stroke(cr);
 	cairo_restore(cr);
-	measure_text(d, TEXT_LEGEND, "Mg", &ts);
-	x = l->legend.x + l->legend_pad;
-	y = l->legend.y + l->legend_pad + l->legend_row / 2;
-	for (size_t i = 0; i < shown && i < sc->nitems; i++, y += l->legend_row) {
-		draw_legend_sample(d, &sc->items[i], x, y);
-		draw_text(d, TEXT_LEGEND, x + l->legend_sample + l->legend_pad, y + ts.ascent / 2 - ts.height * 0.12,
-			  0, l->legend_text_max, sc->items[i].text, text_color);
+	for (size_t i = 0; i < l->legend_shown && i < sc->nlegend; i++) {
+		draw_legend_sample(d, &sc->legend[i], l->legend.x + l->slots[i].x, l->legend.y + l->slots[i].y);
+		legend_text(d, &l->slots[i], sc->legend[i].text);
 	}
-	if (shown < sc->nitems) {
-		char *more = xasprintf("\xe2\x80\xa6 and %zu more", sc->nitems - shown);
+	if (l->legend_shown < sc->nlegend) {
+		char *more = scene_more_text(sc->nlegend - l->legend_shown);
 
-		draw_text(d, TEXT_LEGEND, x + l->legend_sample + l->legend_pad, y + ts.ascent / 2 - ts.height * 0.12,
-			  0, l->legend_text_max, more, text_color);
+		legend_text(d, &l->slots[l->legend_shown], more);
 		free(more);
 	}
 }
 
-/* Peak lines under the memory lines (labels false), their labels over them. */
-static void draw_peaks(struct draw *d, const struct scene *sc, bool labels)
+/* ---- the picture ---- */
+
+static void layout_scene(struct draw *d, struct plot_layout *lay, const struct plot_options *opt)
 {
-	size_t color = 0;
-
-	for (size_t i = 0; i < sc->n; i++) {
-		const struct plot_model *m = &sc->models[i];
-		const struct plot_series *top = NULL;
-
-		draw_kernel_peak(d, &m->main, kernel_color, labels);
-		color++;
-		for (size_t k = 0; k < m->nchildren; k++) {
-			const struct plot_series *c = &m->children[k];
-
-			if (!c->n)
-				continue;
-			draw_kernel_peak(d, c, series_color(color++), labels);
-			if (!top || c->peak.v > top->peak.v)
-				top = c;
-		}
-		if (sc->n == 1 && top)
-			draw_peak(d, &top->peak, "children's peak", labels);
-	}
-	if (sc->peaks)
-		draw_peak(d, &sc->models[0].main.peak, "peak", labels);
-}
-
-/* The command line (or --title), and how the program ended when that was
- * not a plain exit 0. Caller frees; NULL for none. */
-char *plot_title(const struct plot_model *models, size_t nmodels, const struct plot_options *opt)
-{
-	const struct plot_model *m = &models[0];
-	const char *base = opt->title ? opt->title : nmodels == 1 ? m->cmdline : NULL;
-
-	if (nmodels != 1 || opt->title || !m->has_exit)
-		return base ? xstrdup(base) : NULL;
-	if (!strcmp(m->exit_how, "signal"))
-		return xasprintf("%s%s(killed by signal %d)", base ? base : "", base ? " " : "", m->exit_status);
-	if (!strcmp(m->exit_how, "exit") && m->exit_status)
-		return xasprintf("%s%s(exit status %d)", base ? base : "", base ? " " : "", m->exit_status);
-	return base ? xstrdup(base) : NULL;
-}
-
-void plot_render(cairo_t *cr, const struct plot_model *models, size_t nmodels,
-		 const char *const *names, const struct plot_options *opt, bool vector)
-{
-	struct draw d = { cr, opt->dpi / 72.0, vector, NULL };
-	struct scene sc = { 0 };
-	struct plot_layout lay;
+	const struct scene *sc = d->sc;
 	struct plot_layout_input in = { 0 };
-	const char **texts;
-	char *title = plot_title(models, nmodels, opt);
+	const char **texts = xmalloc((sc->nlegend + 1) * sizeof(*texts));
+
+	for (size_t i = 0; i < sc->nlegend; i++)
+		texts[i] = sc->legend[i].text;
+	in.width = opt->width;
+	in.height = opt->height;
+	in.scale = d->s;
+	in.title = sc->title;
+	in.xlabel = sc->xlabel;
+	in.ylabel = sc->ylabel;
+	in.t0 = sc->t0;
+	in.t1 = sc->t1;
+	in.lo = sc->ylo;
+	in.hi = sc->yhi;
+	in.pad_x = !sc->window;
+	in.lanes = sc->flame ? sc->max_level + 1 : 0;
+	in.legend = texts;
+	in.nlegend = sc->nlegend;
+	plot_layout(lay, &in, &(struct plot_measure){ measure_text, d });
+	free(texts);
+}
+
+void plot_render(cairo_t *cr, const struct scene *sc, const struct plot_options *opt, bool vector,
+		 struct plot_drawn *drawn)
+{
+	struct draw d = { cr, opt->dpi / 72.0, vector, sc, NULL, drawn };
 	cairo_font_options_t *fo = cairo_font_options_create();
-	size_t color;
+	struct plot_occupancy occ;
+	struct plot_layout lay;
 
 	cairo_save(cr);
 	cairo_font_options_set_hint_metrics(fo, CAIRO_HINT_METRICS_OFF);
@@ -902,75 +870,38 @@ void plot_render(cairo_t *cr, const struct plot_model *models, size_t nmodels,
 	cairo_font_options_set_antialias(fo, CAIRO_ANTIALIAS_GRAY);
 	cairo_set_font_options(cr, fo);
 	cairo_font_options_destroy(fo);
-
-	sc.models = models;
-	sc.n = nmodels;
-	sc.opt = opt;
-	sc.funcs = nmodels == 1 && !opt->no_funcs && models[0].nspans > 0;
-	sc.flame = sc.funcs && opt->flame;
-	sc.peaks = nmodels == 1 && !opt->no_funcs;
-	sc.rank = xcalloc(models[0].nfuncs + 1, sizeof(*sc.rank));
-	scene_ranges(&sc);
-	scene_legend(&sc, names, opt->width * 0.7);
-
-	texts = xmalloc((sc.nitems + 1) * sizeof(*texts));
-	for (size_t i = 0; i < sc.nitems; i++)
-		texts[i] = sc.items[i].text;
-	in.width = opt->width;
-	in.height = opt->height;
-	in.scale = d.s;
-	in.title = title;
-	in.xlabel = "time (in seconds)";
-	in.ylabel = "memory used (in MiB)";
-	in.t0 = sc.t0;
-	in.t1 = sc.t1;
-	plot_nice_range(sc.lo, sc.hi, &in.lo, &in.hi);
-	in.pad_x = !opt->window;
-	in.lanes = sc.flame ? models[0].max_level + 1 : 0;
-	in.legend = texts;
-	in.nlegend = sc.nitems;
-	plot_layout(&lay, &in, &(struct plot_measure){ measure_text, &d });
+	layout_scene(&d, &lay, opt);
 	d.lay = &lay;
-	if (lay.legend_shown < sc.nitems) {
-		/* not all fit: the functions that took longest first */
-		size_t nser = 0;
-
-		while (nser < sc.nitems && sc.items[nser].kind == LEG_LINE)
-			nser++;
-		qsort(sc.items + nser, sc.nitems - nser, sizeof(*sc.items), cmp_item_key);
+	plot_occ_init(&occ, &lay.plot);
+	if (drawn) {
+		drawn->plot = lay.plot;
+		drawn->legend_box = lay.legend;
 	}
 
 	draw_background(&d);
 	draw_grid(&d);
-	if (sc.flame)
-		draw_flame(&d, &sc);
-	draw_peaks(&d, &sc, false);
-	color = 0;
-	for (size_t i = 0; i < nmodels; i++) {
-		const struct plot_model *m = &models[i];
+	if (sc->flame)
+		draw_flame(&d);
+	draw_mark_lines(&d, &occ);
+	draw_peaks(&d, &occ);
+	draw_lines(&d, &occ);
+	if (sc->show_funcs && !sc->flame)
+		draw_brackets(&d, &occ);
+	place_labels(&d, &occ);
+	draw_axes(&d);
+	draw_legend(&d);
 
-		draw_series(&d, m, &m->main, series_color(color++), !sc.flame && want_markers(&m->main, lay.plot.w),
-			    opt->slope);
-		for (size_t k = 0; k < m->nchildren; k++) {
-			if (!m->children[k].n)
-				continue;
-			draw_series(&d, m, &m->children[k], series_color(color++),
-				    want_markers(&m->children[k], lay.plot.w), opt->slope);
-		}
-	}
-	if (sc.funcs && !sc.flame)
-		draw_brackets(&d, &sc);
-	if (nmodels == 1)
-		draw_marks(&d, &models[0]);
-	draw_peaks(&d, &sc, true);
-	draw_axes(&d, title);
-	draw_legend(&d, &sc);
-
-	for (size_t i = 0; i < sc.nitems; i++)
-		free(sc.items[i].text);
-	free(sc.items);
-	free(texts);
-	free(sc.rank);
-	free(title);
+	plot_occ_release(&occ);
+	plot_layout_release(&lay);
 	cairo_restore(cr);
+}
+
+void plot_drawn_release(struct plot_drawn *d)
+{
+	free(d->title);
+	strvec_clear(&d->legend);
+	for (size_t i = 0; i < d->nlabels; i++)
+		free(d->labels[i].text);
+	free(d->labels);
+	memset(d, 0, sizeof(*d));
 }

@@ -1,43 +1,43 @@
-/* plot_draw: a plot of one or more profile models, drawn with cairo.
- * Builds the legend and the ranges from the models, asks plot_layout where
- * things go, then draws each primitive inside cairo_save/cairo_restore. Text
- * roles (title, axes, ticks, legend, notes) are one table. */
+/* plot_draw: a scene drawn with cairo (PNG, SVG, PDF). Asks plot_layout
+ * where things go, places the labels where they cover neither the data nor
+ * each other, then draws each primitive inside cairo_save/cairo_restore.
+ * Text roles (title, axes, ticks, legend, notes) are one table; text in a
+ * script the main font lacks is drawn with a font that has it (plot_text). */
 #ifndef MPROF_PLOT_DRAW_H
 #define MPROF_PLOT_DRAW_H
 
-#include "plot_model.h"
+#include "plot_layout.h"
+#include "plot_options.h"
+#include "scene.h"
+#include "util.h"
 
-#include <cairo.h>
 #include <stdbool.h>
 #include <stddef.h>
 
-#define PLOT_DEFAULT_DPI 90.0
-#define PLOT_DEFAULT_WIDTH_IN 14.0  /* the Python tool's figure: 14 x 6 inches */
-#define PLOT_DEFAULT_HEIGHT_IN 6.0
+struct _cairo; /* cairo_t, without making every includer see cairo */
 
-struct plot_options {
-	const char *title;    /* NULL: the command line (one profile) or none */
-	bool no_funcs;        /* -n: no function brackets, no peak lines */
-	bool flame;           /* -f: calls as rectangles by nesting level */
-	bool slope;           /* -s: trend line and slope in the legend */
-	bool window;          /* -w: only [w0, w1] seconds */
-	double w0, w1;
-	int width, height;    /* pixels */
-	double dpi;
+/* A label as drawn: its box and its text. */
+struct plot_label {
+	struct plot_rect box;
+	char *text;
 };
 
-/* Draw models (overlaid when more than one) on cr, whose user units are
- * pixels of width x height. vector: no pixel snapping. names: a label per
- * model for overlays (file names), may be NULL. */
-void plot_render(cairo_t *cr, const struct plot_model *models, size_t nmodels,
-		 const char *const *names, const struct plot_options *opt, bool vector);
+/* What a picture showed, for checks: filled by plot_render when asked. */
+struct plot_drawn {
+	bool no_labels;          /* in: leave the labels out (to see what they would cover) */
+	char *title;             /* as drawn, cut with an ellipsis where it had to be; NULL: none */
+	struct plot_rect title_box;
+	struct strvec legend;    /* legend texts as drawn, then "+N more" when some had no room */
+	struct plot_label *labels; /* peak and marker labels */
+	size_t nlabels, labels_cap;
+	struct plot_rect plot;   /* the plot's frame */
+	struct plot_rect legend_box;
+};
+void plot_drawn_release(struct plot_drawn *d);
 
-/* The title: --title, or the command line of a single profile followed by
- * how the program ended when that was not exit 0. Caller frees; NULL: none. */
-char *plot_title(const struct plot_model *models, size_t nmodels, const struct plot_options *opt);
-
-/* RGB of the colour a function's brackets are drawn in, by its colour rank
- * (0 = the function whose first call starts earliest). */
-void plot_func_color(unsigned rank, double rgb[3]);
+/* Draw sc on cr, whose user units are pixels of opt->width x opt->height at
+ * opt->dpi. vector: no pixel snapping. drawn: NULL, or filled. */
+void plot_render(struct _cairo *cr, const struct scene *sc, const struct plot_options *opt, bool vector,
+		 struct plot_drawn *drawn);
 
 #endif

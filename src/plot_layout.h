@@ -71,21 +71,65 @@ struct plot_layout_input {
 	size_t nlegend;
 };
 
+/* Where a legend entry goes: its sample at (x, y), the middle of its row,
+ * its text after it, in at most text_w pixels. */
+struct plot_legend_slot {
+	double x, y, text_w;
+};
+
 struct plot_layout {
 	struct plot_rect fig, plot, lanes, legend;
 	double lane_h;
 	int nlanes;                  /* flame lanes drawn: levels past the last share it */
 	struct plot_axis x, y;
 	double title_x, title_y;     /* baseline centre of the title */
+	double title_w;              /* room for the title, px */
 	double xlabel_y, ylabel_x;   /* baseline of the x axis name; centre x of the y axis name */
 	double tick_len;
 	double legend_row, legend_pad, legend_sample; /* row height, padding, sample line length */
-	size_t legend_shown;         /* entries that fit; the rest is summed up in one row */
-	double legend_text_max;      /* room for a legend text, px */
+	bool legend_below;           /* under the plot, in rows, when it does not fit beside it */
+	size_t legend_shown;         /* entries that fit; the rest is summed up in one more slot */
+	struct plot_legend_slot *slots; /* legend_shown slots, and one for "+N more" when needed */
 };
 
 /* Lay out a plot. Measures text through m. */
 void plot_layout(struct plot_layout *lay, const struct plot_layout_input *in, const struct plot_measure *m);
+void plot_layout_release(struct plot_layout *lay);
+
+/* ---- placing labels ---- */
+
+/* What covers each small cell of an area: data (lines, brackets, markers),
+ * guides (peak and marker lines) and labels already placed. */
+enum {
+	PLOT_OCC_DATA = 1,
+	PLOT_OCC_GUIDE = 2,
+	PLOT_OCC_LABEL = 4,
+};
+
+struct plot_occupancy {
+	struct plot_rect area;
+	double cell;      /* px per cell */
+	int w, h;         /* cells */
+	unsigned char *bits;
+};
+
+void plot_occ_init(struct plot_occupancy *o, const struct plot_rect *area);
+void plot_occ_release(struct plot_occupancy *o);
+void plot_occ_rect(struct plot_occupancy *o, const struct plot_rect *r, unsigned what);
+/* A segment from (x0, y0) to (x1, y1), half_w px either side. */
+void plot_occ_segment(struct plot_occupancy *o, double x0, double y0, double x1, double y1, double half_w,
+		      unsigned what);
+/* Whether r lies inside the area and covers nothing of avoid. */
+bool plot_occ_free(const struct plot_occupancy *o, const struct plot_rect *r, unsigned avoid);
+/* The first of n candidate rectangles that covers neither data nor labels,
+ * preferring one that also keeps off the guides; marked as a label. -1 when
+ * none is free. */
+int plot_occ_place(struct plot_occupancy *o, const struct plot_rect *cand, size_t n);
+
+static inline bool plot_rects_overlap(const struct plot_rect *a, const struct plot_rect *b)
+{
+	return a->x < b->x + b->w && b->x < a->x + a->w && a->y < b->y + b->h && b->y < a->y + a->h;
+}
 
 /* Choose a nice data range around [lo, hi] for a memory axis: from 0 when the
  * data start near 0, with a margin at the top. */

@@ -86,6 +86,49 @@ void plot_format_start(double t, char *buf, size_t cap)
 	snprintf(buf, cap, "%s.%03lld", date, ms % 1000);
 }
 
+/* ---- reading state: kept apart from the model, gone once it is read ---- */
+
+/* The bucket a series wrote last, and its time range: most samples fall in
+ * the bucket of the one before. */
+struct series_hot {
+	struct plot_bucket *b;
+	double t0, t1;
+};
+
+struct model_reader {
+	struct plot_model *m;
+	bool window, slope;   /* the options' */
+	double w0, w1;
+	double t_ref;         /* unix time that internal times count from */
+	bool have_ref;
+	double start;         /* lowest MEM/FUNC time seen, from t_ref */
+	bool have_start;
+	double grid_t;        /* the time the grid was placed from */
+	struct series_hot main_hot;
+	struct series_hot *child_hot; /* one per child */
+	size_t child_cap, child_hot_cap;
+	size_t *child_index;  /* pid hash -> index + 1 */
+	size_t child_hcap;
+	size_t *func_index;   /* name hash -> index + 1 */
+	size_t func_cap, func_hcap;
+	size_t span_cap, span_limit;
+	size_t mark_cap, mark_limit;
+	size_t nmem;          /* MEM records read */
+};
+
+static struct series_hot *hot_of(struct model_reader *r, const struct plot_series *s)
+{
+	return s == &r->m->main ? &r->main_hot : &r->child_hot[s - r->m->children];
+}
+
+static void reader_release(struct model_reader *r)
+{
+	free(r->child_hot);
+	free(r->child_index);
+	free(r->func_index);
+	memset(r, 0, sizeof(*r));
+}
+
 /* ---- buckets ---- */
 
 static struct plot_bucket *bucket_at(struct plot_series *s, size_t i, bool create)
@@ -142,8 +185,6 @@ static void series_coarsen(struct plot_series *s, size_t nbuckets, size_t shift)
 	struct plot_bucket **old = s->pages;
 
 	s->pages = xcalloc(npages, sizeof(*s->pages));
-	s->hot = NULL;
-	s->hot_t0 = s->hot_t1 = 0;
 	for (size_t p = 0; p < npages; p++) {
 		if (!old[p])
 			continue;
@@ -158,8 +199,9 @@ static void series_coarsen(struct plot_series *s, size_t nbuckets, size_t shift)
 	free(old);
 }
 
-static void model_coarsen(struct plot_model *m, bool left)
+static void model_coarsen(struct model_reader *r, bool left)
 {
+	struct plot_model *m = r->m;
 	struct plot_grid *g = &m->grid;
 	size_t shift = left ? g->nbuckets : 0;
 
@@ -170,17 +212,20 @@ static void model_coarsen(struct plot_model *m, bool left)
 	series_coarsen(&m->main, g->nbuckets, shift);
 	for (size_t i = 0; i < m->nchildren; i++)
 		series_coarsen(&m->children[i], g->nbuckets, shift);
+	r->main_hot = (struct series_hot){ NULL, 0, 0 };
+	for (size_t i = 0; i < m->nchildren; i++)
+		r->child_hot[i] = (struct series_hot){ NULL, 0, 0 };
 }
 
-static void grid_start(struct plot_model *m, double t)
+static void grid_start(struct model_reader *r, double t)
 {
-	struct plot_grid *g = &m->grid;
+	struct plot_grid *g = &r->m->grid;
 
-	m->grid_t = t;
-	if (m->cfg.window) {
+	r->grid_t = t;
+	if (r->window) {
 		/* t is the (provisional) start of the profile */
-		g->origin = t + m->cfg.w0;
-		g->width = (m->cfg.w1 - m->cfg.w0) / (double)g->nbuckets;
+		g->origin = t + r->w0;
+		g->width = (r->w1 - r->w0) / (double)g->nbuckets;
 	} else {
 		g->origin = t;
 		g->width = 1e-6;
@@ -197,14 +242,30 @@ static void point_keep(struct plot_point *p, double t, double v, bool later)
 	}
 }
 
-/* Where t goes: a bucket index, or -1 when it stays outside (a window). */
-static long grid_index(struct plot_model *m, struct plot_series *s, double t, double v)
+/* Make the grid reach time t (a call's end, which merges calls by bucket),
+ * as a sample there would; a window's grid stays as it is. */
+static void grid_cover(struct model_reader *r, double t)
 {
-	struct plot_grid *g = &m->grid;
+	struct plot_grid *g = &r->m->grid;
 	double x;
 
 	if (g->width == 0)
-		grid_start(m, t);
+		grid_start(r, t);
+	if (g->fixed)
+		return;
+	for (x = (t - g->origin) * g->inv_width; x < 0 || x >= (double)g->nbuckets;
+	     x = (t - g->origin) * g->inv_width)
+		model_coarsen(r, x < 0);
+}
+
+/* Where t goes: a bucket index, or -1 when it stays outside (a window). */
+static long grid_index(struct model_reader *r, struct plot_series *s, double t, double v)
+{
+	struct plot_grid *g = &r->m->grid;
+	double x;
+
+	if (g->width == 0)
+		grid_start(r, t);
 	x = (t - g->origin) * g->inv_width;
 	if (g->fixed) {
 		if (x < 0) {
@@ -216,44 +277,43 @@ static long grid_index(struct plot_model *m, struct plot_series *s, double t, do
 			return -1;
 		}
 	} else {
-		while (x < 0 || x >= (double)g->nbuckets) {
-			model_coarsen(m, x < 0);
-			x = (t - g->origin) * g->inv_width;
-		}
+		grid_cover(r, t);
+		x = (t - g->origin) * g->inv_width;
 	}
 	return x >= (double)g->nbuckets ? (long)g->nbuckets - 1 : (long)x;
 }
 
-static inline void series_add(struct plot_model *m, struct plot_series *s, double t, double v)
+/* The bucket for a sample at t, NULL when it falls outside the window. */
+static struct plot_bucket *bucket_for(struct model_reader *r, struct plot_series *s, double t, double v)
 {
-	const struct plot_grid *g = &m->grid;
-	struct plot_bucket *b, *pg;
-	float f = (float)v;
+	const struct plot_grid *g = &r->m->grid;
+	struct series_hot *hot = hot_of(r, s);
+	struct plot_bucket *pg;
+	double x;
+	long i;
 
-	if (t >= s->hot_t0 && t < s->hot_t1) {
-		/* most samples fall in the bucket of the one before */
-		b = s->hot;
+	if (t >= hot->t0 && t < hot->t1)
+		return hot->b;
+	x = (t - g->origin) * g->inv_width; /* NaN before the grid is placed */
+	if (x >= 0 && x < (double)g->nbuckets) {
+		i = (long)x;
 	} else {
-		double x = (t - g->origin) * g->inv_width; /* NaN before the grid is placed */
-		long i;
-
-		if (x >= 0 && x < (double)g->nbuckets) {
-			i = (long)x;
-		} else {
-			i = grid_index(m, s, t, v);
-			if (i < 0)
-				return;
-		}
-		pg = s->pages[i >> PLOT_PAGE_BITS];
-		b = pg ? &pg[i & (PLOT_PAGE - 1)] : bucket_at(s, (size_t)i, true);
-		/* a bound a rounding error away from the grid's only narrows it */
-		s->hot = b;
-		s->hot_t0 = g->origin + (double)i * g->width;
-		s->hot_t1 = g->origin + (double)(i + 1) * g->width;
-		if ((t - g->origin) * g->inv_width < (double)i ||
-		    (t - g->origin) * g->inv_width >= (double)(i + 1))
-			s->hot_t0 = s->hot_t1 = 0; /* t on an edge: no shortcut */
+		i = grid_index(r, s, t, v);
+		if (i < 0)
+			return NULL;
 	}
+	pg = s->pages[i >> PLOT_PAGE_BITS];
+	hot->b = pg ? &pg[i & (PLOT_PAGE - 1)] : bucket_at(s, (size_t)i, true);
+	hot->t0 = g->origin + (double)i * g->width;
+	hot->t1 = g->origin + (double)(i + 1) * g->width;
+	/* a bound a rounding error away from the grid's only narrows it */
+	if ((t - g->origin) * g->inv_width < (double)i || (t - g->origin) * g->inv_width >= (double)(i + 1))
+		hot->t0 = hot->t1 = 0; /* t on an edge: no shortcut */
+	return hot->b;
+}
+
+static inline void bucket_add(struct plot_bucket *b, double t, float f)
+{
 	if (!b->n) {
 		b->tfirst = b->tlast = t;
 		b->min = b->max = b->first = b->last = f;
@@ -270,15 +330,24 @@ static inline void series_add(struct plot_model *m, struct plot_series *s, doubl
 		}
 	}
 	b->n++;
+}
 
-	/* the lowest value and the first and last samples come from the
-	 * buckets at the end (series_summarize) */
+/* A reading of series s: into its bucket, its peak, its trend sums. (The
+ * lowest value and the first and last samples come from the buckets at the
+ * end, series_summarize.) */
+static inline void series_add(struct model_reader *r, struct plot_series *s, double t, double v)
+{
+	struct plot_bucket *b = bucket_for(r, s, t, v);
+
+	if (!b)
+		return;
+	bucket_add(b, t, (float)v);
 	if (v >= s->peak.v && (v > s->peak.v || t < s->peak.t)) {
 		s->peak.t = t;
 		s->peak.v = v;
 		s->peak.set = true;
 	}
-	if (m->cfg.slope) {
+	if (r->slope) {
 		double dt, dv;
 
 		if (!s->n) {
@@ -333,77 +402,83 @@ static uint64_t hash_pid(long pid)
 	return h ^ (h >> 29);
 }
 
-static void child_rehash(struct plot_model *m)
+static void child_rehash(struct model_reader *r)
 {
-	size_t hcap = m->child_hcap ? m->child_hcap * 2 : 64;
+	const struct plot_model *m = r->m;
+	size_t hcap = r->child_hcap ? r->child_hcap * 2 : 64;
 
-	free(m->child_index);
-	m->child_index = xcalloc(hcap, sizeof(*m->child_index));
-	m->child_hcap = hcap;
+	free(r->child_index);
+	r->child_index = xcalloc(hcap, sizeof(*r->child_index));
+	r->child_hcap = hcap;
 	for (size_t i = 0; i < m->nchildren; i++) {
 		size_t h = hash_pid(m->children[i].pid) & (hcap - 1);
 
-		while (m->child_index[h])
+		while (r->child_index[h])
 			h = (h + 1) & (hcap - 1);
-		m->child_index[h] = i + 1;
+		r->child_index[h] = i + 1;
 	}
 }
 
-static struct plot_series *child_get(struct plot_model *m, long pid)
+static struct plot_series *child_get(struct model_reader *r, long pid)
 {
+	struct plot_model *m = r->m;
 	size_t h;
 
-	if (m->child_hcap) {
-		for (h = hash_pid(pid) & (m->child_hcap - 1); m->child_index[h];
-		     h = (h + 1) & (m->child_hcap - 1))
-			if (m->children[m->child_index[h] - 1].pid == pid)
-				return &m->children[m->child_index[h] - 1];
+	if (r->child_hcap) {
+		for (h = hash_pid(pid) & (r->child_hcap - 1); r->child_index[h];
+		     h = (h + 1) & (r->child_hcap - 1))
+			if (m->children[r->child_index[h] - 1].pid == pid)
+				return &m->children[r->child_index[h] - 1];
 	}
-	xgrow((void **)&m->children, &m->child_cap, m->nchildren + 1, sizeof(*m->children));
+	xgrow((void **)&m->children, &r->child_cap, m->nchildren + 1, sizeof(*m->children));
+	xgrow((void **)&r->child_hot, &r->child_hot_cap, m->nchildren + 1, sizeof(*r->child_hot));
 	series_init(&m->children[m->nchildren], &m->grid, pid);
+	r->child_hot[m->nchildren] = (struct series_hot){ NULL, 0, 0 };
 	m->nchildren++;
-	if (m->nchildren * 2 > m->child_hcap)
-		child_rehash(m);
+	if (m->nchildren * 2 > r->child_hcap)
+		child_rehash(r);
 	else {
-		for (h = hash_pid(pid) & (m->child_hcap - 1); m->child_index[h];
-		     h = (h + 1) & (m->child_hcap - 1))
+		for (h = hash_pid(pid) & (r->child_hcap - 1); r->child_index[h];
+		     h = (h + 1) & (r->child_hcap - 1))
 			;
-		m->child_index[h] = m->nchildren;
+		r->child_index[h] = m->nchildren;
 	}
 	return &m->children[m->nchildren - 1];
 }
 
-static void func_rehash(struct plot_model *m)
+static void func_rehash(struct model_reader *r)
 {
-	size_t hcap = m->func_hcap ? m->func_hcap * 2 : 64;
+	const struct plot_model *m = r->m;
+	size_t hcap = r->func_hcap ? r->func_hcap * 2 : 64;
 
-	free(m->func_index);
-	m->func_index = xcalloc(hcap, sizeof(*m->func_index));
-	m->func_hcap = hcap;
+	free(r->func_index);
+	r->func_index = xcalloc(hcap, sizeof(*r->func_index));
+	r->func_hcap = hcap;
 	for (size_t i = 0; i < m->nfuncs; i++) {
 		const char *k = m->funcs[i].key;
 		size_t h = hash_bytes(k, strlen(k)) & (hcap - 1);
 
-		while (m->func_index[h])
+		while (r->func_index[h])
 			h = (h + 1) & (hcap - 1);
-		m->func_index[h] = i + 1;
+		r->func_index[h] = i + 1;
 	}
 }
 
-static uint32_t func_get(struct plot_model *m, const char *key, size_t len)
+static uint32_t func_get(struct model_reader *r, const char *key, size_t len)
 {
-	size_t h, hc = m->func_hcap;
+	struct plot_model *m = r->m;
+	size_t h, hc = r->func_hcap;
 	struct plot_func *f;
 
 	if (hc) {
-		for (h = hash_bytes(key, len) & (hc - 1); m->func_index[h]; h = (h + 1) & (hc - 1)) {
-			const char *k = m->funcs[m->func_index[h] - 1].key;
+		for (h = hash_bytes(key, len) & (hc - 1); r->func_index[h]; h = (h + 1) & (hc - 1)) {
+			const char *k = m->funcs[r->func_index[h] - 1].key;
 
 			if (strncmp(k, key, len) == 0 && k[len] == '\0')
-				return (uint32_t)(m->func_index[h] - 1);
+				return (uint32_t)(r->func_index[h] - 1);
 		}
 	}
-	xgrow((void **)&m->funcs, &m->func_cap, m->nfuncs + 1, sizeof(*m->funcs));
+	xgrow((void **)&m->funcs, &r->func_cap, m->nfuncs + 1, sizeof(*m->funcs));
 	f = &m->funcs[m->nfuncs];
 	memset(f, 0, sizeof(*f));
 	f->key = xstrndup(key, len);
@@ -412,11 +487,11 @@ static uint32_t func_get(struct plot_model *m, const char *key, size_t len)
 	f->max_level = -1;
 	m->nfuncs++;
 	if (m->nfuncs * 2 > hc)
-		func_rehash(m);
+		func_rehash(r);
 	else {
-		for (h = hash_bytes(key, len) & (hc - 1); m->func_index[h]; h = (h + 1) & (hc - 1))
+		for (h = hash_bytes(key, len) & (hc - 1); r->func_index[h]; h = (h + 1) & (hc - 1))
 			;
-		m->func_index[h] = m->nfuncs;
+		r->func_index[h] = m->nfuncs;
 	}
 	return (uint32_t)(m->nfuncs - 1);
 }
@@ -433,12 +508,11 @@ struct span_key {
 	size_t i;
 };
 
-static const struct plot_model *sort_model;
-
-static int cmp_span_merge(const void *pa, const void *pb)
+static int cmp_span_merge(const void *pa, const void *pb, void *ctx)
 {
-	const struct plot_span *a = &sort_model->spans[((const struct span_key *)pa)->i];
-	const struct plot_span *b = &sort_model->spans[((const struct span_key *)pb)->i];
+	const struct plot_model *m = ctx;
+	const struct plot_span *a = &m->spans[((const struct span_key *)pa)->i];
+	const struct plot_span *b = &m->spans[((const struct span_key *)pb)->i];
 	const struct span_key *ka = pa, *kb = pb;
 
 	if (a->level != b->level)
@@ -456,10 +530,11 @@ static int cmp_span_merge(const void *pa, const void *pb)
 
 /* Merge spans of one function at one level whose start and end fall in the
  * same buckets: they would be drawn on the same pixels. */
-static void spans_compact(struct plot_model *m)
+static void spans_compact(struct model_reader *r)
 {
-	struct span_key *keys = xmalloc(m->nspans * sizeof(*keys));
-	struct plot_span *out = xmalloc(m->span_cap * sizeof(*out));
+	struct plot_model *m = r->m;
+	struct span_key *keys = xmalloc((m->nspans + 1) * sizeof(*keys));
+	struct plot_span *out = xmalloc((r->span_cap + 1) * sizeof(*out));
 	size_t n = 0;
 
 	for (size_t i = 0; i < m->nspans; i++) {
@@ -467,8 +542,7 @@ static void spans_compact(struct plot_model *m)
 		keys[i].b1 = bucket_of(m, m->spans[i].t1);
 		keys[i].i = i;
 	}
-	sort_model = m;
-	qsort(keys, m->nspans, sizeof(*keys), cmp_span_merge);
+	qsort_r(keys, m->nspans, sizeof(*keys), cmp_span_merge, m);
 	for (size_t i = 0; i < m->nspans; i++) {
 		const struct plot_span *s = &m->spans[keys[i].i];
 		struct plot_span *o = n ? &out[n - 1] : NULL;
@@ -491,16 +565,18 @@ static void spans_compact(struct plot_model *m)
 	m->nspans = n;
 }
 
-static void span_add(struct plot_model *m, const struct plot_span *s)
+static void span_add(struct model_reader *r, const struct plot_span *s)
 {
-	if (m->nspans == m->span_cap) {
-		if (m->nspans >= m->span_limit) {
-			spans_compact(m);
-			if (m->nspans > m->span_limit / 2)
-				m->span_limit *= 2;
+	struct plot_model *m = r->m;
+
+	if (m->nspans == r->span_cap) {
+		if (m->nspans >= r->span_limit) {
+			spans_compact(r);
+			if (m->nspans > r->span_limit / 2)
+				r->span_limit *= 2;
 		}
-		if (m->nspans == m->span_cap)
-			xgrow((void **)&m->spans, &m->span_cap, m->nspans + 1, sizeof(*m->spans));
+		if (m->nspans == r->span_cap)
+			xgrow((void **)&m->spans, &r->span_cap, m->nspans + 1, sizeof(*m->spans));
 	}
 	m->spans[m->nspans++] = *s;
 }
@@ -516,6 +592,8 @@ static void marks_compact(struct plot_model *m)
 {
 	size_t n = 0;
 
+	if (!m->nmarks)
+		return;
 	qsort(m->marks, m->nmarks, sizeof(*m->marks), cmp_mark_t);
 	for (size_t i = 0; i < m->nmarks; i++) {
 		struct plot_mark *k = &m->marks[i];
@@ -530,16 +608,17 @@ static void marks_compact(struct plot_model *m)
 	m->nmarks = n;
 }
 
-static void mark_add(struct plot_model *m, const struct record *rec, double t)
+static void mark_add(struct model_reader *r, const struct record *rec, double t)
 {
+	struct plot_model *m = r->m;
 	struct plot_mark *k;
 
-	if (m->nmarks >= m->mark_limit) {
+	if (m->nmarks >= r->mark_limit) {
 		marks_compact(m);
-		if (m->nmarks > m->mark_limit / 2)
-			m->mark_limit *= 2;
+		if (m->nmarks > r->mark_limit / 2)
+			r->mark_limit *= 2;
 	}
-	xgrow((void **)&m->marks, &m->mark_cap, m->nmarks + 1, sizeof(*m->marks));
+	xgrow((void **)&m->marks, &r->mark_cap, m->nmarks + 1, sizeof(*m->marks));
 	k = &m->marks[m->nmarks++];
 	k->label = plot_display_text(rec->text, rec->text_len, true);
 	k->t = t;
@@ -549,20 +628,20 @@ static void mark_add(struct plot_model *m, const struct record *rec, double t)
 
 /* ---- reading ---- */
 
-static double rel_time(struct plot_model *m, double t)
+static double rel_time(struct model_reader *r, double t)
 {
-	if (!m->have_ref) {
-		m->t_ref = t;
-		m->have_ref = true;
+	if (!r->have_ref) {
+		r->t_ref = t;
+		r->have_ref = true;
 	}
-	return t - m->t_ref;
+	return t - r->t_ref;
 }
 
-static void note_start(struct plot_model *m, double t)
+static void note_start(struct model_reader *r, double t)
 {
-	if (!m->have_start || t < m->start) {
-		m->start = t;
-		m->have_start = true;
+	if (!r->have_start || t < r->start) {
+		r->start = t;
+		r->have_start = true;
 	}
 }
 
@@ -574,22 +653,27 @@ static bool in_window(const struct plot_model *m, double t0, double t1)
 	       (t1 >= g->origin && t0 <= g->origin + (double)g->nbuckets * g->width);
 }
 
-static void add_func(struct plot_model *m, const struct record *rec)
+/* A call: a span, its bracket at the memory recorded at its start and end.
+ * Those are not samples: the line and its peak are the MEM samples', as
+ * 'mprof peak' counts them (the Python tool's plot also draws its line
+ * through them, and so marked a peak that its peak command did not report). */
+static void add_func(struct model_reader *r, const struct record *rec)
 {
-	double t0 = rel_time(m, rec->t), t1 = rel_time(m, rec->t_end);
+	struct plot_model *m = r->m;
+	double t0 = rel_time(r, rec->t), t1 = rel_time(r, rec->t_end);
 	struct plot_span sp;
 	struct plot_func *f;
 
-	note_start(m, t0);
-	series_add(m, &m->main, t0, rec->mem);
-	series_add(m, &m->main, t1, rec->mem_end);
+	note_start(r, t0);
+	grid_cover(r, t0);
+	grid_cover(r, t1);
 	if (!in_window(m, t0, t1))
 		return;
 	sp.t0 = t0;
 	sp.t1 = t1;
 	sp.m0 = (float)rec->mem;
 	sp.m1 = (float)rec->mem_end;
-	sp.func = func_get(m, rec->text, rec->text_len);
+	sp.func = func_get(r, rec->text, rec->text_len);
 	sp.level = rec->level;
 	sp.calls = 1;
 	sp.unfinished = rec->unfinished;
@@ -599,47 +683,24 @@ static void add_func(struct plot_model *m, const struct record *rec)
 	f->calls++;
 	f->total += t1 - t0;
 	f->unfinished |= rec->unfinished;
-	span_add(m, &sp);
+	span_add(r, &sp);
 }
 
-static int model_record(struct plot_model *m, const struct record *rec, size_t *nmem)
+static void kernel_peak_keep(struct plot_point *p, double t, double v)
 {
+	if (!p->set || v > p->v)
+		*p = (struct plot_point){ t, v, true };
+}
+
+/* Records that name things rather than measure them. */
+static void model_text_record(struct model_reader *r, const struct record *rec)
+{
+	struct plot_model *m = r->m;
 	struct plot_series *c;
-	double t;
 
 	switch (rec->kind) {
-	case REC_MEM:
-		t = rel_time(m, rec->t);
-		note_start(m, t);
-		series_add(m, &m->main, t, rec->mem);
-		(*nmem)++;
-		break;
-	case REC_CHLD:
-		t = rel_time(m, rec->t);
-		c = child_get(m, rec->pid);
-		series_add(m, c, t, rec->mem);
-		break;
-	case REC_FUNC:
-		add_func(m, rec);
-		break;
-	case REC_MARK:
-		t = rel_time(m, rec->t);
-		if (in_window(m, t, t))
-			mark_add(m, rec, t);
-		break;
-	case REC_PEAK:
-		t = rel_time(m, rec->t);
-		if (!m->main.kernel_peak.set || rec->mem > m->main.kernel_peak.v)
-			m->main.kernel_peak = (struct plot_point){ t, rec->mem, true };
-		break;
-	case REC_CHLDPEAK:
-		t = rel_time(m, rec->t);
-		c = child_get(m, rec->pid);
-		if (!c->kernel_peak.set || rec->mem > c->kernel_peak.v)
-			c->kernel_peak = (struct plot_point){ t, rec->mem, true };
-		break;
 	case REC_CHLDCMD:
-		c = child_get(m, rec->pid);
+		c = child_get(r, rec->pid);
 		free(c->name);
 		c->name = plot_display_text(rec->text, rec->text_len, true);
 		break;
@@ -655,7 +716,43 @@ static int model_record(struct plot_model *m, const struct record *rec, size_t *
 	default:
 		break;
 	}
-	return 0;
+}
+
+static void model_record(struct model_reader *r, const struct record *rec)
+{
+	struct plot_model *m = r->m;
+	double t;
+
+	switch (rec->kind) {
+	case REC_MEM:
+		t = rel_time(r, rec->t);
+		note_start(r, t);
+		series_add(r, &m->main, t, rec->mem);
+		r->nmem++;
+		break;
+	case REC_CHLD:
+		t = rel_time(r, rec->t);
+		series_add(r, child_get(r, rec->pid), t, rec->mem);
+		break;
+	case REC_FUNC:
+		add_func(r, rec);
+		break;
+	case REC_MARK:
+		t = rel_time(r, rec->t);
+		if (in_window(m, t, t))
+			mark_add(r, rec, t);
+		break;
+	case REC_PEAK:
+		kernel_peak_keep(&m->main.kernel_peak, rel_time(r, rec->t), rec->mem);
+		break;
+	case REC_CHLDPEAK:
+		t = rel_time(r, rec->t);
+		kernel_peak_keep(&child_get(r, rec->pid)->kernel_peak, t, rec->mem);
+		break;
+	default:
+		model_text_record(r, rec);
+		break;
+	}
 }
 
 static void model_reset(struct plot_model *m)
@@ -674,8 +771,6 @@ static void model_reset(struct plot_model *m)
 		free(m->marks[i].label);
 	free(m->marks);
 	free(m->spans);
-	free(m->child_index);
-	free(m->func_index);
 	free(m->cmdline);
 	free(m->path);
 	memset(m, 0, sizeof(*m));
@@ -683,35 +778,41 @@ static void model_reset(struct plot_model *m)
 
 /* One pass over the file. With force_ref, internal times count from t_ref
  * and the start is taken to be t_ref (the second pass of a window). */
-static int model_pass(struct plot_model *m, const char *path, const struct plot_model_config *cfg,
-		      bool force_ref, double t_ref, size_t *nmem)
+static int model_pass(struct model_reader *r, const char *path, const struct plot_options *opt,
+		      size_t nbuckets, bool force_ref, double t_ref)
 {
-	struct profile_reader r;
+	struct plot_model *m = r->m;
+	struct profile_reader pr;
 	struct record rec;
 	int rc;
 
+	reader_release(r);
 	memset(m, 0, sizeof(*m));
+	r->m = m;
+	r->window = opt && opt->window;
+	r->slope = opt && opt->slope;
+	r->w0 = opt ? opt->w0 : 0;
+	r->w1 = opt ? opt->w1 : 0;
 	m->path = xstrdup(path);
-	m->cfg = *cfg;
-	m->grid.nbuckets = cfg->nbuckets ? cfg->nbuckets : PLOT_DEFAULT_BUCKETS;
-	m->grid.fixed = cfg->window;
+	m->grid.nbuckets = nbuckets ? nbuckets : PLOT_DEFAULT_BUCKETS;
+	m->grid.fixed = r->window;
 	m->grid.inv_width = NAN;
-	m->span_limit = SPAN_LIMIT;
-	m->mark_limit = MARK_LIMIT;
+	r->span_limit = SPAN_LIMIT;
+	r->mark_limit = MARK_LIMIT;
 	m->max_level = -1;
 	series_init(&m->main, &m->grid, 0);
 	if (force_ref) {
-		m->t_ref = t_ref;
-		m->have_ref = true;
-		grid_start(m, 0);
+		r->t_ref = t_ref;
+		r->have_ref = true;
+		grid_start(r, 0);
 	}
-	if (profile_reader_open(&r, path) < 0)
+	if (profile_reader_open(&pr, path) < 0)
 		return -1;
-	while ((rc = profile_reader_next(&r, &rec)) > 0) {
+	while ((rc = profile_reader_next(&pr, &rec)) > 0) {
 		m->records++;
-		model_record(m, &rec, nmem);
+		model_record(r, &rec);
 	}
-	profile_reader_close(&r);
+	profile_reader_close(&pr);
 	return rc;
 }
 
@@ -774,36 +875,38 @@ static const char *dotted_suffix(const char *name, int parts)
 	return name;
 }
 
-static struct plot_func *sort_funcs;
-static int *sort_parts;
+struct label_parts {
+	const struct plot_func *funcs;
+	const int *parts;
+};
 
-static int cmp_func_label(const void *pa, const void *pb)
+static int cmp_func_label(const void *pa, const void *pb, void *ctx)
 {
+	const struct label_parts *lp = ctx;
 	size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
 
-	return strcmp(dotted_suffix(sort_funcs[a].name, sort_parts[a]),
-		      dotted_suffix(sort_funcs[b].name, sort_parts[b]));
+	return strcmp(dotted_suffix(lp->funcs[a].name, lp->parts[a]),
+		      dotted_suffix(lp->funcs[b].name, lp->parts[b]));
 }
 
 static void funcs_label(struct plot_model *m)
 {
 	size_t n = m->nfuncs, *ix = xmalloc((n + 1) * sizeof(*ix));
 	int *parts = xmalloc((n + 1) * sizeof(*parts));
+	struct label_parts lp = { m->funcs, parts };
 	bool again = true;
 
 	for (size_t i = 0; i < n; i++) {
 		ix[i] = i;
 		parts[i] = 1;
 	}
-	sort_funcs = m->funcs;
-	sort_parts = parts;
 	for (int round = 0; again && round < 64; round++) {
 		again = false;
-		qsort(ix, n, sizeof(*ix), cmp_func_label);
+		qsort_r(ix, n, sizeof(*ix), cmp_func_label, &lp);
 		for (size_t i = 0; i < n;) {
 			size_t j = i + 1;
 
-			while (j < n && cmp_func_label(&ix[i], &ix[j]) == 0)
+			while (j < n && cmp_func_label(&ix[i], &ix[j], &lp) == 0)
 				j++;
 			if (j - i > 1)
 				for (size_t k = i; k < j; k++)
@@ -871,15 +974,8 @@ static void series_summarize(struct plot_series *s, const struct plot_grid *g)
 }
 
 /* Make every time count from the start, the x axis. */
-static void model_finish(struct plot_model *m)
+static void model_shift(struct plot_model *m, double d)
 {
-	double d = m->start;
-
-	series_summarize(&m->main, &m->grid);
-	for (size_t i = 0; i < m->nchildren; i++)
-		series_summarize(&m->children[i], &m->grid);
-
-	m->t_abs = m->t_ref + d;
 	m->grid.origin -= d;
 	series_shift(&m->main, &m->grid, d);
 	for (size_t i = 0; i < m->nchildren; i++)
@@ -892,8 +988,19 @@ static void model_finish(struct plot_model *m)
 		m->marks[i].t -= d;
 	for (size_t i = 0; i < m->nfuncs; i++)
 		m->funcs[i].first_t -= d;
+}
+
+static void model_finish(struct model_reader *r)
+{
+	struct plot_model *m = r->m;
+
+	series_summarize(&m->main, &m->grid);
+	for (size_t i = 0; i < m->nchildren; i++)
+		series_summarize(&m->children[i], &m->grid);
+	m->t_abs = r->t_ref + r->start;
+	model_shift(m, r->start);
 	if (m->nspans > SPAN_LIMIT / 4)
-		spans_compact(m);
+		spans_compact(r);
 	if (m->nmarks > MARK_LIMIT / 4)
 		marks_compact(m);
 	spans_infer_levels(m);
@@ -912,33 +1019,34 @@ static void model_finish(struct plot_model *m)
 	funcs_label(m);
 }
 
-int plot_model_read(struct plot_model *m, const char *path, const struct plot_model_config *cfg)
+int plot_model_read(struct plot_model *m, const char *path, const struct plot_options *opt, size_t nbuckets)
 {
-	size_t nmem = 0;
+	struct model_reader r = { .m = m };
 	double first_ref;
 
-	if (model_pass(m, path, cfg, false, 0, &nmem) < 0)
+	if (model_pass(&r, path, opt, nbuckets, false, 0) < 0)
 		goto fail;
-	if (!nmem) {
+	if (!r.nmem) {
 		error("%s: no memory samples (MEM records): nothing to plot", path);
 		goto fail;
 	}
-	if (cfg->window && m->start != m->grid_t) {
+	if (r.window && r.start != r.grid_t) {
 		/* The window counts from the start, which a first record
 		 * other than the earliest sample misplaced: read again from it. */
-		first_ref = m->t_ref + m->start;
+		first_ref = r.t_ref + r.start;
 		model_reset(m);
-		nmem = 0;
-		if (model_pass(m, path, cfg, true, first_ref, &nmem) < 0)
+		if (model_pass(&r, path, opt, nbuckets, true, first_ref) < 0)
 			goto fail;
 	}
 	if (!m->main.n) {
-		error("%s: no memory samples in the window %g,%g", path, cfg->w0, cfg->w1);
+		error("%s: no memory samples in the window %g,%g", path, r.w0, r.w1);
 		goto fail;
 	}
-	model_finish(m);
+	model_finish(&r);
+	reader_release(&r);
 	return 0;
 fail:
+	reader_release(&r);
 	model_reset(m);
 	return -1;
 }

@@ -1,8 +1,10 @@
 /* plot_model: what a plot shows, read from one profile in one streaming pass,
  * in memory bounded by the picture, not by the file.
  *
- * Samples (MEM, and the memory at each FUNC's start and end, as the Python tool
- * merges them) and each child's CHLD samples go into time buckets: per bucket
+ * The program's samples (MEM) and each child's (CHLD) go into time buckets;
+ * the memory recorded at a call's start and end (FUNC) places its bracket but
+ * is not a sample, so the sampled peak is the highest MEM sample, as 'mprof
+ * peak' reports it. Per bucket
  * the lowest, highest, first and last value and the times of the first and
  * last. The time range is not known before reading, so the buckets adapt: when
  * a sample falls outside, the bucket width doubles and pairs of buckets merge.
@@ -21,6 +23,8 @@
  */
 #ifndef MPROF_PLOT_MODEL_H
 #define MPROF_PLOT_MODEL_H
+
+#include "plot_options.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -47,15 +51,12 @@ struct plot_series {
 	struct plot_bucket **pages; /* sparse: a page is allocated when first used */
 	size_t n;             /* samples inside the range */
 	double lo;            /* lowest sample inside the range */
-	struct plot_point peak;        /* highest sample inside the range (first one) */
+	struct plot_point peak;        /* the sampled peak: highest sample inside the range (first one) */
 	struct plot_point first, last; /* earliest and latest sample inside the range */
 	struct plot_point before, after; /* window: nearest samples outside it */
 	struct plot_point kernel_peak; /* PEAK / CHLDPEAK: the kernel's high-water mark */
 	/* least squares, about (t0, v0), for the trend line */
 	double t0, v0, st, sv, stt, stv;
-	/* reading: the bucket last written and its time range */
-	struct plot_bucket *hot;
-	double hot_t0, hot_t1;
 };
 
 struct plot_func {
@@ -94,18 +95,10 @@ struct plot_grid {
 	bool fixed;           /* window: the grid never moves */
 };
 
-struct plot_model_config {
-	size_t nbuckets;      /* 0: PLOT_DEFAULT_BUCKETS */
-	bool window;          /* only [w0, w1] seconds from the start */
-	double w0, w1;
-	bool slope;           /* keep least-squares sums */
-};
-
 struct plot_model {
 	char *path;
 	char *cmdline;        /* display text, or NULL */
 	double t_abs;         /* unix time of the start (x = 0) */
-	struct plot_model_config cfg;
 	struct plot_grid grid;
 	struct plot_series main;
 	struct plot_series *children;
@@ -121,24 +114,13 @@ struct plot_model {
 	char exit_how[16];    /* "exit", "signal", ... */
 	int exit_status;
 	size_t records;       /* records read */
-
-	/* reading state */
-	double t_ref;         /* unix time that internal times count from */
-	bool have_ref;
-	double start;         /* lowest MEM/FUNC time seen, from t_ref */
-	bool have_start;
-	double grid_t;        /* the time the grid was placed from */
-	size_t *child_index;  /* pid hash -> index + 1 */
-	size_t child_cap, child_hcap;
-	size_t *func_index;   /* name hash -> index + 1 */
-	size_t func_cap, func_hcap;
-	size_t span_cap, span_limit;
-	size_t mark_cap, mark_limit;
 };
 
-/* Read path into m. -1 on error (reported, naming the file and line). A file
- * without MEM samples (in the window) is an error too. */
-int plot_model_read(struct plot_model *m, const char *path, const struct plot_model_config *cfg);
+/* Read path into m, in nbuckets time buckets (0: PLOT_DEFAULT_BUCKETS; a
+ * power of two), with opt's window and slope (opt NULL: neither). -1 on error
+ * (reported, naming the file and line). A file without MEM samples (in the
+ * window) is an error too. */
+int plot_model_read(struct plot_model *m, const char *path, const struct plot_options *opt, size_t nbuckets);
 void plot_model_release(struct plot_model *m);
 
 /* Time range of the samples of every series, and their memory range. */
@@ -158,13 +140,13 @@ bool plot_series_trend(const struct plot_series *s, double *a, double *b);
 const struct plot_bucket *plot_series_bucket(const struct plot_model *m, const struct plot_series *s,
 					     size_t i);
 
-/* Text from a file (escaped as profile_escape writes it, when escaped) made
- * fit to show: valid UTF-8, control bytes replaced by U+FFFD. Caller frees. */
 /* Functions in colour order, the same in every view: by the start of their
  * first call. Returns m->nfuncs indices (caller frees); the first *ncalled of
  * them have calls. */
 size_t *plot_model_func_order(const struct plot_model *m, size_t *ncalled);
 
+/* Text from a file (escaped as profile_escape writes it, when escaped) made
+ * fit to show: valid UTF-8, control bytes replaced by U+FFFD. Caller frees. */
 char *plot_display_text(const char *s, size_t len, bool escaped);
 
 /* "26 / 11 / 2026 - start at 12:25:38.886", local time, as the Python tool. */

@@ -21,13 +21,6 @@
 #define QMAX 65534      /* quantised values: 0..QMAX; 0xffff marks an empty column */
 #define SPANS_MAX 20000 /* more calls than this are merged where they touch at page scale */
 
-/* Colours of the memory lines: the first profile black as in the PNG, then
- * overlays and children. */
-static const char *const series_colors[] = {
-	"#000000", "#1f77b4", "#2ca02c", "#9467bd", "#8c564b", "#e377c2",
-	"#7f7f7f", "#bcbd22", "#17becf", "#ff7f0e",
-};
-
 /* ---- output helpers ---- */
 
 static void put_json_string(FILE *f, const char *s)
@@ -112,16 +105,22 @@ static void put_base64(FILE *f, const unsigned char *p, size_t n)
 	}
 }
 
-static void color_hex(const double rgb[3], char out[8])
+static void color_hex(struct scene_rgb rgb, char out[8])
 {
+	const double v[3] = { rgb.r, rgb.g, rgb.b };
 	int c[3];
 
-	for (int i = 0; i < 3; i++) {
-		double v = rgb[i] < 0 ? 0 : rgb[i] > 1 ? 1 : rgb[i];
-
-		c[i] = (int)lrint(v * 255);
-	}
+	for (int i = 0; i < 3; i++)
+		c[i] = (int)lrint((v[i] < 0 ? 0 : v[i] > 1 ? 1 : v[i]) * 255);
 	snprintf(out, 8, "#%02x%02x%02x", c[0], c[1], c[2]);
+}
+
+static void put_color(FILE *f, const char *key, struct scene_rgb rgb)
+{
+	char hex[8];
+
+	color_hex(rgb, hex);
+	fprintf(f, ",\"%s\":\"%s\"", key, hex);
 }
 
 /* ---- series as column levels ---- */
@@ -263,29 +262,26 @@ static void put_levels(FILE *f, const struct plot_model *m, const struct plot_se
 
 struct page {
 	FILE *f;
-	const struct plot_model *models;
-	size_t nmodels;
-	const char *const *names;
-	const struct plot_options *opt;
-	size_t nseries;
+	const struct scene *sc;
 	size_t cap;          /* finest level's columns for each series */
-	size_t *func_base;   /* index of each model's first function in the page's list */
 };
 
-static void put_series(struct page *pg, size_t file, const struct plot_series *s, size_t index,
-		       const char *label, const char *title)
+/* A memory line: its points, its peaks, its columns at every level. */
+static void put_series(struct page *pg, size_t index)
 {
 	FILE *f = pg->f;
-	const struct plot_model *m = &pg->models[file];
-	double t0, t1, a, b;
+	const struct scene_line *ln = &pg->sc->lines[index];
+	const struct plot_series *s = ln->series;
+	const struct plot_model *m = &pg->sc->models[ln->model];
+	const char *label = pg->sc->legend[ln->entry].text;
+	double t0, t1;
 
-	if (index)
-		putc(',', f);
-	fprintf(f, "\n{\"file\":%zu,\"pid\":%ld,\"color\":\"%s\",\"n\":%zu,\"label\":", file, s->pid,
-		series_colors[index % ARRAY_SIZE(series_colors)], s->n);
+	fprintf(f, "%s\n{\"file\":%zu,\"pid\":%ld", index ? "," : "", ln->model, s->pid);
+	put_color(f, "color", ln->color);
+	fprintf(f, ",\"n\":%zu,\"label\":", s->n);
 	put_json_string(f, label);
 	fputs(",\"title\":", f);
-	put_json_string(f, title);
+	put_json_string(f, !s->pid && m->path ? m->path : label);
 	put_point(f, "first", &s->first);
 	put_point(f, "last", &s->last);
 	put_point(f, "peak", &s->peak);
@@ -293,8 +289,8 @@ static void put_series(struct page *pg, size_t file, const struct plot_series *s
 	put_point(f, "before", &s->before);
 	put_point(f, "after", &s->after);
 	fputs(",\"trend\":", f);
-	if (pg->opt->slope && s->pid == 0 && plot_series_trend(s, &a, &b))
-		fprintf(f, "[%.10g,%.10g]", a, b);
+	if (ln->trend)
+		fprintf(f, "[%.10g,%.10g]", ln->a, ln->b);
 	else
 		fputs("null", f);
 	series_range(s, &t0, &t1);
@@ -305,60 +301,66 @@ static void put_series(struct page *pg, size_t file, const struct plot_series *s
 	putc('}', f);
 }
 
-static const char *base_name(const char *path)
-{
-	const char *p = strrchr(path, '/');
-
-	return p && p[1] ? p + 1 : path;
-}
-
-static const char *model_name(const struct page *pg, size_t i)
-{
-	if (pg->names && pg->names[i])
-		return pg->names[i];
-	return base_name(pg->models[i].path ? pg->models[i].path : "profile");
-}
-
 static void put_all_series(struct page *pg)
 {
-	size_t index = 0;
-	char start[64];
-
 	fputs(",\"series\":[", pg->f);
-	for (size_t i = 0; i < pg->nmodels; i++) {
-		const struct plot_model *m = &pg->models[i];
-		char *label;
-
-		plot_format_start(m->t_abs, start, sizeof(start));
-		if (pg->nmodels > 1)
-			label = xasprintf("%s - %s", model_name(pg, i), start);
-		else
-			label = xstrdup(start);
-		put_series(pg, i, &m->main, index++, label, m->path ? m->path : label);
-		free(label);
-	}
-	for (size_t i = 0; i < pg->nmodels; i++) {
-		const struct plot_model *m = &pg->models[i];
-
-		for (size_t k = 0; k < m->nchildren; k++) {
-			const struct plot_series *c = &m->children[k];
-			char *label;
-
-			if (!c->n)
-				continue;
-			label = c->name ? xasprintf("child %ld (%s)", c->pid, c->name)
-					: xasprintf("child %ld", c->pid);
-			if (pg->nmodels > 1) {
-				char *l = xasprintf("%s: %s", model_name(pg, i), label);
-
-				free(label);
-				label = l;
-			}
-			put_series(pg, i, c, index++, label, label);
-			free(label);
-		}
-	}
+	for (size_t i = 0; i < pg->sc->nlines; i++)
+		put_series(pg, i);
 	putc(']', pg->f);
+}
+
+/* ---- peaks and the legend, as the scene has them ---- */
+
+static void put_peaks(struct page *pg)
+{
+	static const char *const kinds[] = {
+		[SCENE_PEAK_SAMPLED] = "peak", [SCENE_PEAK_CHILDREN] = "children", [SCENE_PEAK_KERNEL] = "kernel",
+	};
+	FILE *f = pg->f;
+
+	fputs(",\"peaks\":[", f);
+	for (size_t i = 0; i < pg->sc->npeaks; i++) {
+		const struct scene_peak *p = &pg->sc->peaks[i];
+
+		fprintf(f, "%s\n{\"kind\":\"%s\",\"series\":%zu,\"t\":", i ? "," : "", kinds[p->kind], p->line);
+		put_num(f, p->t);
+		fputs(",\"v\":", f);
+		put_num(f, p->v);
+		fputs(",\"sampled\":", f);
+		put_num(f, p->sampled);
+		put_color(f, "color", p->color);
+		fputs(",\"label\":", f);
+		put_json_string(f, p->label);
+		fputs(",\"short\":", f);
+		put_json_string(f, p->short_label);
+		putc('}', f);
+	}
+	putc(']', f);
+}
+
+static void put_legend(struct page *pg)
+{
+	static const char *const keys[] = {
+		[SCENE_KEY_LINE] = "s", [SCENE_KEY_PEAK] = "k", [SCENE_KEY_KERNEL] = "k",
+		[SCENE_KEY_FUNC] = "f", [SCENE_KEY_MARKS] = "m",
+	};
+	static const char *const kinds[] = {
+		[SCENE_KEY_LINE] = "line", [SCENE_KEY_PEAK] = "peak", [SCENE_KEY_KERNEL] = "kernel",
+		[SCENE_KEY_FUNC] = "func", [SCENE_KEY_MARKS] = "marks",
+	};
+	FILE *f = pg->f;
+
+	fputs(",\"legend\":[", f);
+	for (size_t i = 0; i < pg->sc->nlegend; i++) {
+		const struct scene_entry *e = &pg->sc->legend[i];
+
+		fprintf(f, "%s\n{\"key\":\"%s%zu\",\"kind\":\"%s\"", i ? "," : "", keys[e->key], e->ref, kinds[e->key]);
+		put_color(f, "color", e->color);
+		fputs(",\"text\":", f);
+		put_json_string(f, e->text);
+		putc('}', f);
+	}
+	putc(']', f);
 }
 
 /* ---- functions, calls, markers ---- */
@@ -366,37 +368,20 @@ static void put_all_series(struct page *pg)
 static void put_funcs(struct page *pg)
 {
 	FILE *f = pg->f;
-	size_t index = 0, ranked = 0;
 
 	fputs(",\"funcs\":[", f);
-	for (size_t i = 0; i < pg->nmodels; i++) {
-		const struct plot_model *m = &pg->models[i];
-		size_t ncalled;
-		size_t *order = plot_model_func_order(m, &ncalled);
-		unsigned *rank = xmalloc((m->nfuncs + 1) * sizeof(*rank));
+	for (size_t i = 0; i < pg->sc->nfuncs; i++) {
+		const struct scene_func *sf = &pg->sc->funcs[i];
+		const struct plot_func *fn = sf->func;
 
-		for (size_t k = 0; k < m->nfuncs; k++)
-			rank[order[k]] = (unsigned)(ranked + k);
-		pg->func_base[i] = index;
-		for (size_t k = 0; k < m->nfuncs; k++) {
-			const struct plot_func *fn = &m->funcs[k];
-			double rgb[3];
-			char hex[8];
-
-			plot_func_color(rank[k], rgb);
-			color_hex(rgb, hex);
-			fprintf(f, "%s\n{\"file\":%zu,\"calls\":%zu,\"total\":", index++ ? "," : "", i, fn->calls);
-			put_num(f, fn->total);
-			fprintf(f, ",\"color\":\"%s\",\"unfinished\":%s,\"name\":", hex,
-				fn->unfinished ? "true" : "false");
-			put_json_string(f, fn->name);
-			fputs(",\"label\":", f);
-			put_json_string(f, fn->label);
-			putc('}', f);
-		}
-		ranked += m->nfuncs;
-		free(order);
-		free(rank);
+		fprintf(f, "%s\n{\"file\":%zu,\"calls\":%zu,\"total\":", i ? "," : "", sf->model, fn->calls);
+		put_num(f, fn->total);
+		put_color(f, "color", sf->color);
+		fprintf(f, ",\"unfinished\":%s,\"name\":", fn->unfinished ? "true" : "false");
+		put_json_string(f, fn->name);
+		fputs(",\"label\":", f);
+		put_json_string(f, fn->label);
+		putc('}', f);
 	}
 	putc(']', f);
 }
@@ -418,16 +403,15 @@ static size_t group_spans(const struct page *pg, double gap, struct span_group *
 	size_t n = 0, nopen = 0;
 	size_t *open = NULL; /* by function: group index + 1, at the current level */
 
-	for (size_t i = 0; i < pg->nmodels; i++)
-		nopen += pg->models[i].nfuncs;
+	nopen = pg->sc->nfuncs;
 	open = xcalloc(nopen + 1, sizeof(*open));
-	for (size_t i = 0; i < pg->nmodels; i++) {
-		const struct plot_model *m = &pg->models[i];
+	for (size_t i = 0; i < pg->sc->nmodels; i++) {
+		const struct plot_model *m = &pg->sc->models[i];
 		int32_t level = INT32_MIN;
 
 		for (size_t k = 0; k < m->nspans; k++) {
 			const struct plot_span *s = &m->spans[k];
-			size_t fn = pg->func_base[i] + s->func;
+			size_t fn = pg->sc->func_base[i] + s->func;
 			struct span_group *g;
 
 			if (s->level != level) {
@@ -490,8 +474,8 @@ static void put_marks(struct page *pg)
 	size_t written = 0;
 
 	fputs(",\"marks\":[", f);
-	for (size_t i = 0; i < pg->nmodels; i++) {
-		const struct plot_model *m = &pg->models[i];
+	for (size_t i = 0; i < pg->sc->nmodels; i++) {
+		const struct plot_model *m = &pg->sc->models[i];
 
 		for (size_t k = 0; k < m->nmarks; k++) {
 			const struct plot_mark *mk = &m->marks[k];
@@ -509,104 +493,67 @@ static void put_marks(struct page *pg)
 static void put_files(struct page *pg)
 {
 	FILE *f = pg->f;
+	size_t line = 0;
 	char start[64];
 
 	fputs(",\"files\":[", f);
-	for (size_t i = 0; i < pg->nmodels; i++) {
-		const struct plot_model *m = &pg->models[i];
+	for (size_t i = 0; i < pg->sc->nmodels; i++) {
+		const struct plot_model *m = &pg->sc->models[i];
 
+		while (line < pg->sc->nlines && pg->sc->lines[line].model != i)
+			line++;
 		plot_format_start(m->t_abs, start, sizeof(start));
-		fprintf(f, "%s\n{\"series\":%zu,\"path\":", i ? "," : "", i);
+		fprintf(f, "%s\n{\"series\":%zu,\"path\":", i ? "," : "", line);
 		put_json_string(f, m->path ? m->path : "");
-		fputs(",\"name\":", f);
-		put_json_string(f, model_name(pg, i));
 		fputs(",\"cmdline\":", f);
 		put_json_string(f, m->cmdline ? m->cmdline : "");
 		fputs(",\"start\":", f);
 		put_json_string(f, start);
-		if (m->has_exit) {
-			fputs(",\"exit\":", f);
-			fprintf(f, "[\"%s\",%d]", m->exit_how, m->exit_status);
-		}
+		if (m->has_exit)
+			fprintf(f, ",\"exit\":[\"%s\",%d]", m->exit_how, m->exit_status);
 		putc('}', f);
 	}
 	putc(']', f);
 }
 
-static const char *page_title(const struct page *pg)
-{
-	if (pg->opt->title)
-		return pg->opt->title;
-	if (pg->nmodels == 1 && pg->models[0].cmdline)
-		return pg->models[0].cmdline;
-	return pg->nmodels > 1 ? "mprof: profiles overlaid" : "mprof";
-}
-
 static void put_data(struct page *pg)
 {
+	const struct scene *sc = pg->sc;
 	FILE *f = pg->f;
-	double t0 = 0, t1 = 0, lo = 0, hi = 0;
-	int max_level = -1;
 
-	for (size_t i = 0; i < pg->nmodels; i++) {
-		double a, b, c, d;
-
-		plot_model_extent(&pg->models[i], &a, &b, &c, &d);
-		if (!i || a < t0)
-			t0 = a;
-		if (!i || b > t1)
-			t1 = b;
-		if (!i || c < lo)
-			lo = c;
-		if (!i || d > hi)
-			hi = d;
-		if (pg->models[i].max_level > max_level)
-			max_level = pg->models[i].max_level;
-		pg->nseries++;
-		for (size_t k = 0; k < pg->models[i].nchildren; k++)
-			pg->nseries += pg->models[i].children[k].n > 0;
-	}
-	if (pg->opt->window) {
-		t0 = pg->opt->w0;
-		t1 = pg->opt->w1;
-	}
-	pg->cap = pow2_floor(PAGE_COLS_BUDGET / (pg->nseries ? pg->nseries : 1));
+	pg->cap = pow2_floor(PAGE_COLS_BUDGET / (sc->nlines ? sc->nlines : 1));
 	if (pg->cap > SERIES_COLS_MAX)
 		pg->cap = SERIES_COLS_MAX;
 	if (pg->cap < LEVEL_FIRST)
 		pg->cap = LEVEL_FIRST;
 
 	fputs("{\"title\":", f);
-	put_json_string(f, page_title(pg));
+	put_json_string(f, sc->title ? sc->title : "");
 	fprintf(f, ",\"flame\":%s,\"showfuncs\":%s,\"window\":%s,\"maxlevel\":%d,\"ext\":[",
-		pg->opt->flame && !pg->opt->no_funcs ? "true" : "false", pg->opt->no_funcs ? "false" : "true",
-		pg->opt->window ? "true" : "false", max_level < 0 ? 0 : max_level);
-	put_num(f, t0);
+		sc->flame ? "true" : "false", sc->show_funcs ? "true" : "false", sc->window ? "true" : "false",
+		sc->max_level < 0 ? 0 : sc->max_level);
+	put_num(f, sc->t0);
 	putc(',', f);
-	put_num(f, t1);
-	fprintf(f, ",%.10g,%.10g]", lo, hi);
+	put_num(f, sc->t1);
+	fprintf(f, ",%.10g,%.10g]", sc->lo, sc->hi);
 	put_files(pg);
 	put_all_series(pg);
+	put_peaks(pg);
 	put_funcs(pg);
-	if (pg->opt->no_funcs)
-		fputs(",\"spans\":[]", f);
+	if (sc->show_funcs)
+		put_spans(pg, sc->t0, sc->t1);
 	else
-		put_spans(pg, t0, t1);
+		fputs(",\"spans\":[]", f);
 	put_marks(pg);
+	put_legend(pg);
 	fputs("}\n", f);
 }
 
-int view_html_write_stream(FILE *f, const char *name, const struct plot_model *models, size_t nmodels,
-			   const char *const *names, const struct plot_options *opt)
+int view_html_write_stream(FILE *f, const char *name, const struct scene *sc)
 {
-	struct page pg = {
-		.f = f, .models = models, .nmodels = nmodels, .names = names, .opt = opt,
-	};
-	const char *title = page_title(&pg);
+	struct page pg = { .f = f, .sc = sc };
+	const char *title = sc->title ? sc->title : "mprof";
 
-	if (!nmodels)
-		return error("%s: no profile to show", name);
-	pg.func_base = xcalloc(nmodels, sizeof(*pg.func_base));
 	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
 	      "<meta name=\"viewport\" content=\"width=device-width\">\n"
 	      "<meta name=\"generator\" content=\"mprof\">\n<title>", f);
@@ -614,7 +561,7 @@ int view_html_write_stream(FILE *f, const char *name, const struct plot_model *m
 	fputs("</title>\n<style>\n", f);
 	fputs(view_html_css, f);
 	fputs("</style>\n</head>\n<body>\n<div id=\"head\"><h1>", f);
-	put_html_text(f, title);
+	put_html_text(f, sc->title);
 	fputs("</h1>\n<div id=\"bar\"><button id=\"reset\" type=\"button\">Reset zoom</button>"
 	      "<span id=\"range\"></span><span id=\"cursor\"></span>"
 	      "<span>drag on the plot to zoom, double-click to reset, hover for details, "
@@ -627,24 +574,22 @@ int view_html_write_stream(FILE *f, const char *name, const struct plot_model *m
 	fputs("</script>\n<script>\n", f);
 	fputs(view_html_js, f);
 	fputs("</script>\n</body>\n</html>\n", f);
-	free(pg.func_base);
 	if (fflush(f) != 0 || ferror(f))
 		return error_errno("cannot write '%s'", name);
 	return 0;
 }
 
-int view_html_write(const char *path, const struct plot_model *models, size_t nmodels,
-		    const char *const *names, const struct plot_options *opt)
+int view_html_write(const char *path, const struct scene *sc)
 {
 	FILE *f;
 	int rc;
 
 	if (!strcmp(path, "-"))
-		return view_html_write_stream(stdout, "standard output", models, nmodels, names, opt);
+		return view_html_write_stream(stdout, "standard output", sc);
 	f = fopen(path, "w");
 	if (!f)
 		return error_errno("cannot create '%s'", path);
-	rc = view_html_write_stream(f, path, models, nmodels, names, opt);
+	rc = view_html_write_stream(f, path, sc);
 	if (fclose(f) != 0 && rc == 0)
 		rc = error_errno("cannot write '%s'", path);
 	if (rc < 0)

@@ -212,9 +212,9 @@ function y_range(a, b, px) {
 		hi = D.ext[3];
 	}
 	if (view === null) {
-		D.series.forEach(function (s, i) {
-			if (!hidden['p' + s.file] && s.kpeak && s.kpeak[1] > hi && !hidden['s' + i])
-				hi = s.kpeak[1];
+		D.peaks.forEach(function (p, i) {
+			if (p.kind === 'kernel' && p.v > hi && !hidden['k' + i] && !hidden['s' + p.series])
+				hi = p.v;
 		});
 	}
 	/* as the PNG: from 0 when the data start near 0, a margin on top */
@@ -280,6 +280,7 @@ function render() {
 		     'text-anchor': 'middle' }, svg, 'memory used (in MiB)');
 
 	var body = el('g', { 'clip-path': 'url(#clip)' }, svg);
+	geom.labels = [];
 	draw_marks(body, svg);
 	D.series.forEach(function (s, si) {
 		if (!hidden['s' + si])
@@ -287,10 +288,7 @@ function render() {
 	});
 	if (!D.flame && D.showfuncs)
 		draw_brackets(body);
-	D.series.forEach(function (s, si) {
-		if (s.pid === 0 && !hidden['s' + si] && !hidden['p' + s.file])
-			draw_peaks(body, s);
-	});
+	draw_peaks(body);
 	if (lanes)
 		draw_flame(el('g', { class: 'flame', 'clip-path': 'url(#lclip)' }, svg),
 			   m.t + ph + 46, laneh);
@@ -379,37 +377,116 @@ function draw_series(g, s, si, a, b, px) {
 	}
 }
 
-function draw_peaks(g, s) {
-	var X = geom.X, Y = geom.Y, m = geom.m, f = D.files[s.file];
-	var px = X(s.peak[0]), py = Y(s.peak[1]);
-	var in_x = s.peak[0] >= geom.a && s.peak[0] <= geom.b, in_y = py >= m.t && py <= m.t + geom.ph;
-	if (in_y)
-		el('line', { class: 'peak', x1: m.l, x2: m.l + geom.pw, y1: py, y2: py }, g);
-	if (in_x)
-		el('line', { class: 'peak', x1: px, x2: px, y1: m.t, y2: m.t + geom.ph }, g);
-	if (in_x && in_y) {
-		el('text', { class: 'note', x: Math.min(px + 6, m.l + geom.pw - 150), y: Math.max(py - 6, m.t + 12),
-			     fill: '#d62728' }, g, 'peak ' + fmt_mib(s.peak[1]));
-		var dot = el('circle', { cx: px, cy: py, r: 5, fill: '#d62728', class: 'hitbox', 'data-kind': 'peak' }, g);
+/* ---- peaks and their labels ---- */
+
+var measure_ctx = null;
+function text_w(t) {
+	if (!measure_ctx) {
+		measure_ctx = document.createElement('canvas').getContext('2d');
+		measure_ctx.font = '11px "DejaVu Sans", Verdana, sans-serif';
+	}
+	return measure_ctx.measureText(t).width;
+}
+
+/* Whether box b (pixels) covers a visible line. */
+function covers_data(b) {
+	var a = geom.a + (b.x - geom.m.l) / geom.pw * (geom.b - geom.a);
+	var z = geom.a + (b.x + b.w - geom.m.l) / geom.pw * (geom.b - geom.a);
+	return visible_series().some(function (s) {
+		var pts = [], i;
+		columns(s, a, z, geom.pw).forEach(function (c) { column_points(c, pts); });
+		for (i = 0; i < pts.length; i++) {
+			var p = pts[i], q = pts[i + 1] || p;
+			if (q[0] < a || p[0] > z)
+				continue;
+			var ya = geom.Y(p[1]), yb = geom.Y(q[1]);
+			if (Math.max(ya, yb) >= b.y - 1 && Math.min(ya, yb) <= b.y + b.h + 1)
+				return true;
+		}
+		return false;
+	});
+}
+
+function boxes_meet(a, b) {
+	return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+}
+
+/* A label where it covers neither the lines nor another label (as in the
+ * picture): the long text, else the short one, else none (the legend has
+ * the value). cands(w, h) lists the places to try. */
+function place_note(g, texts, cands, color) {
+	var m = geom.m;
+	for (var k = 0; k < texts.length; k++) {
+		var w = text_w(texts[k]) + 4, h = 14, c = cands(w, h);
+		for (var i = 0; i < c.length; i++) {
+			var b = c[i];
+			if (b.x < m.l || b.y < m.t || b.x + b.w > m.l + geom.pw || b.y + b.h > m.t + geom.ph)
+				continue;
+			if (geom.labels.some(function (o) { return boxes_meet(o, b); }) || covers_data(b))
+				continue;
+			geom.labels.push(b);
+			el('text', { class: 'note', x: b.x + 2, y: b.y + h - 3, fill: color, 'data-kind': 'label' }, g,
+			   texts[k]);
+			return;
+		}
+	}
+}
+
+function point_places(px, py) {
+	return function (w, h) {
+		var out = [];
+		for (var k = 0; k < 4; k++) {
+			out.push({ x: px + 6, y: py - 6 - h - k * h, w: w, h: h }, { x: px - 6 - w, y: py - 6 - h - k * h, w: w, h: h },
+				 { x: px + 6, y: py + 6 + k * h, w: w, h: h }, { x: px - 6 - w, y: py + 6 + k * h, w: w, h: h });
+		}
+		return out;
+	};
+}
+
+function line_places(ky) {
+	var m = geom.m;
+	return function (w, h) {
+		var out = [];
+		[m.l + geom.pw - w - 14, m.l + 6, m.l + (geom.pw - w) / 2].forEach(function (x) {
+			out.push({ x: x, y: ky - 3 - h, w: w, h: h }, { x: x, y: ky + 3, w: w, h: h });
+		});
+		return out;
+	};
+}
+
+/* The scene's peaks: dashed lines at each sampled one, a dotted line at the
+ * kernel's high-water mark; labels placed as above. */
+function draw_peaks(g) {
+	var X = geom.X, Y = geom.Y, m = geom.m;
+	D.peaks.forEach(function (p, i) {
+		var s = D.series[p.series];
+		if (hidden['k' + i] || hidden['s' + p.series])
+			return;
+		var px = X(p.t), py = Y(p.v);
+		var in_x = p.t >= geom.a && p.t <= geom.b, in_y = py >= m.t && py <= m.t + geom.ph;
+		if (p.kind === 'kernel') {
+			if (!in_y)
+				return;
+			el('line', { class: 'kpeak', x1: m.l, x2: m.l + geom.pw, y1: py, y2: py, stroke: p.color }, g);
+			place_note(g, [p.label, p.short], line_places(py), p.color);
+			var h = el('line', { class: 'hit', x1: m.l, x2: m.l + geom.pw, y1: py, y2: py, 'data-kind': 'kpeak' }, g);
+			hover(h, function () {
+				return [p.label, 'the kernel\'s high-water mark of resident memory (VmHWM)',
+					fmt_delta(p.v - p.sampled) + ' above the highest sample'];
+			});
+			return;
+		}
+		if (in_y)
+			el('line', { class: 'peak', x1: m.l, x2: m.l + geom.pw, y1: py, y2: py, stroke: p.color }, g);
+		if (in_x)
+			el('line', { class: 'peak', x1: px, x2: px, y1: m.t, y2: m.t + geom.ph, stroke: p.color }, g);
+		if (!in_x || !in_y)
+			return;
+		place_note(g, [p.label, p.short], point_places(px, py), p.color);
+		var dot = el('circle', { cx: px, cy: py, r: 5, fill: p.color, class: 'hitbox', 'data-kind': 'peak' }, g);
 		dot.setAttribute('fill-opacity', '0.6');
-		hover(dot, function () {
-			return ['peak ' + fmt_mib(s.peak[1]), 'at ' + fmt_s(s.peak[0]) +
-				(D.files.length > 1 ? ' in ' + f.path : ''), 'highest of ' + s.n + ' samples'];
-		});
-	}
-	if (s.kpeak) {
-		var ky = Y(s.kpeak[1]);
-		el('line', { class: 'kpeak', x1: m.l, x2: m.l + geom.pw, y1: ky, y2: ky }, g);
-		el('text', { class: 'note', x: m.l + 6, y: ky - 5, fill: '#8b0000' }, g,
-		   'kernel peak ' + fmt_mib(s.kpeak[1]));
-		var h = el('line', { class: 'hit', x1: m.l, x2: m.l + geom.pw, y1: ky, y2: ky, 'data-kind': 'kpeak' }, g);
-		hover(h, function () {
-			return ['kernel peak ' + fmt_mib(s.kpeak[1]),
-				'the kernel\'s high-water mark of resident memory (VmHWM)',
-				(s.kpeak[1] > s.peak[1] ? fmt_delta(s.kpeak[1] - s.peak[1]) + ' above the highest sample' :
-				 'the samples saw the peak')];
-		});
-	}
+		hover(dot, function () { return [p.label, 'highest of ' + s.n + ' samples of ' + s.label]; });
+	});
 }
 
 /* Brackets of calls: when the view holds many, only those a few pixels wide
@@ -472,7 +549,11 @@ function draw_marks(g, svg) {
 			return;
 		var x = X(k[2]);
 		el('line', { class: 'mark', x1: x, x2: x, y1: m.t, y2: m.t + geom.ph }, g);
-		el('text', { class: 'note', x: x + 3, y: m.t + 12, fill: '#555' }, g, k[1]);
+		var lb = { x: x + 1, y: m.t + 1, w: text_w(k[1]) + 4, h: 14 };
+		if (!geom.labels.some(function (o) { return boxes_meet(o, lb); })) {
+			geom.labels.push(lb);
+			el('text', { class: 'note', x: x + 3, y: m.t + 12, fill: '#555', 'data-kind': 'label' }, g, k[1]);
+		}
 		var hit = el('line', { class: 'hit', x1: x, x2: x, y1: m.t, y2: m.t + geom.ph, 'data-kind': 'mark' }, g);
 		hover(hit, function () {
 			return ['marker ' + k[1], 'at ' + fmt_s(k[2]), 'memory ' + fmt_mib(k[3]) +
@@ -506,24 +587,12 @@ function legend() {
 		});
 		box.appendChild(d);
 	}
-	D.series.forEach(function (s, i) {
-		entry('s' + i, s.color, s.label, '', s.title);
-		if (s.trend)
-			entry('t' + i, s.color, 'slope ' + s.trend[1].toFixed(3) + ' MiB/s', 'dash');
-	});
-	D.files.forEach(function (f, i) {
-		entry('p' + i, '#d62728', 'peak' + (D.files.length > 1 ? ' (' + f.name + ')' : ''), 'dash');
-	});
-	if (D.showfuncs || D.flame)
-		D.funcs.forEach(function (f, i) {
-			entry('f' + i, f.color, f.label + ' ' + fmt_s(f.total) + (f.calls > 1 ? ' (' + f.calls + ' calls)' : ''),
-			      D.flame ? 'box' : '', f.name);
-		});
-	var has = {};
-	D.marks.forEach(function (k) { has[k[0]] = true; });
-	D.files.forEach(function (f, i) {
-		if (has[i])
-			entry('m' + i, '#777', 'markers' + (D.files.length > 1 ? ' (' + f.name + ')' : ''), 'dash');
+	/* the scene's entries, in its order, as in every view */
+	D.legend.forEach(function (e) {
+		var i = +e.key.slice(1);
+		var title = e.kind === 'line' ? D.series[i].title : e.kind === 'func' ? D.funcs[i].name : e.text;
+		var sw = e.kind === 'line' ? '' : e.kind === 'func' ? (D.flame ? 'box' : '') : 'dash';
+		entry(e.key, e.color, e.text, sw, title);
 	});
 }
 

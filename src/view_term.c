@@ -222,10 +222,7 @@ static const uint8_t braille_bit[4][2] = { { 0x01, 0x08 }, { 0x02, 0x10 }, { 0x0
 
 struct term_plot {
 	struct canvas cv;
-	const struct plot_model *models;
-	size_t nmodels;
-	const char *const *names;
-	const struct plot_options *opt;
+	const struct scene *sc;
 	int px, py;        /* plot area: first column and row */
 	int pw, ph;        /* its size in cells */
 	double t0, t1;     /* time range; t1 a little past the last time */
@@ -272,15 +269,26 @@ static double interpolate(const struct plot_point *a, const struct plot_point *b
 	return a->v + (b->v - a->v) * (t - a->t) / (b->t - a->t);
 }
 
-static void draw_series(struct term_plot *tp, const struct plot_model *m, const struct plot_series *s,
-			uint16_t color)
+/* A colour of the scene: black is the terminal's own colour (0). */
+static uint16_t term_color(struct term_plot *tp, struct scene_rgb c)
 {
+	const double rgb[3] = { c.r, c.g, c.b };
+
+	if (c.r == 0 && c.g == 0 && c.b == 0)
+		return 0;
+	return canvas_rgb(&tp->cv, rgb);
+}
+
+static void draw_series(struct term_plot *tp, const struct scene_line *ln)
+{
+	const struct plot_series *s = ln->series;
 	size_t n = (size_t)tp->pw * 2;
 	struct plot_column *cols = xmalloc(n * sizeof(*cols));
+	uint16_t color = term_color(tp, ln->color);
 	int px = 0, py = 0;
 	bool have = false;
 
-	plot_series_columns(m, s, tp->t0, tp->t1, cols, n);
+	plot_series_columns(&tp->sc->models[ln->model], s, tp->t0, tp->t1, cols, n);
 	if (s->before.set && s->first.set) {
 		px = 0;
 		py = dot_y(tp, interpolate(&s->before, &s->first, tp->t0));
@@ -303,143 +311,121 @@ static void draw_series(struct term_plot *tp, const struct plot_model *m, const 
 	free(cols);
 }
 
-static const char *const series_sgr[] = { "34", "32", "35", "36", "33", "94", "92", "95", "96" };
-
-static uint16_t series_color(struct term_plot *tp, size_t index)
+static bool cell_used(const struct term_plot *tp, int x, int y)
 {
-	if (index == 0)
-		return 0; /* the first profile in the terminal's own colour, as black in the PNG */
-	return canvas_color(&tp->cv, series_sgr[(index - 1) % ARRAY_SIZE(series_sgr)]);
+	size_t i = (size_t)y * tp->cv.w + x;
+
+	return tp->cv.dots[i] || tp->cv.ch[i];
 }
 
-static void format_mib(double v, char *buf, size_t cap)
+/* Whether a label of w cells at (x, y) fits in the plot and covers nothing. */
+static bool label_free(const struct term_plot *tp, int x, int y, int w)
 {
-	double a = fabs(v);
-
-	snprintf(buf, cap, "%.*f MiB", a >= 100 ? 1 : a >= 1 ? 2 : 3, v);
-}
-
-static void format_s(double t, char *buf, size_t cap)
-{
-	double a = fabs(t);
-
-	if (a >= 100)
-		snprintf(buf, cap, "%.1fs", t);
-	else if (a >= 1 || a == 0)
-		snprintf(buf, cap, "%.2fs", t);
-	else
-		snprintf(buf, cap, "%.3fs", t);
-}
-
-/* Dots a label of w cells at (x, y) would hide; -1 when it does not fit. */
-static int label_cost(const struct term_plot *tp, int x, int y, int w)
-{
-	int n = 0;
-
 	if (x < tp->px || x + w > tp->px + tp->pw || y < tp->py || y >= tp->py + tp->ph)
-		return -1;
+		return false;
 	for (int i = x; i < x + w; i++)
-		n += tp->cv.dots[(size_t)y * tp->cv.w + i] || tp->cv.ch[(size_t)y * tp->cv.w + i];
-	return n;
+		if (cell_used(tp, i, y))
+			return false;
+	return true;
 }
 
-/* Put a marker's label beside it where it hides the fewest dots: right or
- * left of it, or on the row above or below; the short label where the long
- * one does not fit; cut, above the marker, where neither does. */
-static void place_label(struct term_plot *tp, int cx, int cy, const char *label, const char *short_label,
-			uint16_t color)
+/* Put a peak's label beside it where it covers nothing: right or left of
+ * it, or on a row above or below; the short label where the long one does
+ * not fit; none where neither does (the legend has the value). */
+static void place_label(struct term_plot *tp, int cx, int cy, const struct scene_peak *p, uint16_t color)
 {
-	const char *text[2] = { label, short_label };
-	int w = 0, y;
+	const char *text[2] = { p->label, p->short_label };
 
 	for (int k = 0; k < 2; k++) {
-		int best = -1, bx = 0, by = 0;
-
-		w = utf8_width(text[k]);
+		int w = utf8_width(text[k]);
 		const int cand[][2] = {
 			{ cx + 2, cy }, { cx - 1 - w, cy }, { cx + 1, cy - 1 }, { cx - w, cy - 1 },
-			{ cx + 1, cy + 1 }, { cx - w, cy + 1 },
+			{ cx + 1, cy + 1 }, { cx - w, cy + 1 }, { cx + 1, cy - 2 }, { cx - w, cy - 2 },
+			{ cx + 1, cy + 2 }, { cx - w, cy + 2 },
 		};
 
-		for (size_t i = 0; i < ARRAY_SIZE(cand); i++) {
-			int c = label_cost(tp, cand[i][0], cand[i][1], w);
-
-			if (c >= 0 && (best < 0 || c < best)) {
-				best = c;
-				bx = cand[i][0];
-				by = cand[i][1];
+		for (size_t i = 0; i < ARRAY_SIZE(cand); i++)
+			if (label_free(tp, cand[i][0], cand[i][1], w)) {
+				canvas_text(&tp->cv, cand[i][0], cand[i][1], text[k], color, w);
+				return;
 			}
-		}
-		if (best >= 0) {
-			canvas_text(&tp->cv, bx, by, text[k], color, w);
-			return;
-		}
 	}
-	y = cy > tp->py ? cy - 1 : cy + 1;
-	canvas_text(&tp->cv, tp->px, y, short_label, color, tp->pw);
 }
 
-static void draw_peak(struct term_plot *tp, const struct plot_model *m, size_t k)
+/* A sampled peak: a dot and its label. */
+static void draw_peak(struct term_plot *tp, const struct scene_peak *p)
 {
-	const struct plot_series *s = &m->main;
-	uint16_t red = canvas_color(&tp->cv, "1;31");
-	int cx, cy, right = tp->px + tp->pw;
-	char mib[32], sec[32], *label;
+	uint16_t color = term_color(tp, p->color);
+	int cx = tp->px + dot_x(tp, p->t) / 2, cy = tp->py + dot_y(tp, p->v) / 4, right = tp->px + tp->pw;
 
-	if (!s->peak.set)
+	if (p->t < tp->t0 || p->t > tp->t1)
 		return;
-	cx = tp->px + dot_x(tp, s->peak.t) / 2;
-	cy = tp->py + dot_y(tp, s->peak.v) / 4;
 	if (cx >= right)
 		cx = right - 1;
-	canvas_put(&tp->cv, cx, cy, 0x25cf, red); /* ● */
-	format_mib(s->peak.v, mib, sizeof(mib));
-	format_s(s->peak.t, sec, sizeof(sec));
-	if (tp->nmodels > 1)
-		label = xasprintf("peak %zu: %s at %s", k + 1, mib, sec);
-	else
-		label = xasprintf("peak %s at %s", mib, sec);
-	place_label(tp, cx, cy, label, mib, red);
-	free(label);
+	canvas_put(&tp->cv, cx, cy, 0x25cf, color); /* ● */
+	place_label(tp, cx, cy, p, color);
 }
 
-/* The kernel's high-water mark: a dotted row through the empty cells, and
- * its value at the right end when there is room. */
-static void draw_kernel_peak(struct term_plot *tp, const struct plot_model *m)
+/* The kernel's high-water mark: a dotted row through the empty cells. */
+static int kernel_row(struct term_plot *tp, const struct scene_peak *p)
 {
-	const struct plot_series *s = &m->main;
-	uint16_t red = canvas_color(&tp->cv, "31");
-	char mib[32], *label;
-	int y, w, x0;
-	bool room = true;
+	uint16_t color = term_color(tp, p->color);
+	int y = tp->py + dot_y(tp, p->v) / 4;
 
-	if (!s->kernel_peak.set)
-		return;
-	y = tp->py + dot_y(tp, s->kernel_peak.v) / 4;
+	if (y < tp->py || y >= tp->py + tp->ph)
+		return -1;
+	for (int x = tp->px; x < tp->px + tp->pw; x++)
+		if (!cell_used(tp, x, y))
+			canvas_put(&tp->cv, x, y, 0x2508, color); /* ┈ */
+	return y;
+}
+
+/* Its value at the right end, over the dotted row only. */
+static void kernel_label(struct term_plot *tp, const struct scene_peak *p)
+{
+	int y = tp->py + dot_y(tp, p->v) / 4;
+
 	if (y < tp->py || y >= tp->py + tp->ph)
 		return;
-	format_mib(s->kernel_peak.v, mib, sizeof(mib));
-	label = xasprintf(" kernel peak %s", mib);
-	w = utf8_width(label);
-	x0 = tp->px + tp->pw - w;
-	for (int x = tp->px; x < tp->px + tp->pw; x++) {
-		size_t i = (size_t)y * tp->cv.w + x;
+	for (int k = 0; k < 2; k++) {
+		char *label = xasprintf(" %s", k ? p->short_label : p->label);
+		int w = utf8_width(label), x0 = tp->px + tp->pw - w;
+		bool room = x0 > tp->px;
 
-		if (tp->cv.dots[i] || tp->cv.ch[i]) {
-			room &= x < x0;
-			continue;
-		}
-		canvas_put(&tp->cv, x, y, 0x2508, red); /* ┈ */
+		for (int x = x0; room && x < tp->px + tp->pw; x++)
+			room = tp->cv.ch[(size_t)y * tp->cv.w + x] == 0x2508;
+		if (room)
+			canvas_text(&tp->cv, x0, y, label, term_color(tp, p->color), w);
+		free(label);
+		if (room)
+			return;
 	}
-	if (room && x0 > tp->px)
-		canvas_text(&tp->cv, x0, y, label, red, w);
-	free(label);
 }
 
-static void draw_axes(struct term_plot *tp)
+static void draw_peaks(struct term_plot *tp)
 {
-	struct plot_ticks yt, xt;
-	int axis_x = tp->px - 1, axis_y = tp->py + tp->ph, last_end = -1, min_px = 6;
+	const struct scene *sc = tp->sc;
+
+	for (size_t i = 0; i < sc->npeaks; i++)
+		if (sc->peaks[i].kind == SCENE_PEAK_KERNEL)
+			kernel_row(tp, &sc->peaks[i]);
+	for (size_t i = 0; i < sc->npeaks; i++)
+		if (sc->peaks[i].kind != SCENE_PEAK_KERNEL)
+			draw_peak(tp, &sc->peaks[i]);
+	for (size_t i = 0; i < sc->npeaks; i++)
+		if (sc->peaks[i].kind == SCENE_PEAK_KERNEL)
+			kernel_label(tp, &sc->peaks[i]);
+}
+
+static int y_ticks(const struct term_plot *tp, struct plot_ticks *yt)
+{
+	return plot_ticks_choose(tp->lo, tp->hi, tp->ph * 4, 8, yt);
+}
+
+static void draw_y_axis(struct term_plot *tp)
+{
+	struct plot_ticks yt;
+	int axis_x = tp->px - 1, axis_y = tp->py + tp->ph;
 	char buf[64];
 
 	for (int y = tp->py; y < axis_y; y++)
@@ -447,24 +433,32 @@ static void draw_axes(struct term_plot *tp)
 	canvas_put(&tp->cv, axis_x, axis_y, 0x2514, 0); /* └ */
 	for (int x = tp->px; x < tp->px + tp->pw; x++)
 		canvas_put(&tp->cv, x, axis_y, 0x2500, 0); /* ─ */
-	if (plot_ticks_choose(tp->lo, tp->hi, tp->ph * 4, 8, &yt))
-		for (int i = 0; i < yt.n; i++) {
-			int y = tp->py + dot_y(tp, plot_tick_value(&yt, i)) / 4;
+	if (!y_ticks(tp, &yt))
+		return;
+	for (int i = 0; i < yt.n; i++) {
+		int y = tp->py + dot_y(tp, plot_tick_value(&yt, i)) / 4;
 
-			if (y < tp->py || y >= axis_y)
-				continue;
-			plot_tick_label(&yt, i, buf, sizeof(buf));
-			canvas_text(&tp->cv, axis_x - 1 - utf8_width(buf), y, buf, 0, tp->lw);
-			canvas_put(&tp->cv, axis_x, y, 0x2524, 0); /* ┤ */
-		}
-	/* x ticks: labels at least their width apart */
+		if (y < tp->py || y >= axis_y)
+			continue;
+		plot_tick_label(&yt, i, buf, sizeof(buf));
+		canvas_text(&tp->cv, axis_x - 1 - utf8_width(buf), y, buf, 0, tp->lw);
+		canvas_put(&tp->cv, axis_x, y, 0x2524, 0); /* ┤ */
+	}
+}
+
+/* x ticks: labels at least their width apart. false: none. */
+static bool x_ticks(const struct term_plot *tp, struct plot_ticks *xt)
+{
+	char buf[64];
+	int min_px = 6;
+
 	for (int round = 0; round < 3; round++) {
 		int widest = 0;
 
-		if (!plot_ticks_choose(tp->t0, tp->t1, tp->pw, min_px, &xt))
-			return;
-		for (int i = 0; i < xt.n; i++) {
-			plot_tick_label(&xt, i, buf, sizeof(buf));
+		if (!plot_ticks_choose(tp->t0, tp->t1, tp->pw, min_px, xt))
+			return false;
+		for (int i = 0; i < xt->n; i++) {
+			plot_tick_label(xt, i, buf, sizeof(buf));
 			if (utf8_width(buf) > widest)
 				widest = utf8_width(buf);
 		}
@@ -472,6 +466,18 @@ static void draw_axes(struct term_plot *tp)
 			break;
 		min_px = widest + 2;
 	}
+	return true;
+}
+
+static void draw_axes(struct term_plot *tp)
+{
+	struct plot_ticks xt;
+	int axis_y = tp->py + tp->ph, last_end = -1;
+	char buf[64];
+
+	draw_y_axis(tp);
+	if (!x_ticks(tp, &xt))
+		return;
 	for (int i = 0; i < xt.n; i++) {
 		int x = tp->px + dot_x(tp, plot_tick_value(&xt, i)) / 2, w, lx;
 
@@ -497,75 +503,49 @@ static void draw_axes(struct term_plot *tp)
 	}
 }
 
-/* Colours of a model's functions, by the start of their first call, as the PNG. */
-static uint16_t *func_colors(struct term_plot *tp, const struct plot_model *m)
+/* One call as a bar, ├name 0.621 s──┤, on its level's row. */
+static void draw_span(struct term_plot *tp, size_t model, const struct plot_span *s, int row0, int rows)
 {
-	size_t ncalled;
-	size_t *ix = plot_model_func_order(m, &ncalled);
-	uint16_t *col = xcalloc(m->nfuncs + 1, sizeof(*col));
+	const struct scene_func *sf = scene_func_of(tp->sc, model, s->func);
+	uint16_t color = term_color(tp, sf->color);
+	int y = row0 + s->level, c0, c1, w;
+	char dur[32], *label;
 
-	for (size_t r = 0; r < m->nfuncs; r++) {
-		double rgb[3];
-
-		plot_func_color((unsigned)r, rgb);
-		col[ix[r]] = canvas_rgb(&tp->cv, rgb);
+	if (s->level < 0 || s->level >= rows || s->t1 < tp->t0 || s->t0 > tp->t1)
+		return;
+	c0 = dot_x(tp, s->t0) / 2;
+	c1 = dot_x(tp, s->t1) / 2;
+	c0 = c0 < 0 ? 0 : c0;
+	c1 = c1 >= tp->pw ? tp->pw - 1 : c1 < c0 ? c0 : c1;
+	w = c1 - c0 + 1;
+	c0 += tp->px;
+	c1 += tp->px;
+	if (w == 1) {
+		canvas_put(&tp->cv, c0, y, 0x2502, color); /* │ */
+		return;
 	}
-	free(ix);
-	return col;
-}
-
-/* Calls as bars, one row per nesting level: ├name 0.62s──┤ */
-static void draw_spans(struct term_plot *tp, const struct plot_model *m, int row0, int rows)
-{
-	uint16_t *col = func_colors(tp, m);
-
-	for (size_t i = 0; i < m->nspans; i++) {
-		const struct plot_span *s = &m->spans[i];
-		const struct plot_func *f = &m->funcs[s->func];
-		int y = row0 + s->level, c0, c1, w;
-		char dur[32], *label;
-
-		if (s->level < 0 || s->level >= rows || s->t1 < tp->t0 || s->t0 > tp->t1)
-			continue;
-		c0 = dot_x(tp, s->t0) / 2;
-		c1 = dot_x(tp, s->t1) / 2;
-		if (c0 < 0)
-			c0 = 0;
-		if (c1 >= tp->pw)
-			c1 = tp->pw - 1;
-		if (c1 < c0)
-			c1 = c0;
-		w = c1 - c0 + 1;
-		c0 += tp->px;
-		c1 += tp->px;
-		if (w == 1) {
-			canvas_put(&tp->cv, c0, y, 0x2502, col[s->func]); /* │ */
-			continue;
-		}
-		canvas_put(&tp->cv, c0, y, 0x251c, col[s->func]); /* ├ */
-		for (int x = c0 + 1; x < c1; x++)
-			canvas_put(&tp->cv, x, y, 0x2500, col[s->func]);
-		canvas_put(&tp->cv, c1, y, 0x2524, col[s->func]); /* ┤ */
-		format_s(s->t1 - s->t0, dur, sizeof(dur));
-		if (s->calls > 1)
-			label = xasprintf("%s x%u %s", f->label, (unsigned)s->calls, dur);
-		else
-			label = xasprintf("%s %s", f->label, dur);
-		if (utf8_width(label) > w - 2 && utf8_width(f->label) <= w - 2)
-			canvas_text(&tp->cv, c0 + 1, y, f->label, col[s->func], w - 2);
-		else if (w - 2 >= 2)
-			canvas_text(&tp->cv, c0 + 1, y, label, col[s->func], w - 2);
-		free(label);
-	}
-	free(col);
+	canvas_put(&tp->cv, c0, y, 0x251c, color); /* ├ */
+	for (int x = c0 + 1; x < c1; x++)
+		canvas_put(&tp->cv, x, y, 0x2500, color);
+	canvas_put(&tp->cv, c1, y, 0x2524, color); /* ┤ */
+	scene_format_secs(tp->sc, s->t1 - s->t0, dur, sizeof(dur));
+	if (s->calls > 1)
+		label = xasprintf("%s x%u %s", sf->func->label, (unsigned)s->calls, dur);
+	else
+		label = xasprintf("%s %s", sf->func->label, dur);
+	if (utf8_width(label) > w - 2 && utf8_width(sf->func->label) <= w - 2)
+		canvas_text(&tp->cv, c0 + 1, y, sf->func->label, color, w - 2);
+	else if (w - 2 >= 2)
+		canvas_text(&tp->cv, c0 + 1, y, label, color, w - 2);
+	free(label);
 }
 
 static void draw_marks(struct term_plot *tp, int row)
 {
-	uint16_t grey = canvas_color(&tp->cv, "90");
+	uint16_t color = term_color(tp, scene_mark_color);
 
-	for (size_t k = 0; k < tp->nmodels; k++) {
-		const struct plot_model *m = &tp->models[k];
+	for (size_t k = 0; k < tp->sc->nmodels; k++) {
+		const struct plot_model *m = &tp->sc->models[k];
 
 		for (size_t i = 0; i < m->nmarks; i++) {
 			const struct plot_mark *mk = &m->marks[i];
@@ -576,79 +556,73 @@ static void draw_marks(struct term_plot *tp, int row)
 			x = tp->px + dot_x(tp, mk->t) / 2;
 			if (i + 1 < m->nmarks)
 				next = tp->px + dot_x(tp, m->marks[i + 1].t) / 2;
-			canvas_put(&tp->cv, x, row, 0x25b2, grey); /* ▲ */
-			canvas_text(&tp->cv, x + 1, row, mk->label, grey, next - x - 2);
+			canvas_put(&tp->cv, x, row, 0x25b2, color); /* ▲ */
+			canvas_text(&tp->cv, x + 1, row, mk->label, color, next - x - 2);
 		}
 	}
 }
 
-/* The legend, wrapped on up to rows lines from row. Returns the lines used
- * (or that would be used when draw is false). */
-static int draw_legend(struct term_plot *tp, int row, int rows, bool draw)
+/* ---- the legend ---- */
+
+static const char *key_glyph(enum scene_key key)
 {
-	struct strvec text = { 0 };
-	uint16_t *colors = NULL;
-	size_t ncolors = 0, cap = 0, index = 0;
-	int x = 0, y = 0, used;
-	char start[64], mib[32];
-
-	for (size_t k = 0; k < tp->nmodels; k++) {
-		const struct plot_model *m = &tp->models[k];
-		const char *name = tp->names && tp->names[k] ? tp->names[k] : m->path;
-		double a, b;
-
-		plot_format_start(m->t_abs, start, sizeof(start));
-		if (tp->nmodels > 1)
-			strvec_push_nodup(&text, xasprintf("\u2501 %zu: %s", k + 1, name ? name : start));
-		else
-			strvec_push_nodup(&text, xasprintf("\u2501 %s", start));
-		xgrow((void **)&colors, &cap, ncolors + 1, sizeof(*colors));
-		colors[ncolors++] = series_color(tp, index++);
-		if (tp->opt->slope && plot_series_trend(&m->main, &a, &b)) {
-			strvec_push_nodup(&text, xasprintf("slope %.3f MiB/s", b));
-			xgrow((void **)&colors, &cap, ncolors + 1, sizeof(*colors));
-			colors[ncolors] = colors[ncolors - 1];
-			ncolors++;
-		}
-		if (m->main.kernel_peak.set) {
-			format_mib(m->main.kernel_peak.v, mib, sizeof(mib));
-			strvec_push_nodup(&text, xasprintf("kernel peak %s", mib));
-			xgrow((void **)&colors, &cap, ncolors + 1, sizeof(*colors));
-			colors[ncolors++] = canvas_color(&tp->cv, "31");
-		}
+	switch (key) {
+	case SCENE_KEY_LINE: return "\u2501";      /* ━ */
+	case SCENE_KEY_PEAK: return "\u25cf";      /* ● */
+	case SCENE_KEY_KERNEL: return "\u2508";    /* ┈ */
+	case SCENE_KEY_FUNC: return "\u251c\u2524"; /* ├┤ */
+	case SCENE_KEY_MARKS: return "\u25b2";     /* ▲ */
 	}
-	for (size_t k = 0; k < tp->nmodels; k++) {
-		const struct plot_model *m = &tp->models[k];
+	return "";
+}
 
-		for (size_t i = 0; i < m->nchildren; i++) {
-			const struct plot_series *c = &m->children[i];
+/* The first shown entries, and "+N more" when that is not all, side by
+ * side from row, wrapped on at most rows lines. Returns the lines used, or
+ * -1 when they do not fit. */
+static int legend_flow(struct term_plot *tp, size_t shown, int row, int rows, bool draw)
+{
+	const struct scene *sc = tp->sc;
+	int x = 0, y = 0;
 
-			if (!c->n)
-				continue;
-			strvec_push_nodup(&text, c->name ? xasprintf("\u2501 child %ld (%s)", c->pid, c->name)
-						  : xasprintf("\u2501 child %ld", c->pid));
-			xgrow((void **)&colors, &cap, ncolors + 1, sizeof(*colors));
-			colors[ncolors++] = series_color(tp, index++);
-		}
-	}
-	for (size_t i = 0; i < text.n; i++) {
-		int w = utf8_width(text.v[i]);
+	for (size_t i = 0; i < shown + (shown < sc->nlegend); i++) {
+		char *text = i < shown ? xasprintf("%s %s", key_glyph(sc->legend[i].key), sc->legend[i].text)
+				       : scene_more_text(sc->nlegend - shown);
+		int w = utf8_width(text);
 
 		if (x > 0 && x + w > tp->cv.w) {
 			x = 0;
 			y++;
 		}
-		if (y >= rows)
-			break;
+		if (y >= rows) {
+			free(text);
+			return -1;
+		}
 		if (draw)
-			canvas_text(&tp->cv, x, row + y, text.v[i], colors[i], tp->cv.w - x);
+			canvas_text(&tp->cv, x, row + y, text,
+				    i < shown ? term_color(tp, sc->legend[i].color) : 0, tp->cv.w - x);
 		x += w + 3;
+		free(text);
 	}
-	used = text.n ? (y < rows ? y + 1 : rows) : 0;
-	strvec_clear(&text);
-	free(colors);
+	return sc->nlegend ? y + 1 : 0;
+}
+
+/* As many entries as fit in rows lines, in the scene's order. Returns the
+ * lines used. */
+static int draw_legend(struct term_plot *tp, int row, int rows, bool draw)
+{
+	size_t shown = tp->sc->nlegend;
+	int used;
+
+	while ((used = legend_flow(tp, shown, row, rows, false)) < 0 && shown > 0)
+		shown--;
+	if (used < 0)
+		return 0;
+	if (draw)
+		legend_flow(tp, shown, row, rows, true);
 	return used;
 }
+
+/* ---- the drawing ---- */
 
 static int y_label_width(const struct term_plot *tp)
 {
@@ -656,7 +630,7 @@ static int y_label_width(const struct term_plot *tp)
 	char buf[64];
 	int w = 3; /* "MiB" above them */
 
-	if (plot_ticks_choose(tp->lo, tp->hi, tp->ph * 4, 8, &yt))
+	if (y_ticks(tp, &yt))
 		for (int i = 0; i < yt.n; i++) {
 			plot_tick_label(&yt, i, buf, sizeof(buf));
 			if (utf8_width(buf) > w)
@@ -665,104 +639,72 @@ static int y_label_width(const struct term_plot *tp)
 	return w;
 }
 
-static void plot_ranges(struct term_plot *tp)
+/* Rows: title, plot, axis, tick labels, calls, markers, legend. Returns the
+ * first row under the plot's tick labels. */
+static void term_layout(struct term_plot *tp, int W, int H, int *span_rows, int *mark_rows, int *legend_rows)
 {
-	double t0 = 0, t1 = 0, lo = 0, hi = 0;
+	const struct scene *sc = tp->sc;
+	int legend_max = H >= 24 ? 3 : H >= 16 ? 2 : 1;
 
-	for (size_t i = 0; i < tp->nmodels; i++) {
-		const struct plot_model *m = &tp->models[i];
-		double a, b, c, d;
-
-		plot_model_extent(m, &a, &b, &c, &d);
-		if (m->main.kernel_peak.set && m->main.kernel_peak.v > d)
-			d = m->main.kernel_peak.v;
-		if (!i || a < t0)
-			t0 = a;
-		if (!i || b > t1)
-			t1 = b;
-		if (!i || c < lo)
-			lo = c;
-		if (!i || d > hi)
-			hi = d;
+	*mark_rows = 0;
+	for (size_t i = 0; i < sc->nmodels; i++)
+		if (sc->models[i].nmarks)
+			*mark_rows = 1;
+	*legend_rows = draw_legend(tp, 0, legend_max, false);
+	*span_rows = sc->show_funcs ? sc->max_level + 1 : 0;
+	if (*span_rows > (H - 3 - *mark_rows - *legend_rows - 4) / 2)
+		*span_rows = (H - 3 - *mark_rows - *legend_rows - 4) / 2;
+	if (*span_rows < 0)
+		*span_rows = 0;
+	tp->ph = H - 3 - *span_rows - *mark_rows - *legend_rows;
+	if (tp->ph < 3) {
+		*mark_rows = 0;
+		*legend_rows = *legend_rows > 1 ? 1 : *legend_rows;
+		tp->ph = H - 3 - *span_rows - *mark_rows - *legend_rows;
 	}
-	if (tp->opt->window) {
-		t0 = tp->opt->w0;
-		t1 = tp->opt->w1;
-	}
-	if (!(t1 > t0))
-		t1 = t0 + 1;
-	tp->t0 = t0;
-	tp->t1 = t1 + (t1 - t0) * 1e-6;
-	plot_nice_range(lo, hi, &tp->lo, &tp->hi);
+	tp->py = 1;
+	tp->lw = y_label_width(tp);
+	tp->px = tp->lw + 2;
+	tp->pw = W - tp->px - 1;
 }
 
-int view_term_write(FILE *f, const struct plot_model *models, size_t nmodels, const char *const *names,
-		    const struct plot_options *opt, const struct view_term_options *t)
+static void draw_title(struct term_plot *tp, int W)
 {
-	struct term_plot tp = { .models = models, .nmodels = nmodels, .names = names, .opt = opt };
+	const char *title = tp->sc->title ? tp->sc->title : "";
+	int tw = utf8_width(title), x = tp->px + (tp->pw - tw) / 2;
+
+	canvas_text(&tp->cv, tp->lw - 3, 0, "MiB", 0, 3);
+	if (x + tw > W)
+		x = W - tw;
+	if (x < tp->lw + 1)
+		x = tp->lw + 1;
+	canvas_text(&tp->cv, x, 0, title, canvas_color(&tp->cv, "1"), W - x);
+}
+
+int view_term_write(FILE *f, const struct scene *sc, const struct view_term_options *t)
+{
+	struct term_plot tp = { .sc = sc };
 	int W = t->width < VIEW_TERM_MIN_WIDTH ? VIEW_TERM_MIN_WIDTH : t->width;
 	int H = t->height < VIEW_TERM_MIN_HEIGHT ? VIEW_TERM_MIN_HEIGHT : t->height;
-	int levels = 0, span_rows, mark_rows = 0, legend_rows, row;
-	const char *title = opt->title;
-	size_t index;
+	int span_rows, mark_rows, legend_rows, row;
 
-	if (!nmodels)
-		return error("no profile to show");
-	for (size_t i = 0; i < nmodels; i++) {
-		if (!opt->no_funcs && models[i].max_level + 1 > levels)
-			levels = models[i].max_level + 1;
-		if (models[i].nmarks)
-			mark_rows = 1;
-	}
-	if (!title)
-		title = nmodels == 1 && models[0].cmdline ? models[0].cmdline : "";
-	plot_ranges(&tp);
+	tp.t0 = sc->t0;
+	tp.t1 = sc->t1 > sc->t0 ? sc->t1 : sc->t0 + 1;
+	tp.t1 += (tp.t1 - tp.t0) * 1e-6;
+	tp.lo = sc->ylo;
+	tp.hi = sc->yhi;
 	canvas_init(&tp.cv, W, H);
-
-	/* rows: title, plot, axis, tick labels, calls, markers, legend */
-	legend_rows = draw_legend(&tp, 0, 2, false);
-	span_rows = levels;
-	if (span_rows > (H - 3 - mark_rows - legend_rows - 4) / 2)
-		span_rows = (H - 3 - mark_rows - legend_rows - 4) / 2;
-	if (span_rows < 0)
-		span_rows = 0;
-	tp.ph = H - 3 - span_rows - mark_rows - legend_rows;
-	if (tp.ph < 3) {
-		mark_rows = 0;
-		legend_rows = legend_rows > 1 ? 1 : legend_rows;
-		tp.ph = H - 3 - span_rows - mark_rows - legend_rows;
-	}
-	tp.py = 1;
-	tp.lw = y_label_width(&tp);
-	tp.px = tp.lw + 2;
-	tp.pw = W - tp.px - 1;
-
-	canvas_text(&tp.cv, tp.lw - 3, 0, "MiB", 0, 3);
-	{
-		int tw = utf8_width(title), x = tp.px + (tp.pw - tw) / 2;
-
-		if (x < tp.px)
-			x = tp.px;
-		canvas_text(&tp.cv, x, 0, title, canvas_color(&tp.cv, "1"), W - x);
-	}
+	term_layout(&tp, W, H, &span_rows, &mark_rows, &legend_rows);
+	draw_title(&tp, W);
 	draw_axes(&tp);
-	/* children first, then the profiles, the first one on top */
-	index = nmodels;
-	for (size_t i = 0; i < nmodels; i++)
-		for (size_t k = 0; k < models[i].nchildren; k++)
-			if (models[i].children[k].n)
-				draw_series(&tp, &models[i], &models[i].children[k], series_color(&tp, index++));
-	for (size_t i = nmodels; i-- > 0;)
-		draw_series(&tp, &models[i], &models[i].main, series_color(&tp, i));
-	if (!opt->no_funcs)
-		for (size_t i = 0; i < nmodels; i++) {
-			draw_kernel_peak(&tp, &models[i]);
-			draw_peak(&tp, &models[i], i);
-		}
+	/* the first line on top */
+	for (size_t i = sc->nlines; i-- > 0;)
+		draw_series(&tp, &sc->lines[i]);
+	draw_peaks(&tp);
 	row = tp.py + tp.ph + 2;
-	if (span_rows)
-		for (size_t i = 0; i < nmodels; i++)
-			draw_spans(&tp, &models[i], row, span_rows);
+	for (size_t k = 0; span_rows && k < sc->nmodels; k++)
+		for (size_t i = 0; i < sc->models[k].nspans; i++)
+			draw_span(&tp, k, &sc->models[k].spans[i], row, span_rows);
 	row += span_rows;
 	if (mark_rows)
 		draw_marks(&tp, row);

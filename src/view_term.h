@@ -1,15 +1,15 @@
 /* view_term: a profile drawn in the terminal (mprof plot --terminal).
  *
- * The memory lines in braille dots (2 x 4 a character cell) from the same
- * model as the PNG, axes in MiB and seconds, the peak marked and labelled,
- * function calls as labelled bars under the time axis (one row per nesting
- * level), markers, and a legend. Colours are ANSI escapes, only when asked
+ * The scene's memory lines in braille dots (2 x 4 a character cell), axes
+ * in MiB and seconds, the peaks marked and labelled where a label covers
+ * nothing, function calls as labelled bars under the time axis (one row per
+ * nesting level), markers, and the legend (with "+N more" for entries that
+ * have no room). Colours are ANSI escapes, only when asked
  * for (view_term_resolve decides: a terminal and no NO_COLOR). */
 #ifndef MPROF_VIEW_TERM_H
 #define MPROF_VIEW_TERM_H
 
-#include "plot_draw.h"
-#include "plot_model.h"
+#include "scene.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -36,9 +36,8 @@ int view_color_parse(const char *s, enum view_color *out);
  * from the terminal leaves a line for the prompt). */
 void view_term_resolve(struct view_term_options *t, int fd, int width, int height, enum view_color color);
 
-/* Draw models (overlaid when more than one) to f. names: a label per model
- * (file names), may be NULL. -1 (reported) when f cannot be written. */
-int view_term_write(FILE *f, const struct plot_model *models, size_t nmodels, const char *const *names,
-		    const struct plot_options *opt, const struct view_term_options *t);
+/* Draw the scene to f, in t->width x t->height cells. -1 (reported) when f
+ * cannot be written. */
+int view_term_write(FILE *f, const struct scene *sc, const struct view_term_options *t);
 
 #endif

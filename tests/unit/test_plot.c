@@ -3,6 +3,7 @@
 #include "testlib.h"
 #include "output.h"
 #include "plot_draw.h"
+#include "scene.h"
 #include "plot_layout.h"
 #include "plot_model.h"
 #include "util.h"
@@ -137,12 +138,12 @@ START_TEST(test_model_peak_and_columns)
 {
 	char *dir = tl_tmpdir(), *p = write_walk(dir, "w.dat", 200000, 123457, 5000, false);
 	struct plot_model m;
-	struct plot_model_config cfg = { 0 };
+	struct plot_options cfg = { 0 };
 	struct plot_column cols[1000];
 	size_t total = 0, nb = 0;
 	double t0, t1, lo, hi;
 
-	ck_assert_int_eq(plot_model_read(&m, p, &cfg), 0);
+	ck_assert_int_eq(plot_model_read(&m, p, &cfg, 0), 0);
 	ck_assert_uint_eq(m.main.n, 200000);
 	ck_assert_double_eq(m.main.peak.v, 5000);
 	ck_assert_double_eq_tol(m.main.peak.t, 123.457, 1e-6);
@@ -187,11 +188,11 @@ START_TEST(test_model_any_order)
 	char *a = write_walk(dir, "a.dat", 50000, 30050, 900, false);
 	char *b = write_walk(dir, "b.dat", 50000, 30050, 900, true);
 	struct plot_model ma, mb;
-	struct plot_model_config cfg = { 0 };
+	struct plot_options cfg = { 0 };
 	struct plot_column ca[500], cb[500];
 
-	ck_assert_int_eq(plot_model_read(&ma, a, &cfg), 0);
-	ck_assert_int_eq(plot_model_read(&mb, b, &cfg), 0);
+	ck_assert_int_eq(plot_model_read(&ma, a, &cfg, 0), 0);
+	ck_assert_int_eq(plot_model_read(&mb, b, &cfg, 0), 0);
 	ck_assert_double_eq(ma.main.peak.t, mb.main.peak.t);
 	ck_assert_double_eq(ma.t_abs, mb.t_abs);
 	ck_assert_uint_eq(ma.main.n, mb.main.n);
@@ -238,14 +239,14 @@ START_TEST(test_model_records)
 			    "MARK phase\\x202 30 1006.0\n"
 			    "EXIT 1020.5 signal 9\n");
 	struct plot_model m;
-	struct plot_model_config cfg = { 0 };
+	struct plot_options cfg = { 0 };
 	const struct plot_func *f = NULL, *g = NULL, *blk = NULL;
 
-	ck_assert_int_eq(plot_model_read(&m, p, &cfg), 0);
+	ck_assert_int_eq(plot_model_read(&m, p, &cfg, 0), 0);
 	ck_assert_str_eq(m.cmdline, "./prog 'a b'");
 	ck_assert_double_eq_tol(m.t_abs, 1000, 1e-9);
-	/* FUNC ends are samples of the memory line, as the Python tool merges them */
-	ck_assert_uint_eq(m.main.n, 3 + 8);
+	/* FUNC ends place brackets; they are not samples (the peak is the samples', as in mprof peak) */
+	ck_assert_uint_eq(m.main.n, 3);
 	ck_assert_double_eq(m.main.peak.v, 50);
 	ck_assert(m.main.kernel_peak.set);
 	ck_assert_double_eq(m.main.kernel_peak.v, 64);
@@ -295,10 +296,10 @@ START_TEST(test_model_legacy_levels)
 	char *dir = tl_tmpdir();
 	char *p = tl_fixture("legacy-5field-func.dat");
 	struct plot_model m;
-	struct plot_model_config cfg = { 0 };
+	struct plot_options cfg = { 0 };
 	int levels[3] = { 0 };
 
-	ck_assert_int_eq(plot_model_read(&m, p, &cfg), 0);
+	ck_assert_int_eq(plot_model_read(&m, p, &cfg, 0), 0);
 	ck_assert_uint_eq(m.nspans, 5);
 	for (size_t i = 0; i < m.nspans; i++) {
 		ck_assert_int_ge(m.spans[i].level, 0);
@@ -322,7 +323,7 @@ START_TEST(test_model_many_funcs)
 	char *dir = tl_tmpdir(), *p = tl_path(dir, "f.dat");
 	FILE *f = fopen(p, "w");
 	struct plot_model m;
-	struct plot_model_config cfg = { 0 };
+	struct plot_options cfg = { 0 };
 	const long n = 1000000;
 	size_t calls = 0;
 
@@ -332,7 +333,7 @@ START_TEST(test_model_many_funcs)
 			T0 + i * 0.001 + 0.0005);
 	fprintf(f, "MEM 1 %.4f\n", T0);
 	ck_assert_int_eq(fclose(f), 0);
-	ck_assert_int_eq(plot_model_read(&m, p, &cfg), 0);
+	ck_assert_int_eq(plot_model_read(&m, p, &cfg, 0), 0);
 	ck_assert_uint_eq(m.nfuncs, 2);
 	ck_assert_uint_eq(m.funcs[0].calls + m.funcs[1].calls, (size_t)n);
 	ck_assert_uint_lt(m.nspans, (size_t)n / 20);
@@ -359,12 +360,12 @@ START_TEST(test_model_window)
 			    "CHLD 5 1 1000\nCHLD 5 2 1010\n"
 			    "MARK early 1 1000.5\nMARK inside 1 1004\n");
 	struct plot_model m;
-	struct plot_model_config cfg = { .window = true, .w0 = 2.5, .w1 = 5.5 };
+	struct plot_options cfg = { .window = true, .w0 = 2.5, .w1 = 5.5 };
 
-	ck_assert_int_eq(plot_model_read(&m, p, &cfg), 0);
+	ck_assert_int_eq(plot_model_read(&m, p, &cfg, 0), 0);
 	ck_assert_double_eq_tol(m.t_abs, 1000, 1e-9);
-	/* 3, 4, 5 s and the FUNC f ends at 3.5 and 4.5 */
-	ck_assert_uint_eq(m.main.n, 5);
+	/* 3, 4, 5 s (the FUNC f ends at 3.5 and 4.5 are not samples) */
+	ck_assert_uint_eq(m.main.n, 3);
 	ck_assert_double_eq(m.main.peak.v, 9);
 	ck_assert(m.main.before.set && m.main.after.set);
 	ck_assert_double_eq_tol(m.main.before.t, 2, 1e-9);
@@ -380,7 +381,7 @@ START_TEST(test_model_window)
 	cfg.w0 = 100;
 	cfg.w1 = 200;
 	error_set_quiet(true);
-	ck_assert_int_eq(plot_model_read(&m, p, &cfg), -1);
+	ck_assert_int_eq(plot_model_read(&m, p, &cfg, 0), -1);
 	ck_assert_ptr_nonnull(strstr(error_last(), "no memory samples in the window"));
 	error_set_quiet(false);
 	tl_rmrf(dir);
@@ -393,15 +394,15 @@ START_TEST(test_model_errors)
 {
 	char *p = tl_fixture("no-samples.dat");
 	struct plot_model m;
-	struct plot_model_config cfg = { 0 };
+	struct plot_options cfg = { 0 };
 	char *dir = tl_tmpdir(), *bad = write_tmp(dir, "bad.dat", "MEM 1 2\nMEM x 3\n");
 
 	error_set_quiet(true);
-	ck_assert_int_eq(plot_model_read(&m, p, &cfg), -1);
+	ck_assert_int_eq(plot_model_read(&m, p, &cfg, 0), -1);
 	ck_assert_ptr_nonnull(strstr(error_last(), "no memory samples"));
-	ck_assert_int_eq(plot_model_read(&m, bad, &cfg), -1);
+	ck_assert_int_eq(plot_model_read(&m, bad, &cfg, 0), -1);
 	ck_assert_ptr_nonnull(strstr(error_last(), "bad.dat:2:"));
-	ck_assert_int_eq(plot_model_read(&m, "/nonexistent/x.dat", &cfg), -1);
+	ck_assert_int_eq(plot_model_read(&m, "/nonexistent/x.dat", &cfg, 0), -1);
 	error_set_quiet(false);
 	tl_rmrf(dir);
 	free(bad);
@@ -453,6 +454,28 @@ START_TEST(test_output_format)
 END_TEST
 
 /* ---- pictures ---- */
+
+/* A function's colour as doubles, by its colour rank. */
+static void plot_func_color(unsigned rank, double rgb[3])
+{
+	struct scene_rgb c = scene_func_color(rank);
+
+	rgb[0] = c.r;
+	rgb[1] = c.g;
+	rgb[2] = c.b;
+}
+
+/* The scene's title for models. Caller frees. */
+static char *plot_title(const struct plot_model *m, size_t n, const struct plot_options *opt)
+{
+	struct scene sc;
+	char *t;
+
+	ck_assert_int_eq(scene_build(&sc, m, n, opt), 0);
+	t = sc.title ? xstrdup(sc.title) : NULL;
+	scene_release(&sc);
+	return t;
+}
 
 struct image {
 	cairo_surface_t *s;

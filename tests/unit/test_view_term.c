@@ -134,10 +134,10 @@ static const struct {
 } shows[] = {
 	/* axes in MiB and seconds, the peak marked and labelled */
 	{ "plain.dat", { "--width=80", "--height=24" },
-	  { "MiB", "1.0", "\u25cf", "peak 181.9 MiB at 1.00s" }, NULL },
+	  { "MiB", "1.0", "\u25cf", "peak 181.9 MiB at 1.005 s" }, NULL },
 	/* calls as labelled bars, nested calls on their own rows */
 	{ "details-nested.dat", { "--width=120", "--height=30" },
-	  { "\u251cgrow 0.621s", "\u251cchurn_phase 0.485s", "\u251cchurn 0.385s", "\u251cgrow 0.203s" }, NULL },
+	  { "\u251cgrow 0.621 s", "\u251cchurn_phase 0.485 s", "\u251cchurn 0.385 s", "\u251cgrow 0.203 s" }, NULL },
 	/* -n: no bars, no peak */
 	{ "details-nested.dat", { "--width=120", "--height=30", "-n" }, { "MiB" }, "grow" },
 	/* markers, the kernel's peak */
@@ -149,7 +149,7 @@ static const struct {
 	/* small: the short peak label */
 	{ "steps-10ms.dat", { "--width=40", "--height=10" }, { "\u25cf", "201.3 MiB" }, "peak 201" },
 	/* wide: the long peak label; the unit after the time labels */
-	{ "steps-10ms.dat", { "--width=130", "--height=20" }, { "2.0       s\n", "peak 201.3 MiB at 1.09s" }, NULL },
+	{ "steps-10ms.dat", { "--width=130", "--height=20" }, { "2.0       s\n", "peak 201.3 MiB at 1.094 s" }, NULL },
 };
 
 START_TEST(test_shows)
@@ -338,8 +338,8 @@ START_TEST(test_any_size)
 	char *dir = tl_tmpdir(), *path = tl_path(dir, "many.dat");
 	FILE *f = fopen(path, "w");
 	struct plot_model m = { 0 };
-	struct plot_model_config cfg = { 0 };
 	struct plot_options opt = { 0 };
+	struct scene sc;
 
 	ck_assert_ptr_nonnull(f);
 	fprintf(f, "CMDLINE ./a-program-with-a-very-long-name-that-does-not-fit-%0200d\n", 7);
@@ -350,7 +350,8 @@ START_TEST(test_any_size)
 			20.0, 1000.0 + i * 0.12 + 0.1, i % 4);
 	fprintf(f, "MARK m1 10 1010\nMARK m2 10 1010.5\n");
 	ck_assert_int_eq(fclose(f), 0);
-	ck_assert_int_eq(plot_model_read(&m, path, &cfg), 0);
+	ck_assert_int_eq(plot_model_read(&m, path, &opt, 0), 0);
+	ck_assert_int_eq(scene_build(&sc, &m, 1, &opt), 0);
 	for (int w = VIEW_TERM_MIN_WIDTH; w <= 200; w += 17)
 		for (int h = VIEW_TERM_MIN_HEIGHT; h <= 60; h += 13) {
 			struct view_term_options t = { .width = w, .height = h, .color = (w + h) % 2 };
@@ -359,13 +360,14 @@ START_TEST(test_any_size)
 			FILE *out = open_memstream(&buf, &len);
 			int lines = 0;
 
-			ck_assert_int_eq(view_term_write(out, &m, 1, NULL, &opt, &t), 0);
+			ck_assert_int_eq(view_term_write(out, &sc, &t), 0);
 			fclose(out);
 			for (const char *p = buf, *nl; (nl = strchr(p, '\n')); p = nl + 1, lines++)
 				ck_assert_msg(line_cells(p, (size_t)(nl - p)) <= w, "%dx%d: a line too wide", w, h);
 			ck_assert_msg(lines == h, "%dx%d: %d lines", w, h, lines);
 			free(buf);
 		}
+	scene_release(&sc);
 	plot_model_release(&m);
 	tl_rmrf(dir);
 	free(path);
