@@ -248,7 +248,7 @@ function render() {
 	var yr = y_range(a, b, pw);
 	var X = function (t) { return clampx(m.l + (t - a) / (b - a) * pw); };
 	var Y = function (v) { return clampx(m.t + ph - (v - yr[0]) / (yr[1] - yr[0]) * ph); };
-	geom = { m: m, pw: pw, ph: ph, a: a, b: b, X: X, Y: Y };
+	geom = { m: m, pw: pw, ph: ph, a: a, b: b, X: X, Y: Y, alone: {} };
 
 	var svg = el('svg', { width: W, height: H, viewBox: '0 0 ' + W + ' ' + H, id: 'plot' });
 	var defs = el('defs', {}, svg);
@@ -282,13 +282,14 @@ function render() {
 	var body = el('g', { 'clip-path': 'url(#clip)' }, svg);
 	geom.labels = [];
 	draw_marks(body, svg);
+	var under = el('g', {}, body);  /* kernel peaks, as markers: under the series' hover targets */
 	D.series.forEach(function (s, si) {
 		if (!hidden['s' + si])
 			draw_series(body, s, si, a, b, pw);
 	});
 	if (!D.flame && D.showfuncs)
 		draw_brackets(body);
-	draw_peaks(body);
+	draw_peaks(body, under);
 	if (lanes)
 		draw_flame(el('g', { class: 'flame', 'clip-path': 'url(#lclip)' }, svg),
 			   m.t + ph + 46, laneh);
@@ -353,8 +354,10 @@ function draw_series(g, s, si, a, b, px) {
 	/* one point alone (a child seen once): a dot, which round caps draw on
 	 * a segment of no length; its hover target likewise */
 	var alone = line.length === 1, dot = alone ? { style: 'stroke-width: 6px; stroke-linecap: round' } : {};
-	if (alone)
+	if (alone) {
 		d += 'h0';
+		geom.alone[si] = true;
+	}
 	el('path', Object.assign({ class: 'line series', stroke: s.color, d: d, 'data-series': si }, dot), g);
 	if (s.trend && !hidden['t' + si]) {
 		var t0 = Math.max(a, s.ct[0]), t1 = Math.min(b, s.ct[1]);
@@ -372,7 +375,7 @@ function draw_series(g, s, si, a, b, px) {
 				 'peak ' + fmt_mib(s.peak[1]) + ' at ' + fmt_s(s.peak[0]), s.n + ' samples'];
 			if (s.kpeak)
 				l.push('kernel peak ' + fmt_mib(s.kpeak[1]));
-			return l;
+			return alone ? l.concat(peaks_on_dot(si)) : l;
 		});
 	}
 }
@@ -454,9 +457,21 @@ function line_places(ky) {
 	};
 }
 
+/* The sampled peaks shown on series si's dot (a series seen once): the
+ * dot's tip tells them, as their own mark there would cover the dot. */
+function peaks_on_dot(si) {
+	var out = [];
+	D.peaks.forEach(function (p, i) {
+		if (p.series === si && p.kind !== 'kernel' && !hidden['k' + i])
+			out.push(p.label);
+	});
+	return out;
+}
+
 /* The scene's peaks: dashed lines at each sampled one, a dotted line at the
- * kernel's high-water mark; labels placed as above. */
-function draw_peaks(g) {
+ * kernel's high-water mark (in under, beneath the series); labels placed as
+ * above. */
+function draw_peaks(g, under) {
 	var X = geom.X, Y = geom.Y, m = geom.m;
 	D.peaks.forEach(function (p, i) {
 		var s = D.series[p.series];
@@ -467,9 +482,10 @@ function draw_peaks(g) {
 		if (p.kind === 'kernel') {
 			if (!in_y)
 				return;
-			el('line', { class: 'kpeak', x1: m.l, x2: m.l + geom.pw, y1: py, y2: py, stroke: p.color }, g);
+			el('line', { class: 'kpeak', x1: m.l, x2: m.l + geom.pw, y1: py, y2: py, stroke: p.color }, under);
 			place_note(g, [p.label, p.short], line_places(py), p.color);
-			var h = el('line', { class: 'hit', x1: m.l, x2: m.l + geom.pw, y1: py, y2: py, 'data-kind': 'kpeak' }, g);
+			var h = el('line', { class: 'hit', x1: m.l, x2: m.l + geom.pw, y1: py, y2: py, 'data-kind': 'kpeak' },
+				   under);
 			hover(h, function () {
 				return [p.label, 'the kernel\'s high-water mark of resident memory (VmHWM)',
 					fmt_delta(p.v - p.sampled) + ' above the highest sample'];
@@ -483,6 +499,11 @@ function draw_peaks(g) {
 		if (!in_x || !in_y)
 			return;
 		place_note(g, [p.label, p.short], point_places(px, py), p.color);
+		/* on a series' lone dot the mark only shows: the dot's tip has it */
+		if (geom.alone[p.series]) {
+			el('circle', { class: 'pmark', cx: px, cy: py, r: 5, fill: p.color, 'fill-opacity': 0.6 }, g);
+			return;
+		}
 		var dot = el('circle', { cx: px, cy: py, r: 5, fill: p.color, class: 'hitbox', 'data-kind': 'peak' }, g);
 		dot.setAttribute('fill-opacity', '0.6');
 		hover(dot, function () { return [p.label, 'highest of ' + s.n + ' samples of ' + s.label]; });
@@ -711,8 +732,9 @@ function try_zoom(t0, t1, must) {
 }
 
 /* Hover series si's line where the mouse would be: at points along it, the
- * element on top there. 'own' when that is the line and the tip names it;
- * 'under LABEL' when another line lies on top at every point tried. */
+ * element on top there. 'own' when that is the line and the tip names it
+ * (and, on a lone dot, the peaks there); 'under LABEL' when another line
+ * lies on top at every point tried. */
 function hover_line(si, mouse) {
 	var hit = document.querySelector('path.hit[data-series="' + si + '"]'), m = geom.m, other = '';
 	if (!hit)
@@ -726,10 +748,12 @@ function hover_line(si, mouse) {
 		if (!e || e.getAttribute('data-kind') !== 'series')
 			continue;
 		mouse(e, 'mouseover', x, y);
-		var text = tip.style.display === 'block' ? tip.textContent.split('\n')[0] : '';
+		var lines = tip.style.display === 'block' ? tip.textContent.split('\n') : [''], text = lines[0];
 		mouse(e, 'mouseout', x, y);
+		var lacks = (geom.alone[si] ? peaks_on_dot(si) : []).filter(function (l) { return lines.indexOf(l) < 0; });
 		if (e === hit)
-			return text === D.series[si].label ? 'own' : 'tip says \'' + text + '\'';
+			return text !== D.series[si].label ? 'tip says \'' + text + '\'' :
+				lacks.length ? 'tip lacks \'' + lacks[0] + '\'' : 'own';
 		if (text)
 			other = other || text;
 	}
