@@ -31,7 +31,8 @@ static bool scan_u64(const char **p, uint64_t *out)
 	for (; *s >= '0' && *s <= '9'; s++) {
 		unsigned d = (unsigned)(*s - '0');
 
-		if (v > (UINT64_MAX - d) / 10)
+		/* constants only: no division per digit */
+		if (v > UINT64_MAX / 10 || (v == UINT64_MAX / 10 && d > UINT64_MAX % 10))
 			return false;
 		v = v * 10 + d;
 	}
@@ -120,57 +121,59 @@ static bool key_is(const char *key, size_t klen, const char *name)
 #define STAT_FIELD(f) offsetof(struct cgroup_stat, f)
 #define KERNEL_PART ((size_t)-1)
 
+/* A name and its length, for lookups that compare lengths first. */
+#define KEY(s) s, sizeof(s) - 1
+
 struct stat_key {
 	const char *name;
+	size_t len;
 	size_t field;
 	unsigned have;  /* the CGROUP_HAVE_* bit it gives */
 	bool total;     /* v1: the hierarchical total_* line, preferred */
 };
 
 static const struct stat_key v2_stat_keys[] = {
-	{ "anon", STAT_FIELD(anon), 0, false },
-	{ "file", STAT_FIELD(file), 0, false },
-	{ "kernel", STAT_FIELD(kernel), CGROUP_HAVE_KERNEL, false },
-	{ "shmem", STAT_FIELD(shmem), 0, false },
-	{ "sock", STAT_FIELD(sock), CGROUP_HAVE_SOCK, false },
-	{ "active_file", STAT_FIELD(file_active), 0, false },
-	{ "inactive_file", STAT_FIELD(file_inactive), 0, false },
-	{ "file_mapped", STAT_FIELD(file_mapped), 0, false },
-	{ "file_dirty", STAT_FIELD(file_dirty), 0, false },
-	{ "kernel_stack", KERNEL_PART, 0, false },
-	{ "pagetables", KERNEL_PART, 0, false },
-	{ "sec_pagetables", KERNEL_PART, 0, false },
-	{ "percpu", KERNEL_PART, 0, false },
-	{ "slab", KERNEL_PART, 0, false },
-	{ "vmalloc", KERNEL_PART, 0, false },
+	{ KEY("anon"), STAT_FIELD(anon), 0, false },
+	{ KEY("file"), STAT_FIELD(file), 0, false },
+	{ KEY("kernel"), STAT_FIELD(kernel), CGROUP_HAVE_KERNEL, false },
+	{ KEY("shmem"), STAT_FIELD(shmem), 0, false },
+	{ KEY("sock"), STAT_FIELD(sock), CGROUP_HAVE_SOCK, false },
+	{ KEY("active_file"), STAT_FIELD(file_active), 0, false },
+	{ KEY("inactive_file"), STAT_FIELD(file_inactive), 0, false },
+	{ KEY("file_mapped"), STAT_FIELD(file_mapped), 0, false },
+	{ KEY("file_dirty"), STAT_FIELD(file_dirty), 0, false },
+	{ KEY("kernel_stack"), KERNEL_PART, 0, false },
+	{ KEY("pagetables"), KERNEL_PART, 0, false },
+	{ KEY("sec_pagetables"), KERNEL_PART, 0, false },
+	{ KEY("percpu"), KERNEL_PART, 0, false },
+	{ KEY("slab"), KERNEL_PART, 0, false },
+	{ KEY("vmalloc"), KERNEL_PART, 0, false },
 };
 
 /* v1: the cgroup's own line and the total_* line (itself and its
  * descendants); the total wins, as v2's counts are hierarchical too. */
 static const struct stat_key v1_stat_keys[] = {
-	{ "rss", STAT_FIELD(anon), 0, false },
-	{ "total_rss", STAT_FIELD(anon), 0, true },
-	{ "cache", STAT_FIELD(file), 0, false },
-	{ "total_cache", STAT_FIELD(file), 0, true },
-	{ "shmem", STAT_FIELD(shmem), 0, false },
-	{ "total_shmem", STAT_FIELD(shmem), 0, true },
-	{ "active_file", STAT_FIELD(file_active), 0, false },
-	{ "total_active_file", STAT_FIELD(file_active), 0, true },
-	{ "inactive_file", STAT_FIELD(file_inactive), 0, false },
-	{ "total_inactive_file", STAT_FIELD(file_inactive), 0, true },
-	{ "mapped_file", STAT_FIELD(file_mapped), 0, false },
-	{ "total_mapped_file", STAT_FIELD(file_mapped), 0, true },
-	{ "dirty", STAT_FIELD(file_dirty), 0, false },
-	{ "total_dirty", STAT_FIELD(file_dirty), 0, true },
+	{ KEY("rss"), STAT_FIELD(anon), 0, false },
+	{ KEY("total_rss"), STAT_FIELD(anon), 0, true },
+	{ KEY("cache"), STAT_FIELD(file), 0, false },
+	{ KEY("total_cache"), STAT_FIELD(file), 0, true },
+	{ KEY("shmem"), STAT_FIELD(shmem), 0, false },
+	{ KEY("total_shmem"), STAT_FIELD(shmem), 0, true },
+	{ KEY("active_file"), STAT_FIELD(file_active), 0, false },
+	{ KEY("total_active_file"), STAT_FIELD(file_active), 0, true },
+	{ KEY("inactive_file"), STAT_FIELD(file_inactive), 0, false },
+	{ KEY("total_inactive_file"), STAT_FIELD(file_inactive), 0, true },
+	{ KEY("mapped_file"), STAT_FIELD(file_mapped), 0, false },
+	{ KEY("total_mapped_file"), STAT_FIELD(file_mapped), 0, true },
+	{ KEY("dirty"), STAT_FIELD(file_dirty), 0, false },
+	{ KEY("total_dirty"), STAT_FIELD(file_dirty), 0, true },
 };
-
-#define NSTAT_FIELDS (sizeof(struct cgroup_stat) / sizeof(uint64_t))
 
 static const struct stat_key *stat_key_find(const struct stat_key *keys, size_t n,
 					    const char *key, size_t klen)
 {
 	for (size_t i = 0; i < n; i++)
-		if (key_is(key, klen, keys[i].name))
+		if (keys[i].len == klen && memcmp(key, keys[i].name, klen) == 0)
 			return &keys[i];
 	return NULL;
 }

@@ -1249,7 +1249,9 @@ START_TEST(test_real_remove_leftovers)
 }
 END_TEST
 
-/* Attach by path to a cgroup that runs a job: read-only, its peak unchanged. */
+/* Attach by path to a cgroup whose peak (32 MiB, from a job that ended) is
+ * above its usage (16 MiB, a job that runs): read-only, its peak unchanged;
+ * then --reset-peak. */
 START_TEST(test_real_attach_readonly)
 {
 	struct cgroup_sys sys;
@@ -1258,16 +1260,20 @@ START_TEST(test_real_attach_readonly)
 	struct cgroup_sample s;
 	struct job j;
 	const char *peak_file;
-	uint64_t peak0, peak1;
+	uint64_t peak0;
 	char *rel;
 
 	if (!real_sys(&sys, "attach to a cgroup by path"))
 		return;
 	peak_file = sys.version == CGROUP_V1 ? "memory.max_usage_in_bytes" : "memory.peak";
 	ck_assert_msg(cgroup_create(&cg, &sys, 0) == 0, "%s", error_last());
+	job_start(&j, &cg, (const char *const[]){ "-a", "32", "-w", NULL });
+	ck_assert(job_ready(&j));
+	ck_assert_int_eq(job_end(&j), 0);
 	job_start(&j, &cg, (const char *const[]){ "-a", "16", "-w", NULL });
 	ck_assert(job_ready(&j));
 	peak0 = kernel_value(cg.path, peak_file, NULL);
+	ck_assert_uint_ge(peak0, 32 * MIB);
 	rel = xstrdup(cg.path + strlen(sys.mem_mount));
 	for (int by_rel = 0; by_rel < 2; by_rel++) {
 		ck_assert_msg(cgroup_attach(&r, &sys, CGROUP_BY_PATH, by_rel ? rel : cg.path) == 0, "%s",
@@ -1275,11 +1281,26 @@ START_TEST(test_real_attach_readonly)
 		for (int i = 0; i < 100; i++)
 			ck_assert_int_eq(cgroup_read(&r, CGROUP_ALL, &s), 0);
 		ck_assert_uint_ge(s.stat.anon, 16 * MIB);
-		ck_assert_uint_eq(s.peak, kernel_value(cg.path, peak_file, NULL));
+		ck_assert_uint_lt(s.current, 24 * MIB);
+		ck_assert_uint_eq(s.peak, peak0);
 		cgroup_reader_close(&r);
 	}
-	peak1 = kernel_value(cg.path, peak_file, NULL);
-	ck_assert_uint_eq(peak0, peak1);
+	ck_assert_uint_eq(kernel_value(cg.path, peak_file, NULL), peak0);
+	/* --reset-peak: from the usage now (v1: for every reader; v2: this one) */
+	ck_assert_int_eq(cgroup_attach(&r, &sys, CGROUP_BY_PATH, cg.path), 0);
+	error_set_quiet(true);
+	if (cgroup_reader_reset_peak(&r) < 0) {
+		error_set_quiet(false);
+		skip("--reset-peak: %s", error_last());
+	} else {
+		error_set_quiet(false);
+		ck_assert_int_eq(cgroup_read(&r, CGROUP_ALL, &s), 0);
+		ck_assert_uint_lt(s.peak, 24 * MIB);
+		ck_assert_uint_ge(s.peak + MIB, s.current);
+		if (sys.version == CGROUP_V2)
+			ck_assert_uint_eq(kernel_value(cg.path, peak_file, NULL), peak0);
+	}
+	cgroup_reader_close(&r);
 	ck_assert_int_eq(job_end(&j), 0);
 	ck_assert_int_eq(cgroup_remove(&cg, 10), 0);
 	free(rel);
