@@ -401,7 +401,8 @@ static int place_v2(const struct cgroup_sys *sys, struct cgroup_place *pl)
 		else
 			rc = error("cannot create a cgroup beside %s: %s does not enable the memory "
 				   "controller for its children (memory is not in its "
-				   "cgroup.subtree_control)", own, up);
+				   "cgroup.subtree_control); run mprof in a scope of its own: "
+				   "systemd-run --scope -p Delegate=yes mprof run --cgroup ...", own, up);
 	} else {
 		rc = place_v2_delegated(own, pl);
 	}
@@ -416,8 +417,8 @@ int cgroup_place_find(const struct cgroup_sys *sys, struct cgroup_place *pl)
 	if (sys->version == CGROUP_NONE)
 		return error("no cgroup hierarchy with the memory controller");
 	if (!sys->mem_self)
-		return error("cannot create a cgroup: mprof's own cgroup is not visible under %s",
-			     sys->mem_mount);
+		return error("cannot create a cgroup: mprof's own cgroup is not visible under %s "
+			     "(a container that shows only a part of the hierarchy)", sys->mem_mount);
 	return sys->version == CGROUP_V1 ? place_v1(sys, pl) : place_v2(sys, pl);
 }
 

@@ -117,9 +117,12 @@ static bool key_is(const char *key, size_t klen, const char *name)
 }
 
 /* Where a memory.stat key goes: a field of struct cgroup_stat, or one of the
- * parts of "kernel" (v2 before 5.18, which had no "kernel" line). */
+ * parts of "kernel" (v2 before 5.18, which had no "kernel" line; before 5.9
+ * no "slab" either, only its two halves). */
 #define STAT_FIELD(f) offsetof(struct cgroup_stat, f)
 #define KERNEL_PART ((size_t)-1)
+#define SLAB_ALL ((size_t)-2)
+#define SLAB_HALF ((size_t)-3)
 
 /* A name and its length, for lookups that compare lengths first. */
 #define KEY(s) s, sizeof(s) - 1
@@ -146,7 +149,9 @@ static const struct stat_key v2_stat_keys[] = {
 	{ KEY("pagetables"), KERNEL_PART, 0, false },
 	{ KEY("sec_pagetables"), KERNEL_PART, 0, false },
 	{ KEY("percpu"), KERNEL_PART, 0, false },
-	{ KEY("slab"), KERNEL_PART, 0, false },
+	{ KEY("slab"), SLAB_ALL, 0, false },
+	{ KEY("slab_reclaimable"), SLAB_HALF, 0, false },
+	{ KEY("slab_unreclaimable"), SLAB_HALF, 0, false },
 	{ KEY("vmalloc"), KERNEL_PART, 0, false },
 };
 
@@ -181,14 +186,36 @@ static const struct stat_key *stat_key_find(const struct stat_key *keys, size_t 
 /* Bits of the fields set, to check that anon and file were there. */
 #define FIELD_BIT(f) (1u << (STAT_FIELD(f) / sizeof(uint64_t)))
 
+/* The kernel parts of a v2 memory.stat without a "kernel" line. */
+struct kernel_parts {
+	uint64_t other, slab, slab_halves;
+	bool have_slab;
+};
+
+static bool kernel_part(const struct stat_key *k, uint64_t val, struct kernel_parts *kp)
+{
+	if (k->field == KERNEL_PART) {
+		kp->other += val;
+	} else if (k->field == SLAB_HALF) {
+		kp->slab_halves += val;
+	} else if (k->field == SLAB_ALL) {
+		kp->slab = val;
+		kp->have_slab = true;
+	} else {
+		return false;
+	}
+	return true;
+}
+
 int cgroup_parse_stat(const char *text, enum cgroup_version v,
 		      struct cgroup_stat *st, unsigned *have)
 {
 	const struct stat_key *keys = v == CGROUP_V1 ? v1_stat_keys : v2_stat_keys;
 	size_t nkeys = v == CGROUP_V1 ? ARRAY_SIZE(v1_stat_keys) : ARRAY_SIZE(v2_stat_keys);
 	unsigned set = 0, from_total = 0, got = 0;
-	uint64_t parts = 0, val;
+	struct kernel_parts kp = { 0 };
 	const char *p = text, *key;
+	uint64_t val;
 	size_t klen;
 	int r;
 
@@ -197,12 +224,8 @@ int cgroup_parse_stat(const char *text, enum cgroup_version v,
 		const struct stat_key *k = stat_key_find(keys, nkeys, key, klen);
 		unsigned bit;
 
-		if (!k)
+		if (!k || kernel_part(k, val, &kp))
 			continue;
-		if (k->field == KERNEL_PART) {
-			parts += val;
-			continue;
-		}
 		bit = 1u << (k->field / sizeof(uint64_t));
 		if ((from_total & bit) && !k->total)
 			continue;
@@ -216,7 +239,7 @@ int cgroup_parse_stat(const char *text, enum cgroup_version v,
 			     (FIELD_BIT(anon) | FIELD_BIT(file)))
 		return bad_text();
 	if (v == CGROUP_V2 && !(got & CGROUP_HAVE_KERNEL)) {
-		st->kernel = parts;
+		st->kernel = kp.other + (kp.have_slab ? kp.slab : kp.slab_halves);
 		got |= CGROUP_HAVE_KERNEL;
 	}
 	*have |= got;

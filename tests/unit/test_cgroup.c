@@ -183,7 +183,8 @@ START_TEST(test_parse_stat_recorded)
 }
 END_TEST
 
-/* Before Linux 5.18 memory.stat had no "kernel" line: its parts add up. */
+/* Before Linux 5.18 memory.stat had no "kernel" line: its parts add up
+ * (slab once: the line, or its halves). */
 START_TEST(test_parse_stat_kernel_parts)
 {
 	const char *text = "anon 1000\nfile 2000\nkernel_stack 10\npagetables 20\npercpu 30\n"
@@ -197,6 +198,10 @@ START_TEST(test_parse_stat_kernel_parts)
 	ck_assert_uint_eq(st.anon, 1000);
 	ck_assert_uint_eq(st.sock, 5);
 	ck_assert(have & CGROUP_HAVE_KERNEL);
+	/* before 5.9: no "slab" line, its halves */
+	ck_assert_int_eq(cgroup_parse_stat("anon 1\nfile 2\nslab_reclaimable 300\nkernel_stack 10\n"
+					   "slab_unreclaimable 100\n", CGROUP_V2, &st, &have), 0);
+	ck_assert_uint_eq(st.kernel, 10 + 300 + 100);
 }
 END_TEST
 
