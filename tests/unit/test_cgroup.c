@@ -1206,15 +1206,20 @@ START_TEST(test_real_oom)
 	status = job_end(&j);
 	ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "status %d", status);
 	ck_assert_int_eq(cgroup_read(&r, CGROUP_ALL, &b), 0);
-	printf("oom: events max %llu oom %llu oom_kill %llu, peak %.1f MiB, swap off by %s\n",
+	printf("oom: events max %llu oom %llu oom_kill %llu, peak %.1f MiB, swap off by %s, "
+	       "memory stalls %llu us (some), %llu us (full)\n",
 	       (unsigned long long)b.events.max, (unsigned long long)b.events.oom,
-	       (unsigned long long)b.events.oom_kill, b.peak / (double)MIB, cg.swap_off);
+	       (unsigned long long)b.events.oom_kill, b.peak / (double)MIB, cg.swap_off,
+	       (unsigned long long)b.pressure.some.total_us, (unsigned long long)b.pressure.full.total_us);
 	fflush(stdout);
 	ck_assert(b.have & CGROUP_HAVE_EV_OOM_KILL);
 	ck_assert(cgroup_events_changed(&a.events, &b.events) & CGROUP_EV_OOM_KILL);
 	/* (the kernel does not count hitting a v1 memory+swap limit, see cgroup.c) */
 	if (strcmp(cg.swap_off, "memory.memsw.limit_in_bytes") != 0)
 		ck_assert(cgroup_events_changed(&a.events, &b.events) & CGROUP_EV_MAX);
+	/* the reclaim at the limit was a memory stall of the job */
+	if (b.have & CGROUP_PRESSURE)
+		ck_assert_uint_gt(b.pressure.some.total_us, a.pressure.some.total_us);
 	ck_assert_uint_le(b.peak, 32 * MIB);
 	ck_assert_uint_ge(b.peak, 30 * MIB);
 	cgroup_reader_close(&r);
