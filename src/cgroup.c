@@ -369,7 +369,11 @@ static int place_v2_delegated(const char *own, struct cgroup_place *pl)
 		return error("cannot create a cgroup under %s: the memory controller is not "
 			     "delegated to it (memory is not in its cgroup.controllers); "
 			     "the service manager above it does not hand it out", own);
-	if (file_has_word(own, "cgroup.subtree_control", "memory") || !holds_only_us(own))
+	if (file_has_word(own, "cgroup.subtree_control", "memory"))
+		return error("cannot use the delegated cgroup %s: it already hands the memory "
+			     "controller to its children, so it cannot hold mprof; run mprof in "
+			     "one of them", own);
+	if (!holds_only_us(own))
 		return error("cannot use the delegated cgroup %s: other processes than mprof "
 			     "are in it; start mprof as the only process of its scope: "
 			     "systemd-run --user --scope -p Delegate=yes mprof run --cgroup ...", own);
@@ -467,21 +471,23 @@ static int prepare_delegated(struct cgroup *cg)
 	return 0;
 }
 
-static void undo_delegated(struct cgroup *cg)
+static int undo_delegated(struct cgroup *cg)
 {
 	const struct cgroup_place *pl = &cg->place;
+	int rc = 0;
 
 	if (cg->enabled_memory && write_in(pl->deleg, "cgroup.subtree_control", "-memory\n") < 0)
-		error_errno("cannot disable the memory controller in %s/cgroup.subtree_control",
-			    pl->deleg);
+		rc = error_errno("cannot disable the memory controller in %s/cgroup.subtree_control",
+				 pl->deleg);
 	cg->enabled_memory = false;
 	if (cg->moved_self) {
 		if (write_pid(pl->deleg, getpid()) < 0)
-			error_errno("cannot move mprof back into %s", pl->deleg);
+			rc = error_errno("cannot move mprof back into %s", pl->deleg);
 		else if (rmdir(pl->leaf) < 0)
-			error_errno("cannot remove the cgroup %s", pl->leaf);
+			rc = error_errno("cannot remove the cgroup %s", pl->leaf);
 	}
 	cg->moved_self = false;
+	return rc;
 }
 
 /* mkdir parent/mprof-PID-N with the first free N. The path, or NULL (errno). */
@@ -804,9 +810,10 @@ int cgroup_remove(struct cgroup *cg, double timeout)
 		rc = error("cannot remove the cgroup %s: processes are still in it", cg->path);
 	else if (left < 0)
 		rc = error_errno("cannot remove the cgroup %s", cg->path);
-	else if (remove_dir(cg->path) < 0 || remove_dir(cg->psi_path) < 0)
+	else if ((remove_dir(cg->path) < 0) | (remove_dir(cg->psi_path) < 0))
+		rc = -1;  /* (both tried) */
+	if (undo_delegated(cg) < 0)
 		rc = -1;
-	undo_delegated(cg);
 	free(cg->path);
 	free(cg->psi_path);
 	cg->path = cg->psi_path = NULL;
