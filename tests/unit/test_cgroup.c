@@ -1184,6 +1184,79 @@ START_TEST(test_real_job)
 }
 END_TEST
 
+/* The kernel's high-water mark of a process's resident set (VmHWM), bytes. */
+static uint64_t vm_hwm(long pid)
+{
+	char *path = xasprintf("/proc/%ld/status", pid);
+	char *text = tl_read_file(path, NULL);
+	const char *p = text ? strstr(text, "\nVmHWM:") : NULL;
+	uint64_t kib = p ? strtoull(p + 7, NULL, 10) : 0;
+
+	free(path);
+	free(text);
+	return kib * 1024;
+}
+
+/* Three processes of 32 MiB each and a 48 MiB written file: the cgroup's
+ * peak is the kernel's, and above the sum of the processes' own peaks by
+ * about the page cache, which no process's RSS holds. */
+START_TEST(test_real_three_processes)
+{
+	struct cgroup_sys sys;
+	struct cgroup cg;
+	struct cgroup_reader r;
+	struct cgroup_sample s;
+	struct job j;
+	char *dir, *file, *procs, *p;
+	uint64_t hwm = 0, kpeak;
+	int n = 0;
+
+	if (!real_sys(&sys, "three processes and a file"))
+		return;
+	dir = tl_tmpdir();
+	file = tl_path(dir, "cache");
+	ck_assert_msg(cgroup_create(&cg, &sys, 0) == 0, "%s", error_last());
+	ck_assert_int_eq(cgroup_reader_open(&r, sys.version, cg.path, cg.psi_path), 0);
+	job_start(&j, &cg, (const char *const[]){ "-n", "3", "-a", "32", "-f", file, "-s", "48", "-w",
+						  NULL });
+	ck_assert(job_ready(&j));
+	procs = xasprintf("%s/cgroup.procs", cg.path);
+	p = tl_read_file(procs, NULL);
+	ck_assert_ptr_nonnull(p);
+	for (char *q = p; *q; q += strspn(q, "\n")) {
+		char *end;
+		long pid = strtol(q, &end, 10);
+
+		ck_assert(end != q);
+		hwm += vm_hwm(pid);
+		n++;
+		q = end;
+	}
+	ck_assert_int_eq(n, 3);
+	ck_assert_int_eq(cgroup_read(&r, CGROUP_ALL, &s), 0);
+	kpeak = kernel_value(cg.path, sys.version == CGROUP_V1 ? "memory.max_usage_in_bytes"
+							      : "memory.peak", NULL);
+	printf("three processes: cgroup peak %.1f MiB (kernel %.1f), their RSS peaks %.1f MiB, "
+	       "page cache %.1f MiB\n", s.peak / (double)MIB, kpeak / (double)MIB,
+	       hwm / (double)MIB, s.stat.file / (double)MIB);
+	fflush(stdout);
+	ck_assert(near((double)s.peak, (double)kpeak, 0.01));
+	ck_assert_uint_ge(s.stat.anon, 96 * MIB);
+	ck_assert_uint_ge(s.stat.file, 48 * MIB);
+	ck_assert_msg(s.peak > hwm + 40 * MIB, "peak %llu, RSS peaks %llu",
+		      (unsigned long long)s.peak, (unsigned long long)hwm);
+	ck_assert_int_eq(job_end(&j), 0);
+	cgroup_reader_close(&r);
+	ck_assert_int_eq(cgroup_remove(&cg, 10), 0);
+	cgroup_sys_release(&sys);
+	tl_rmrf(dir);
+	free(dir);
+	free(file);
+	free(procs);
+	free(p);
+}
+END_TEST
+
 /* Under a limit below what it needs: the OOM kill, seen in the events. */
 START_TEST(test_real_oom)
 {
@@ -1459,6 +1532,7 @@ int main(void)
 	tc = tcase_create("real");
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, test_real_job);
+	tcase_add_test(tc, test_real_three_processes);
 	tcase_add_test(tc, test_real_oom);
 	tcase_add_test(tc, test_real_remove_leftovers);
 	tcase_add_test(tc, test_real_attach_readonly);
