@@ -803,8 +803,9 @@ int cgroup_remove(struct cgroup *cg, double timeout)
 	close_fd(&cg->dir_fd);
 	if (cg->path) {
 		left = wait_empty(cg, (long)(timeout * 1000));
-		if (left > 0 && cgroup_kill(cg) == 0)
-			left = wait_empty(cg, 5000);
+		/* killed again and again for 5 s: one by one (v1), a fork may slip by */
+		for (int i = 0; left > 0 && i < 50 && cgroup_kill(cg) == 0; i++)
+			left = wait_empty(cg, 100);
 	}
 	if (left > 0)
 		rc = error("cannot remove the cgroup %s: processes are still in it", cg->path);

@@ -54,7 +54,9 @@ const char *cgroup_sys_name(const struct cgroup_sys *sys);
  *   v1: inside our own cgroup (v1 lets a cgroup hold both processes and
  *       children, and a limit set on our cgroup still covers the job).
  *   v2: beside our own cgroup, when the parent hands memory to its children
- *       (memory in its cgroup.subtree_control) and we may write there (root);
+ *       (memory in its cgroup.subtree_control) and we may write there (root;
+ *       or an ordinary user inside its systemd user manager, which owns that
+ *       subtree, as in a terminal's app-*.scope);
  *       inside our own cgroup when it is the root; or in our own cgroup when it
  *       is delegated to us (systemd-run --user --scope -p Delegate=yes):
  *       mprof, the only process there, first moves itself into a leaf
@@ -101,7 +103,7 @@ int cgroup_populated(const struct cgroup *cg);
  * one by one from cgroup.procs). 0, or -1 with errno. */
 int cgroup_kill(const struct cgroup *cg);
 /* Wait up to timeout seconds for the cgroup to empty, then kill what is left
- * and wait again; remove the cgroup (and any the job made inside it, and the
+ * (for up to 5 s more); remove the cgroup (and any the job made inside it, and the
  * companion), and undo what the delegated case did. Processes are never moved
  * out. 0, or -1 (reported; the message names what is left). *cg is released
  * either way; safe on a cgroup whose creation failed. */
