@@ -851,8 +851,8 @@ struct place_case {
 };
 
 static const struct place_case place_cases[] = {
-	{ "v2: beside our cgroup (root, or a user in its user manager)", CGROUP_V2, false, "memory pids", "", "memory pids", false,
-	  true, true, "up", NULL, "cannot set %s/mprof-" },
+	{ "v2: beside our cgroup (root, or a user in its user manager)", CGROUP_V2, false,
+	  "memory pids", "", "memory pids", false, true, true, "up", NULL, "cannot set %s/mprof-" },
 	{ "v2 root, parent without memory", CGROUP_V2, false, "pids", "", "pids", false, true, false,
 	  NULL, "does not enable the memory controller for its children", NULL },
 	{ "v2 delegated scope", CGROUP_V2, false, "cpu memory pids", "", "memory pids", true, false,
