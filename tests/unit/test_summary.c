@@ -1,0 +1,444 @@
+/* mprof summary's engine: every figure checked against an independent reading
+ * of the same file (a plain line parser and brute force, below), the slope
+ * against the plot's, the JSON read back by Python's json module, records in
+ * any order, the second pass over samples inside calls, and the errors. */
+#include "testlib.h"
+
+#include "json.h"
+#include "plot_model.h"
+#include "profile.h"
+#include "summary.h"
+#include "util.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* ---- fixtures: $SHARED_ROOT/fixtures, else beside the source tree ---- */
+
+static char *shared_fixture(const char *name)
+{
+	const char *root = getenv("SHARED_ROOT");
+	char *p;
+
+	if (asprintf(&p, "%s/fixtures/python-mprof/%s", root && *root ? root : SOURCE_ROOT "/../shared",
+		     name) < 0)
+		ck_abort_msg("out of memory");
+	if (access(p, R_OK) == 0)
+		return p;
+	free(p);
+	return tl_fixture(name); /* the copy in tests/data */
+}
+
+static const char *const fixtures[] = {
+	"plain.dat", "details-nested.dat", "legacy-5field-func.dat", "multiprocess.dat",
+	"include-children.dat", "steps-10ms.dat", "no-samples.dat",
+};
+
+/* ---- the independent reading ---- */
+
+#define OR_MAX 64
+
+struct or_func {
+	char name[128];
+	int calls;
+	double total, incr;
+	double s[OR_MAX], e[OR_MAX];
+};
+
+struct oracle {
+	size_t nmem, npts;
+	double mt[8192], mv[8192];   /* MEM samples */
+	double pt[8192], pv[8192];   /* the plot's points: MEM and calls' ends */
+	int nfunc;
+	struct or_func f[16];
+	int nchild;
+	long pid[16];
+	int csamples[16];
+	double cpeak[16];
+	int runs;
+};
+
+static void or_point(struct oracle *o, double t, double v)
+{
+	ck_assert_uint_lt(o->npts, ARRAY_SIZE(o->pt));
+	o->pt[o->npts] = t;
+	o->pv[o->npts++] = v;
+}
+
+static struct or_func *or_func(struct oracle *o, const char *name)
+{
+	for (int i = 0; i < o->nfunc; i++)
+		if (strcmp(o->f[i].name, name) == 0)
+			return &o->f[i];
+	ck_assert_int_lt(o->nfunc, 16);
+	snprintf(o->f[o->nfunc].name, sizeof(o->f[0].name), "%s", name);
+	return &o->f[o->nfunc++];
+}
+
+static void or_child(struct oracle *o, long pid, double v)
+{
+	int i = 0;
+
+	while (i < o->nchild && o->pid[i] != pid)
+		i++;
+	if (i == o->nchild) {
+		ck_assert_int_lt(o->nchild, 16);
+		o->pid[o->nchild] = pid;
+		o->cpeak[o->nchild++] = v;
+	}
+	o->csamples[i]++;
+	if (v > o->cpeak[i])
+		o->cpeak[i] = v;
+}
+
+static void oracle_read(struct oracle *o, const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char line[4096], name[128];
+	double a, b, c, d;
+	long pid;
+
+	ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
+	memset(o, 0, sizeof(*o));
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "MEM %lf %lf", &a, &b) == 2) {
+			ck_assert_uint_lt(o->nmem, ARRAY_SIZE(o->mt));
+			o->mt[o->nmem] = b;
+			o->mv[o->nmem++] = a;
+			or_point(o, b, a);
+		} else if (sscanf(line, "FUNC %127s %lf %lf %lf %lf", name, &a, &b, &c, &d) == 5) {
+			struct or_func *fn = or_func(o, name);
+
+			ck_assert_int_lt(fn->calls, OR_MAX);
+			fn->s[fn->calls] = b;
+			fn->e[fn->calls++] = d;
+			fn->total += d - b;
+			fn->incr += c - a;
+			or_point(o, b, a);
+			or_point(o, d, c);
+		} else if (sscanf(line, "CHLD %ld %lf %lf", &pid, &a, &b) == 3) {
+			or_child(o, pid, a);
+		} else if (strncmp(line, "CMDLINE ", 8) == 0) {
+			o->runs++;
+		}
+	}
+	fclose(f);
+}
+
+static double or_start(const struct oracle *o)
+{
+	double s = INFINITY;
+
+	for (size_t i = 0; i < o->npts; i++)
+		s = fmin(s, o->pt[i]);
+	return s;
+}
+
+static double or_end(const struct oracle *o)
+{
+	double e = -INFINITY;
+
+	for (size_t i = 0; i < o->npts; i++)
+		e = fmax(e, o->pt[i]);
+	return e;
+}
+
+/* Least squares about the means, in long double. */
+static double or_slope(const struct oracle *o)
+{
+	long double mt = 0, mv = 0, sxx = 0, sxy = 0, n = (long double)o->npts;
+
+	for (size_t i = 0; i < o->npts; i++) {
+		mt += o->pt[i];
+		mv += o->pv[i];
+	}
+	mt /= n;
+	mv /= n;
+	for (size_t i = 0; i < o->npts; i++) {
+		sxx += (o->pt[i] - mt) * (o->pt[i] - mt);
+		sxy += (o->pt[i] - mt) * (o->pv[i] - mv);
+	}
+	return (double)(sxy / sxx);
+}
+
+/* The highest MEM sample inside one of fn's calls, by brute force. */
+static double or_func_peak(const struct oracle *o, const struct or_func *fn)
+{
+	double p = NAN;
+
+	for (size_t i = 0; i < o->nmem; i++)
+		for (int k = 0; k < fn->calls; k++)
+			if (o->mt[i] >= fn->s[k] && o->mt[i] <= fn->e[k] && (isnan(p) || o->mv[i] > p))
+				p = o->mv[i];
+	return p;
+}
+
+static void assert_close(double got, double want, double tol, const char *what)
+{
+	if (isnan(want))
+		ck_assert_msg(isnan(got), "%s: %.9g, expected none", what, got);
+	else
+		ck_assert_msg(fabs(got - want) <= tol * fmax(1, fabs(want)), "%s: %.12g, expected %.12g", what,
+			      got, want);
+}
+
+static const struct summary_func *find_func(const struct summary *s, const char *name)
+{
+	for (size_t i = 0; i < s->nfuncs; i++)
+		if (strcmp(s->funcs[i].name, name) == 0)
+			return &s->funcs[i];
+	return NULL;
+}
+
+static void check_against_oracle(const struct summary *s, const struct oracle *o)
+{
+	double start = or_start(o), peak = -INFINITY, peak_t = 0, final_t = -INFINITY, final = NAN;
+	long double sum = 0;
+
+	ck_assert_uint_eq(s->samples, o->nmem);
+	ck_assert_uint_eq(s->runs, (unsigned)o->runs);
+	for (size_t i = 0; i < o->nmem; i++) {
+		sum += o->mv[i];
+		if (o->mv[i] > peak || (o->mv[i] == peak && o->mt[i] < peak_t)) {
+			peak = o->mv[i];
+			peak_t = o->mt[i];
+		}
+		if (o->mt[i] >= final_t) {
+			final_t = o->mt[i];
+			final = o->mv[i];
+		}
+	}
+	if (!o->npts) {
+		ck_assert(isnan(s->start_unix) && isnan(s->duration) && isnan(s->peak.mib));
+		ck_assert(isnan(s->mean) && isnan(s->final) && isnan(s->slope));
+		return;
+	}
+	ck_assert(s->start_unix == start);
+	assert_close(s->duration, or_end(o) - start, 1e-12, "duration");
+	ck_assert(s->peak.mib == peak);
+	assert_close(s->peak.t, peak_t - start, 1e-12, "peak time");
+	assert_close(s->mean, (double)(sum / (long double)o->nmem), 1e-12, "mean");
+	ck_assert(s->final == final);
+	assert_close(s->slope, or_slope(o), 1e-7, "slope");
+	ck_assert_uint_eq(s->nfuncs, (size_t)o->nfunc);
+	for (int i = 0; i < o->nfunc; i++) {
+		const struct summary_func *f = find_func(s, o->f[i].name);
+
+		ck_assert_msg(f != NULL, "no row for %s", o->f[i].name);
+		ck_assert_uint_eq(f->calls, (unsigned long)o->f[i].calls);
+		assert_close(f->total, o->f[i].total, 1e-9, "total");
+		assert_close(f->increment, o->f[i].incr, 1e-9, "increment");
+		assert_close(f->peak, or_func_peak(o, &o->f[i]), 0, o->f[i].name);
+		ck_assert(isnan(f->exact_peak));
+	}
+	ck_assert_uint_eq(s->nchildren, (size_t)o->nchild);
+	for (int i = 0; i < o->nchild; i++) {
+		size_t k = 0;
+
+		while (k < s->nchildren && s->children[k].pid != o->pid[i])
+			k++;
+		ck_assert_msg(k < s->nchildren, "no row for child %ld", o->pid[i]);
+		ck_assert_uint_eq(s->children[k].samples, (unsigned long)o->csamples[i]);
+		ck_assert(s->children[k].peak.mib == o->cpeak[i]);
+	}
+}
+
+START_TEST(test_fixture_figures)
+{
+	char *path = shared_fixture(fixtures[_i]);
+	struct summary s;
+	struct oracle *o = malloc(sizeof(*o));
+
+	ck_assert_ptr_nonnull(o);
+	oracle_read(o, path);
+	ck_assert_int_eq(summary_read(&s, path), 0);
+	check_against_oracle(&s, o);
+	ck_assert(s.func_peaks_sampled);
+	ck_assert(!s.exit.set);          /* the Python tool writes no EXIT */
+	ck_assert(isnan(s.exact_peak.mib));
+	for (size_t i = 1; i < s.nchildren; i++)
+		ck_assert_int_lt(s.children[i - 1].pid, s.children[i].pid);
+	for (size_t i = 1; i < s.nfuncs; i++)
+		ck_assert(s.funcs[i - 1].first <= s.funcs[i].first);
+	summary_release(&s);
+	free(o);
+	free(path);
+}
+END_TEST
+
+/* The slope is the one `mprof plot --slope` draws, to the last bit. */
+START_TEST(test_slope_is_the_plots)
+{
+	char *path = shared_fixture(fixtures[_i]);
+	struct plot_model_config cfg = { .slope = true };
+	struct plot_model m;
+	struct summary s;
+	double a, b;
+
+	ck_assert_int_eq(summary_read(&s, path), 0);
+	if (!s.samples) {
+		ck_assert(isnan(s.slope));
+	} else {
+		ck_assert_int_eq(plot_model_read(&m, path, &cfg), 0);
+		ck_assert(plot_series_trend(&m.main, &a, &b));
+		ck_assert_msg(s.slope == b, "%s: slope %.17g, the plot's %.17g", fixtures[_i], s.slope, b);
+		plot_model_release(&m);
+	}
+	summary_release(&s);
+	free(path);
+}
+END_TEST
+
+/* ---- JSON, read back by Python ---- */
+
+static const char json_check_py[] =
+	"import json, sys\n"
+	"d = json.load(open(sys.argv[1], encoding='utf-8'))\n"
+	"keys = {'format', 'version', 'file', 'command', 'runs', 'start_unix', 'duration_s', 'samples',\n"
+	"        'peak', 'exact_peak', 'mean_mib', 'final_mib', 'slope_mib_per_s', 'exit',\n"
+	"        'function_peaks_sampled', 'functions', 'markers', 'children'}\n"
+	"assert set(d) == keys, set(d) ^ keys\n"
+	"assert d['format'] == 'mprof-summary' and d['version'] == 1\n"
+	"N = (int, float)\n"
+	"def num(v, none=True):\n"
+	"    assert (none and v is None) or (isinstance(v, N) and not isinstance(v, bool)), v\n"
+	"    return 'none' if v is None else repr(float(v))\n"
+	"def point(p):\n"
+	"    if p is None: return 'none none'\n"
+	"    assert set(p) == {'mib', 'at_s'}, p\n"
+	"    return num(p['mib'], False) + ' ' + num(p['at_s'], False)\n"
+	"assert isinstance(d['samples'], int) and isinstance(d['runs'], int)\n"
+	"assert d['exit'] is None or set(d['exit']) == {'how', 'status', 'at_s'}\n"
+	"print('samples', d['samples'])\n"
+	"print('peak', point(d['peak']))\n"
+	"print('exact', point(d['exact_peak']))\n"
+	"for k in ('start_unix', 'duration_s', 'mean_mib', 'final_mib', 'slope_mib_per_s'):\n"
+	"    print(k, num(d[k]))\n"
+	"fk = {'name', 'calls', 'unfinished', 'first_s', 'total_s', 'peak_mib', 'exact_peak_mib',\n"
+	"      'increment_mib'}\n"
+	"for f in d['functions']:\n"
+	"    assert set(f) == fk, set(f) ^ fk\n"
+	"    print('func', f['calls'], num(f['total_s'], False), num(f['peak_mib']),\n"
+	"          num(f['increment_mib'], False), f['name'])\n"
+	"for m in d['markers']:\n"
+	"    assert set(m) == {'label', 'count', 'first_s', 'first_mib', 'peak_mib'}, m\n"
+	"    print('mark', m['count'], num(m['first_s']), num(m['peak_mib']), m['label'])\n"
+	"for c in d['children']:\n"
+	"    assert set(c) == {'pid', 'command', 'samples', 'peak', 'exact_peak'}, c\n"
+	"    print('child', c['pid'], c['samples'], point(c['peak']), point(c['exact_peak']),\n"
+	"          c['command'])\n";
+
+static bool have_python(void)
+{
+	struct tl_result r;
+	bool ok;
+
+	tl_run(&r, NULL, "python3", "-c", "import json, xml.etree.ElementTree");
+	ok = r.status == 0;
+	tl_result_free(&r);
+	if (!ok)
+		fprintf(stderr, "SKIP: python3 with json and xml.etree is not available\n");
+	return ok;
+}
+
+static void write_json(const struct summary *s, const char *path)
+{
+	FILE *f = fopen(path, "w");
+	struct json j;
+
+	ck_assert_ptr_nonnull(f);
+	json_init(&j, f);
+	summary_json(s, &j);
+	json_finish(&j);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+/* The value Python printed after "key " on its own line. */
+static double py_value(const char *out, const char *key)
+{
+	char *pat = xasprintf("\n%s ", key);
+	const char *p = str_starts_with(out, pat + 1) ? out - 1 : strstr(out, pat);
+	double v;
+
+	ck_assert_msg(p != NULL, "no '%s' in:\n%s", key, out);
+	p += strlen(pat);
+	free(pat);
+	if (str_starts_with(p, "none"))
+		return NAN;
+	ck_assert_int_eq(sscanf(p, "%lf", &v), 1);
+	return v;
+}
+
+START_TEST(test_json_python)
+{
+	char *path = shared_fixture(fixtures[_i]), *dir, *jpath;
+	struct oracle *o = malloc(sizeof(*o));
+	struct tl_result r;
+	struct summary s;
+
+	if (!have_python()) {
+		free(o);
+		free(path);
+		return;
+	}
+	dir = tl_tmpdir();
+	jpath = tl_path(dir, "s.json");
+	oracle_read(o, path);
+	ck_assert_int_eq(summary_read(&s, path), 0);
+	write_json(&s, jpath);
+	tl_run(&r, NULL, "python3", "-c", json_check_py, jpath);
+	ck_assert_msg(r.status == 0, "python3: %s", r.err);
+	ck_assert_int_eq((int)py_value(r.out, "samples"), (int)o->nmem);
+	assert_close(py_value(r.out, "slope_mib_per_s"), o->npts ? or_slope(o) : NAN, 1e-5, "json slope");
+	assert_close(py_value(r.out, "duration_s"), o->npts ? or_end(o) - or_start(o) : NAN, 1e-6, "json duration");
+	assert_close(py_value(r.out, "peak"), s.peak.mib, 1e-6, "json peak");
+	assert_close(py_value(r.out, "mean_mib"), s.mean, 1e-6, "json mean");
+	ck_assert_int_eq(tl_count_prefix(r.out, "func "), o->nfunc);
+	ck_assert_int_eq(tl_count_prefix(r.out, "child "), o->nchild);
+	for (const char *p = strstr(r.out, "func "); p; p = strstr(p + 1, "\nfunc ")) {
+		char name[128], peak[32];
+		int calls;
+		double total, incr;
+		const struct summary_func *f;
+
+		p += *p == '\n';
+		ck_assert_int_eq(sscanf(p, "func %d %lf %31s %lf %127s", &calls, &total, peak, &incr, name), 5);
+		f = find_func(&s, name);
+		ck_assert_msg(f != NULL, "JSON names %s, the summary does not", name);
+		ck_assert_int_eq(calls, (int)f->calls);
+		assert_close(total, f->total, 1e-6, "json total");
+		assert_close(incr, f->increment, 1e-6, "json increment");
+		assert_close(strcmp(peak, "none") ? strtod(peak, NULL) : NAN, f->peak, 1e-6, "json func peak");
+	}
+	tl_result_free(&r);
+	summary_release(&s);
+	tl_rmrf(dir);
+	free(jpath);
+	free(dir);
+	free(o);
+	free(path);
+}
+END_TEST
+
+static Suite *summary_suite(void)
+{
+	Suite *s = suite_create("summary");
+	TCase *tc = tcase_create("fixtures");
+
+	tcase_add_loop_test(tc, test_fixture_figures, 0, (int)ARRAY_SIZE(fixtures));
+	tcase_add_loop_test(tc, test_slope_is_the_plots, 0, (int)ARRAY_SIZE(fixtures));
+	tcase_add_loop_test(tc, test_json_python, 0, (int)ARRAY_SIZE(fixtures));
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return tl_run_suite(summary_suite());
+}
