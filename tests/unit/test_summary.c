@@ -42,7 +42,7 @@ static const char *const fixtures[] = {
 
 /* ---- the independent reading ---- */
 
-#define OR_MAX 64
+#define OR_MAX 256
 
 struct or_func {
 	char name[128];
@@ -56,7 +56,7 @@ struct oracle {
 	double mt[8192], mv[8192];   /* MEM samples */
 	double pt[8192], pv[8192];   /* the plot's points: MEM and calls' ends */
 	int nfunc;
-	struct or_func f[16];
+	struct or_func f[8];
 	int nchild;
 	long pid[16];
 	int csamples[16];
@@ -76,7 +76,7 @@ static struct or_func *or_func(struct oracle *o, const char *name)
 	for (int i = 0; i < o->nfunc; i++)
 		if (strcmp(o->f[i].name, name) == 0)
 			return &o->f[i];
-	ck_assert_int_lt(o->nfunc, 16);
+	ck_assert_int_lt(o->nfunc, (int)ARRAY_SIZE(o->f));
 	snprintf(o->f[o->nfunc].name, sizeof(o->f[0].name), "%s", name);
 	return &o->f[o->nfunc++];
 }
@@ -426,6 +426,385 @@ START_TEST(test_json_python)
 }
 END_TEST
 
+/* ---- a profile with every record, its answers known by construction ---- */
+
+/* Times are quarters of a second and memory halves of a MiB, so that every
+ * sum is exact whatever the order of the records. */
+static const char *const every_record[] = {
+	"CMDLINE ./prog a 'b c'",
+	"MPROF 1 0.1.0 backend=rss interval=0.25 mode=children pid=100",
+	"MEM 10 1000.00",
+	"MEM 20 1000.25",
+	"MEM 60 1000.50",
+	"MEM 30 1000.75",
+	"MEM 40 1001.00",
+	"MEM 80 1001.25",
+	"MEM 80 1001.50",
+	"MEM 50 1001.75",
+	"MEM 12.5 1002.00",
+	"FUNC load 20 1000.25 40 1001.00 0",
+	"FUNC load 40 1001.00 80 1001.50 0",
+	"FUNC parse\\x20step 60 1000.50 30 1000.75 1",
+	"FUNC gap 12.5 1001.625 12.5 1001.6875 0 unfinished",
+	"FUNC ctl\\x01x 80 1001.25 80 1001.25 1",
+	"MARK go 10 1000.00",
+	"MARK half\\x20way 60 1000.50",
+	"MARK go 80 1001.50",
+	"PEAK 85.5 1001.25",
+	"PEAK 90 1001.375",
+	"CHLD 200 5 1000.25",
+	"CHLD 200 7.5 1000.75",
+	"CHLDPEAK 200 8 1000.875",
+	"CHLDCMD 200 my\\x20child",
+	"CHLD 150 3 1000.50",
+	"EXIT 1002.25 signal 9",
+};
+
+/* Write the lines of every_record in the order of idx. */
+static void write_lines(const char *path, const size_t *idx)
+{
+	FILE *f = fopen(path, "w");
+
+	ck_assert_ptr_nonnull(f);
+	for (size_t i = 0; i < ARRAY_SIZE(every_record); i++)
+		fprintf(f, "%s\n", every_record[idx ? idx[i] : i]);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+static void check_every_record(const struct summary *s)
+{
+	const struct summary_func *f;
+
+	ck_assert_str_eq(s->command, "./prog a 'b c'");
+	ck_assert_uint_eq(s->runs, 1);
+	ck_assert(s->start_unix == 1000.0);
+	ck_assert(s->duration == 2.0);
+	ck_assert_uint_eq(s->samples, 9);
+	ck_assert(s->peak.mib == 80 && s->peak.t == 1.25);  /* the first of two */
+	ck_assert(s->exact_peak.mib == 90 && s->exact_peak.t == 1.375);
+	ck_assert(s->mean == 382.5 / 9);
+	ck_assert(s->final == 12.5);
+	ck_assert(s->exit.set && strcmp(s->exit.how, "signal") == 0 && s->exit.status == 9);
+	ck_assert(s->exit.t == 2.25);
+	ck_assert(s->func_peaks_sampled);
+	ck_assert_uint_eq(s->nfuncs, 4);
+	/* by their first call */
+	ck_assert_str_eq(s->funcs[0].name, "load");
+	ck_assert_str_eq(s->funcs[1].name, "parse step");
+	ck_assert_str_eq(s->funcs[2].name, "ctl\001x");
+	ck_assert_str_eq(s->funcs[3].name, "gap");
+	f = &s->funcs[0];
+	ck_assert(f->calls == 2 && f->total == 1.25 && f->increment == 60 && f->first == 0.25);
+	ck_assert(f->peak == 80 && f->unfinished == 0 && isnan(f->exact_peak));
+	f = &s->funcs[1];
+	ck_assert(f->calls == 1 && f->total == 0.25 && f->increment == -30 && f->peak == 60);
+	f = &s->funcs[2];
+	ck_assert(f->calls == 1 && f->total == 0 && f->peak == 80);  /* a sample at its instant */
+	f = &s->funcs[3];
+	ck_assert(f->calls == 1 && f->unfinished == 1 && isnan(f->peak)); /* no sample inside */
+	ck_assert_ptr_eq(summary_find_func(s, "parse step"), &s->funcs[1]);
+	ck_assert_ptr_null(summary_find_func(s, "parse"));
+	ck_assert_uint_eq(s->nmarks, 2);
+	ck_assert_str_eq(s->marks[0].label, "go");
+	ck_assert(s->marks[0].count == 2 && s->marks[0].first == 0 && s->marks[0].first_mib == 10);
+	ck_assert(s->marks[0].peak == 80);
+	ck_assert_str_eq(s->marks[1].label, "half way");
+	ck_assert(s->marks[1].count == 1 && s->marks[1].first == 0.5 && s->marks[1].peak == 60);
+	ck_assert_uint_eq(s->nchildren, 2);
+	ck_assert(s->children[0].pid == 150 && s->children[0].samples == 1 && !s->children[0].command);
+	ck_assert(s->children[0].peak.mib == 3 && s->children[0].peak.t == 0.5);
+	ck_assert(isnan(s->children[0].exact_peak.mib));
+	ck_assert(s->children[1].pid == 200 && s->children[1].samples == 2);
+	ck_assert_str_eq(s->children[1].command, "my child");
+	ck_assert(s->children[1].peak.mib == 7.5 && s->children[1].peak.t == 0.75);
+	ck_assert(s->children[1].exact_peak.mib == 8 && s->children[1].exact_peak.t == 0.875);
+}
+
+static char *json_text(const struct summary *s)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct json j;
+
+	ck_assert_ptr_nonnull(f);
+	json_init(&j, f);
+	summary_json(s, &j);
+	json_finish(&j);
+	ck_assert_int_eq(fclose(f), 0);
+	return buf;
+}
+
+START_TEST(test_every_record)
+{
+	char *dir = tl_tmpdir(), *path = tl_path(dir, "p.dat");
+	struct oracle *o = malloc(sizeof(*o));
+	struct summary s;
+
+	write_lines(path, NULL);
+	ck_assert_int_eq(summary_read(&s, path), 0);
+	check_every_record(&s);
+	/* the slope over the samples and the calls' ends, independently */
+	oracle_read(o, path);
+	assert_close(s.slope, or_slope(o), 1e-12, "slope");
+	summary_release(&s);
+	tl_rmrf(dir);
+	free(o);
+	free(path);
+	free(dir);
+}
+END_TEST
+
+/* The same answers, to the last digit of the JSON, in any order of records. */
+START_TEST(test_any_order)
+{
+	char *dir = tl_tmpdir(), *path = tl_path(dir, "p.dat"), *want, *got;
+	size_t n = ARRAY_SIZE(every_record), idx[ARRAY_SIZE(every_record)];
+	struct summary s;
+
+	write_lines(path, NULL);
+	ck_assert_int_eq(summary_read(&s, path), 0);
+	want = json_text(&s);
+	summary_release(&s);
+	srand(15);
+	for (int round = 0; round < 12; round++) {
+		for (size_t i = 0; i < n; i++)
+			idx[i] = round == 0 ? n - 1 - i : i;   /* reversed: calls before samples */
+		for (size_t i = n - 1; round > 0 && i > 0; i--) {
+			size_t k = (size_t)rand() % (i + 1), t = idx[i];
+
+			idx[i] = idx[k];
+			idx[k] = t;
+		}
+		write_lines(path, idx);
+		ck_assert_int_eq(summary_read(&s, path), 0);
+		check_every_record(&s);
+		got = json_text(&s);
+		ck_assert_str_eq(got, want);
+		free(got);
+		summary_release(&s);
+	}
+	free(want);
+	tl_rmrf(dir);
+	free(path);
+	free(dir);
+}
+END_TEST
+
+/* A pipe is read once: every figure but the peaks inside functions. */
+START_TEST(test_fifo_read_once)
+{
+	char *dir = tl_tmpdir(), *path = tl_path(dir, "p.fifo");
+	struct summary s;
+	pid_t pid;
+	int st;
+
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		FILE *f = fopen(path, "w");
+
+		for (size_t i = 0; f && i < ARRAY_SIZE(every_record); i++)
+			fprintf(f, "%s\n", every_record[i]);
+		_exit(f && fclose(f) == 0 ? 0 : 1);
+	}
+	error_set_quiet(true);
+	ck_assert_int_eq(summary_read(&s, path), 0);
+	error_set_quiet(false);
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ck_assert_ptr_nonnull(strstr(error_last(), "not a regular file"));
+	ck_assert(!s.func_peaks_sampled);
+	ck_assert(isnan(s.funcs[0].peak));
+	ck_assert(s.peak.mib == 80 && s.samples == 9 && s.funcs[0].calls == 2);
+	summary_release(&s);
+	tl_rmrf(dir);
+	free(path);
+	free(dir);
+}
+END_TEST
+
+static const struct {
+	const char *content;
+	const char *message; /* after "DIR/p.dat" */
+} bad_files[] = {
+	{ "CMDLINE x\nMEM 1 1000\nMEM -1 1001\n", ":3: " },
+	{ "CMDLINE x\nFUNC f 1 1002 1 1001 0\n", ":2: " },
+	{ "MEM 1 1000\nEXIT 1001 exit 300\n", ":2: " },
+};
+
+START_TEST(test_bad_files)
+{
+	char *dir = tl_tmpdir(), *path = tl_path(dir, "p.dat"), *want;
+	struct summary s;
+
+	tl_write_file(path, bad_files[_i].content);
+	want = xasprintf("%s%s", path, bad_files[_i].message);
+	error_set_quiet(true);
+	ck_assert_int_eq(summary_read(&s, path), -1);
+	ck_assert_msg(str_starts_with(error_last(), want), "'%s' does not start with '%s'", error_last(), want);
+	summary_release(&s); /* harmless after a failure */
+	unlink(path);
+	ck_assert_int_eq(summary_read(&s, path), -1);
+	ck_assert_ptr_nonnull(strstr(error_last(), "cannot open"));
+	error_set_quiet(false);
+	tl_rmrf(dir);
+	free(want);
+	free(path);
+	free(dir);
+}
+END_TEST
+
+START_TEST(test_appended_and_empty)
+{
+	char *dir = tl_tmpdir(), *path = tl_path(dir, "p.dat");
+	struct summary s;
+
+	tl_write_file(path, "CMDLINE first\nMEM 5 1000\nEXIT 1000.5 exit 3\n"
+			    "CMDLINE second\nMEM 7 1010\nEXIT 1010.5 exit 0\n");
+	ck_assert_int_eq(summary_read(&s, path), 0);
+	ck_assert_uint_eq(s.runs, 2);
+	ck_assert_str_eq(s.command, "first");
+	ck_assert(s.exit.status == 0 && s.exit.t == 10.5);   /* the last run's */
+	ck_assert(s.duration == 10 && s.final == 7);
+	summary_release(&s);
+	tl_write_file(path, "");
+	ck_assert_int_eq(summary_read(&s, path), 0);
+	ck_assert(s.samples == 0 && !s.command && isnan(s.peak.mib) && isnan(s.start_unix));
+	ck_assert(!s.nfuncs && !s.nmarks && !s.nchildren && !s.exit.set && s.func_peaks_sampled);
+	summary_release(&s);
+	tl_rmrf(dir);
+	free(path);
+	free(dir);
+}
+END_TEST
+
+START_TEST(test_text_output)
+{
+	char *dir = tl_tmpdir(), *path = tl_path(dir, "p.dat"), *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct summary s;
+	static const char *const want[] = {
+		"  command     ./prog a 'b c'\n",
+		"  duration    2.000 s\n",
+		"  samples     9\n",
+		"  peak        80.000 MiB at 1.250 s\n",
+		"  exact peak  90.000 MiB at 1.375 s\n",
+		"  mean        42.500 MiB\n",
+		"  final       12.500 MiB\n",
+		"  exit        killed by signal 9 at 2.250 s\n",
+		"         2      1.250     80.000        +60.000  load\n",
+		"         1      0.250     60.000        -30.000  parse step\n",
+		"         1      0.000     80.000         +0.000  ctl\\x01x\n",
+		"         1      0.062          -         +0.000  gap (1 unfinished)\n",
+		"         2      0.000     10.000     80.000  go\n",
+		"         1      0.500     60.000     60.000  half way\n",
+		"       200        2      7.500      0.750      8.000  my child\n",
+		"       150        1      3.000      0.500          -  \n",
+	};
+
+	ck_assert_ptr_nonnull(f);
+	write_lines(path, NULL);
+	ck_assert_int_eq(summary_read(&s, path), 0);
+	summary_print_text(&s, f);
+	ck_assert_int_eq(fclose(f), 0);
+	for (size_t i = 0; i < ARRAY_SIZE(want); i++)
+		ck_assert_msg(strstr(buf, want[i]), "no line '%s' in:\n%s", want[i], buf);
+	ck_assert(str_starts_with(buf, path));
+	summary_release(&s);
+	free(buf);
+	tl_rmrf(dir);
+	free(path);
+	free(dir);
+}
+END_TEST
+
+/* Many overlapping calls (recursion, threads), samples on their ends and
+ * between them, in a shuffled file: the peak inside each function against
+ * brute force. */
+START_TEST(test_random_calls)
+{
+	char *dir = tl_tmpdir(), *path = tl_path(dir, "p.dat");
+	struct oracle *o = malloc(sizeof(*o));
+	char **lines = calloc(4000, sizeof(*lines));
+	size_t n = 0;
+	struct summary s;
+	FILE *f;
+
+	ck_assert_ptr_nonnull(o);
+	ck_assert_ptr_nonnull(lines);
+	srand(1000u + (unsigned)_i);
+	lines[n++] = xstrdup("CMDLINE random");
+	for (int i = 0; i < 2500; i++)
+		lines[n++] = xasprintf("MEM %d.%d 10%02d.%02d", rand() % 500, rand() % 10, rand() % 10,
+				       rand() % 100);
+	for (int i = 0; i < 600; i++) {
+		int a = rand() % 1000, d = rand() % (i % 7 == 0 ? 300 : 20);
+
+		lines[n++] = xasprintf("FUNC f%d %d 10%02d.%02d %d 10%02d.%02d %d", rand() % 4, rand() % 100,
+				       a / 100, a % 100, rand() % 100, (a + d) / 100, (a + d) % 100, rand() % 3);
+	}
+	for (size_t i = n - 1; i > 1; i--) {
+		size_t k = 1 + (size_t)rand() % i;
+		char *t = lines[i];
+
+		lines[i] = lines[k];
+		lines[k] = t;
+	}
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	for (size_t i = 0; i < n; i++) {
+		fprintf(f, "%s\n", lines[i]);
+		free(lines[i]);
+	}
+	ck_assert_int_eq(fclose(f), 0);
+	oracle_read(o, path);
+	ck_assert_int_eq(summary_read(&s, path), 0);
+	check_against_oracle(&s, o);
+	summary_release(&s);
+	tl_rmrf(dir);
+	free(lines);
+	free(o);
+	free(path);
+	free(dir);
+}
+END_TEST
+
+/* The hook for interval peaks, through the step-by-step interface. */
+START_TEST(test_interval_peak_hook)
+{
+	struct record calls[] = {
+		{ .kind = REC_FUNC, .text = "outer", .text_len = 5, .t = 10, .t_end = 20, .mem = 1, .mem_end = 2 },
+		{ .kind = REC_FUNC, .text = "outer", .text_len = 5, .t = 30, .t_end = 40, .mem = 1, .mem_end = 2 },
+		{ .kind = REC_FUNC, .text = "inner", .text_len = 5, .t = 12, .t_end = 14, .mem = 1, .mem_end = 2 },
+		{ .kind = REC_MEM, .t = 13, .mem = 7 },
+	};
+	struct summary s;
+
+	summary_init(&s, "steps");
+	for (size_t i = 0; i < ARRAY_SIZE(calls); i++)
+		summary_record(&s, &calls[i]);
+	ck_assert(summary_calls_pending(&s));
+	summary_calls_begin(&s);
+	ck_assert(!summary_calls_pending(&s));
+	for (size_t i = 0; i < ARRAY_SIZE(calls); i++)
+		summary_calls_record(&s, &calls[i]);
+	summary_interval_peak(&s, 12, 15, 100);    /* outer only: inner ends at 14 */
+	summary_interval_peak(&s, 19, 31, 500);    /* across the gap: neither */
+	summary_interval_peak(&s, 30, 40, 50);     /* ends included: outer */
+	summary_interval_peak(&s, 12.5, 13.5, 70); /* both */
+	summary_interval_peak(&s, 41, 42, 900);    /* after every call */
+	summary_finish(&s);
+	ck_assert_str_eq(s.funcs[0].name, "outer");
+	ck_assert(s.funcs[0].exact_peak == 100 && s.funcs[0].peak == 7);
+	ck_assert_str_eq(s.funcs[1].name, "inner");
+	ck_assert(s.funcs[1].exact_peak == 70 && s.funcs[1].peak == 7);
+	summary_release(&s);
+}
+END_TEST
+
 static Suite *summary_suite(void)
 {
 	Suite *s = suite_create("summary");
@@ -434,6 +813,16 @@ static Suite *summary_suite(void)
 	tcase_add_loop_test(tc, test_fixture_figures, 0, (int)ARRAY_SIZE(fixtures));
 	tcase_add_loop_test(tc, test_slope_is_the_plots, 0, (int)ARRAY_SIZE(fixtures));
 	tcase_add_loop_test(tc, test_json_python, 0, (int)ARRAY_SIZE(fixtures));
+	suite_add_tcase(s, tc);
+	tc = tcase_create("records");
+	tcase_add_test(tc, test_every_record);
+	tcase_add_test(tc, test_any_order);
+	tcase_add_test(tc, test_fifo_read_once);
+	tcase_add_loop_test(tc, test_bad_files, 0, (int)ARRAY_SIZE(bad_files));
+	tcase_add_test(tc, test_appended_and_empty);
+	tcase_add_test(tc, test_text_output);
+	tcase_add_loop_test(tc, test_random_calls, 0, 4);
+	tcase_add_test(tc, test_interval_peak_hook);
 	suite_add_tcase(s, tc);
 	return s;
 }
