@@ -35,7 +35,7 @@ struct summary_reading {
 	double main_min, main_max;  /* MEM and FUNC times; NAN before the first */
 	double any_min;             /* earliest time of any record */
 	double mem_sum;
-	double final_t;             /* time of the latest MEM sample */
+	double initial_t, final_t;  /* times of the earliest and latest MEM samples */
 	struct trend trend;
 	struct name_index func_names, mark_names;
 	struct call_list *calls;    /* per function, parallel to funcs */
@@ -223,11 +223,12 @@ void summary_init(struct summary *s, const char *path)
 {
 	memset(s, 0, sizeof(*s));
 	s->path = xstrdup(path ? path : "-");
-	s->start_unix = s->duration = s->mean = s->final = s->slope = NAN;
+	s->start_unix = s->duration = s->mean = s->initial = s->final = s->slope = NAN;
 	s->peak.mib = s->peak.t = s->exact_peak.mib = s->exact_peak.t = NAN;
 	s->exit.t = NAN;
 	s->rd = xcalloc(1, sizeof(*s->rd));
-	s->rd->main_min = s->rd->main_max = s->rd->any_min = s->rd->final_t = NAN;
+	s->rd->main_min = s->rd->main_max = s->rd->any_min = NAN;
+	s->rd->initial_t = s->rd->final_t = NAN;
 }
 
 static void note_main_time(struct summary_reading *rd, double t)
@@ -244,6 +245,10 @@ static void add_mem(struct summary *s, const struct record *rec)
 	s->samples++;
 	rd->mem_sum += rec->mem;
 	raise_point(&s->peak, rec->mem, rec->t);
+	if (isnan(rd->initial_t) || rec->t < rd->initial_t) {
+		rd->initial_t = rec->t;
+		s->initial = rec->mem;
+	}
 	if (isnan(rd->final_t) || rec->t >= rd->final_t) {
 		rd->final_t = rec->t;
 		s->final = rec->mem;

@@ -80,6 +80,7 @@ struct summary {
 	struct summary_point peak;    /* highest MEM sample */
 	struct summary_point exact_peak; /* highest PEAK record: the kernel's */
 	double mean;          /* of the MEM samples */
+	double initial;       /* the first MEM sample (earliest in time) */
 	double final;         /* the last MEM sample (latest in time) */
 	double slope;         /* MiB/s: least squares over the points `mprof plot
 	                       * --slope` fits (MEM samples and calls' start and end
@@ -126,6 +127,8 @@ void summary_json(const struct summary *s, struct json *j);
 /* A name or label from a profile for a terminal: valid UTF-8 as is, other
  * bytes and control characters as \xHH. */
 void summary_put_name(FILE *f, const char *s, size_t len);
+/* The same as a string. Caller frees. */
+char *summary_display_name(const char *s, size_t len);
 
 /* The function so named, or else the timestamp block ".name" (as
  * `mprof peak --func` finds it); NULL if none. */

@@ -4,29 +4,43 @@
 
 #include "json.h"
 #include "profile.h"
+#include "util.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define MIB_DECIMALS 6  /* as profiles write MiB */
 #define SEC_DECIMALS 6
 
-void summary_put_name(FILE *f, const char *s, size_t len)
+char *summary_display_name(const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;
+	char *out = xmalloc(4 * len + 1), *o = out;
 
 	for (size_t i = 0; i < len;) {
 		size_t n = p[i] >= 0x80 ? profile_utf8_len(p + i, len - i) : 0;
 
 		if (n) {
-			fwrite(p + i, 1, n, f);
+			memcpy(o, p + i, n);
+			o += n;
 			i += n;
 		} else if (p[i] < 0x20 || p[i] == 0x7f || p[i] == '\\' || p[i] >= 0x80) {
-			fprintf(f, "\\x%02x", p[i++]);
+			o += sprintf(o, "\\x%02x", p[i++]);
 		} else {
-			fputc(p[i++], f);
+			*o++ = (char)p[i++];
 		}
 	}
+	*o = '\0';
+	return out;
+}
+
+void summary_put_name(FILE *f, const char *s, size_t len)
+{
+	char *d = summary_display_name(s, len);
+
+	fputs(d, f);
+	free(d);
 }
 
 /* ---- text ---- */
@@ -147,6 +161,7 @@ void summary_print_text(const struct summary *s, FILE *f)
 	put_point(f, "peak", &s->peak, "none (no samples)");
 	put_point(f, "exact peak", &s->exact_peak, "none (no PEAK record)");
 	put_mib(f, "mean", s->mean);
+	put_mib(f, "initial", s->initial);
 	put_mib(f, "final", s->final);
 	if (isnan(s->slope))
 		fprintf(f, "  %-11s none\n", "slope");
@@ -288,6 +303,7 @@ void summary_json(const struct summary *s, struct json *j)
 	json_point(j, "peak", &s->peak);
 	json_point(j, "exact_peak", &s->exact_peak);
 	json_kv_number(j, "mean_mib", s->mean, MIB_DECIMALS);
+	json_kv_number(j, "initial_mib", s->initial, MIB_DECIMALS);
 	json_kv_number(j, "final_mib", s->final, MIB_DECIMALS);
 	json_kv_number(j, "slope_mib_per_s", s->slope, SEC_DECIMALS);
 	json_exit(j, &s->exit);
