@@ -1,12 +1,15 @@
 /* bench-summary: time the summary engine on profiles, or print what it
- * finds (the engine of `mprof summary`, through the library).
+ * finds (the engines of `mprof summary` and `mprof diff`, through the
+ * library).
  *
  *   bench-summary [--text | --json] FILE...
+ *   bench-summary --diff A B
  *
  * Without an output option, prints for each file the seconds the reading
  * took, the samples, the peak and this process's peak RSS so far (from
  * getrusage), to check that memory stays bounded whatever the file's size.
  */
+#include "diff.h"
 #include "json.h"
 #include "summary.h"
 
@@ -23,9 +26,36 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* Both summaries, their comparison as text, and the time and memory taken. */
+static int bench_diff(const char *a, const char *b)
+{
+	struct summary sa, sb;
+	struct rusage ru;
+	struct diff d;
+	double t0 = now();
+
+	if (summary_read(&sa, a) < 0)
+		return 1;
+	if (summary_read(&sb, b) < 0) {
+		summary_release(&sa);
+		return 1;
+	}
+	diff_compute(&d, &sa, &sb);
+	diff_print_text(&d, NULL, 0, stdout);
+	getrusage(RUSAGE_SELF, &ru);
+	fprintf(stderr, "diff: %.3f s, max RSS %ld KiB\n", now() - t0, ru.ru_maxrss);
+	diff_release(&d);
+	summary_release(&sa);
+	summary_release(&sb);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int mode = 0, rc = 0;
+
+	if (argc == 4 && strcmp(argv[1], "--diff") == 0)
+		return bench_diff(argv[2], argv[3]);
 
 	for (int i = 1; i < argc; i++) {
 		struct summary s;

@@ -5,6 +5,7 @@
 #include "testlib.h"
 
 #include "json.h"
+#include "peak.h"
 #include "plot_model.h"
 #include "profile.h"
 #include "summary.h"
@@ -295,6 +296,41 @@ START_TEST(test_slope_is_the_plots)
 		ck_assert(plot_series_trend(&m.main, &a, &b));
 		ck_assert_msg(s.slope == b, "%s: slope %.17g, the plot's %.17g", fixtures[_i], s.slope, b);
 		plot_model_release(&m);
+	}
+	summary_release(&s);
+	free(path);
+}
+END_TEST
+
+/* A function's peak is what `mprof peak --func` says, and the run's peak
+ * what `mprof peak` says, with its children's. */
+START_TEST(test_peaks_are_mprof_peaks)
+{
+	char *path = shared_fixture(fixtures[_i]);
+	struct summary s;
+	struct peak p;
+
+	ck_assert_int_eq(summary_read(&s, path), 0);
+	ck_assert_int_eq(peak_read(&p, path, NULL), 0);
+	ck_assert(s.peak.mib == p.mem || (isnan(s.peak.mib) && isnan(p.mem)));
+	ck_assert_uint_eq(s.samples, p.samples);
+	ck_assert_uint_eq(s.nchildren, p.nchildren);
+	for (size_t i = 0; i < p.nchildren; i++) {
+		size_t k = 0;
+
+		while (k < s.nchildren && s.children[k].pid != p.children[i].pid)
+			k++;
+		ck_assert(k < s.nchildren && s.children[k].peak.mib == p.children[i].mem);
+	}
+	peak_release(&p);
+	for (size_t i = 0; i < s.nfuncs; i++) {
+		error_set_quiet(true); /* "no sample inside" is a warning there */
+		ck_assert_int_eq(peak_read(&p, path, s.funcs[i].name), 0);
+		error_set_quiet(false);
+		ck_assert_msg(s.funcs[i].peak == p.mem || (isnan(s.funcs[i].peak) && isnan(p.mem)),
+			      "%s: %g, mprof peak --func: %g", s.funcs[i].name, s.funcs[i].peak, p.mem);
+		ck_assert_uint_eq(s.funcs[i].calls, p.calls);
+		peak_release(&p);
 	}
 	summary_release(&s);
 	free(path);
@@ -819,6 +855,7 @@ static Suite *summary_suite(void)
 
 	tcase_add_loop_test(tc, test_fixture_figures, 0, (int)ARRAY_SIZE(fixtures));
 	tcase_add_loop_test(tc, test_slope_is_the_plots, 0, (int)ARRAY_SIZE(fixtures));
+	tcase_add_loop_test(tc, test_peaks_are_mprof_peaks, 0, (int)ARRAY_SIZE(fixtures));
 	tcase_add_loop_test(tc, test_json_python, 0, (int)ARRAY_SIZE(fixtures));
 	suite_add_tcase(s, tc);
 	tc = tcase_create("records");
