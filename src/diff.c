@@ -20,13 +20,6 @@ static struct diff_value value_of(double a, double b)
 	return v;
 }
 
-static int name_cmp(const char *a, size_t al, const char *b, size_t bl)
-{
-	int c = memcmp(a, b, al < bl ? al : bl);
-
-	return c ? c : (al > bl) - (al < bl);
-}
-
 static struct diff_row *row_add(struct diff *d, size_t *cap, enum diff_kind kind)
 {
 	struct diff_row *r;
@@ -97,7 +90,7 @@ static int cmp_named(const void *x, const void *y)
 {
 	const struct named *a = x, *b = y;
 
-	return name_cmp(a->name, a->len, b->name, b->len);
+	return summary_name_cmp(a->name, a->len, b->name, b->len);
 }
 
 static struct named *funcs_by_name(const struct summary *s)
@@ -162,7 +155,7 @@ static int cmp_rows(const void *x, const void *y)
 	}
 	if (a->kind != b->kind)
 		return a->kind < b->kind ? -1 : 1;
-	return name_cmp(a->name, a->name_len, b->name, b->name_len);
+	return summary_name_cmp(a->name, a->name_len, b->name, b->name_len);
 }
 
 void diff_compute(struct diff *d, const struct summary *a, const struct summary *b)

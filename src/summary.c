@@ -50,6 +50,7 @@ struct summary_reading {
 	double *segmax;
 	size_t hint;
 	bool calls_ready;
+	bool no_calls;              /* SUMMARY_NO_CALL_PEAKS */
 };
 
 /* ---- small helpers ---- */
@@ -75,7 +76,7 @@ static void lower_to(double *low, double v)
 		*low = v;
 }
 
-static int name_cmp(const char *a, size_t al, const char *b, size_t bl)
+int summary_name_cmp(const char *a, size_t al, const char *b, size_t bl)
 {
 	int c = memcmp(a, b, al < bl ? al : bl);
 
@@ -89,7 +90,7 @@ static size_t name_search(const struct name_index *ix, const char *name, size_t 
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		int c = name_cmp(ix->v[mid].name, ix->v[mid].len, name, len);
+		int c = summary_name_cmp(ix->v[mid].name, ix->v[mid].len, name, len);
 
 		if (c == 0) {
 			*found = true;
@@ -147,7 +148,7 @@ static size_t func_row(struct summary *s, const struct record *rec)
 	bool found;
 
 	if (ix->last < s->nfuncs &&
-	    name_cmp(s->funcs[ix->last].name, s->funcs[ix->last].name_len, rd->text, len) == 0)
+	    summary_name_cmp(s->funcs[ix->last].name, s->funcs[ix->last].name_len, rd->text, len) == 0)
 		return ix->last;
 	pos = name_search(ix, rd->text, len, &found);
 	if (found)
@@ -219,7 +220,7 @@ static struct summary_child *child_row(struct summary *s, long pid)
 
 /* ---- the first pass ---- */
 
-void summary_init(struct summary *s, const char *path)
+void summary_init(struct summary *s, const char *path, unsigned flags)
 {
 	memset(s, 0, sizeof(*s));
 	s->path = xstrdup(path ? path : "-");
@@ -229,6 +230,7 @@ void summary_init(struct summary *s, const char *path)
 	s->rd = xcalloc(1, sizeof(*s->rd));
 	s->rd->main_min = s->rd->main_max = s->rd->any_min = NAN;
 	s->rd->initial_t = s->rd->final_t = NAN;
+	s->rd->no_calls = flags & SUMMARY_NO_CALL_PEAKS;
 }
 
 static void note_main_time(struct summary_reading *rd, double t)
@@ -269,8 +271,10 @@ static void add_func(struct summary *s, const struct record *rec)
 	f->total += rec->t_end - rec->t;
 	f->increment += rec->mem_end - rec->mem;
 	lower_to(&f->first, rec->t);
-	xgrow((void **)&cl->v, &cl->cap, cl->n + 1, sizeof(*cl->v));
-	cl->v[cl->n++] = (struct peak_span){ rec->t, rec->t_end };
+	if (!rd->no_calls) {
+		xgrow((void **)&cl->v, &cl->cap, cl->n + 1, sizeof(*cl->v));
+		cl->v[cl->n++] = (struct peak_span){ rec->t, rec->t_end };
+	}
 	/* the points the plot draws, in its order */
 	trend_add(&rd->trend, rec->t, rec->mem);
 	trend_add(&rd->trend, rec->t_end, rec->mem_end);
@@ -504,7 +508,7 @@ static int cmp_func(const void *a, const void *b)
 
 	if (x->first != y->first)
 		return x->first < y->first ? -1 : 1;
-	return name_cmp(x->name, x->name_len, y->name, y->name_len);
+	return summary_name_cmp(x->name, x->name_len, y->name, y->name_len);
 }
 
 static int cmp_mark(const void *a, const void *b)
@@ -513,7 +517,7 @@ static int cmp_mark(const void *a, const void *b)
 
 	if (x->first != y->first)
 		return x->first < y->first ? -1 : 1;
-	return name_cmp(x->label, x->label_len, y->label, y->label_len);
+	return summary_name_cmp(x->label, x->label_len, y->label, y->label_len);
 }
 
 /* Times from the start. */
@@ -560,7 +564,7 @@ void summary_finish(struct summary *s)
 	if (rd->calls_ready)
 		calls_collect(s);
 	else
-		s->func_peaks_sampled = !summary_calls_pending(s);
+		s->func_peaks_sampled = !summary_calls_pending(s) && !(rd->no_calls && s->nfuncs);
 	s->start_unix = isnan(rd->main_min) ? rd->any_min : rd->main_min;
 	s->duration = rd->main_max - rd->main_min;
 	if (s->samples)
@@ -608,11 +612,11 @@ static int read_pass(struct summary *s, const char *path,
 	return rc < 0 ? -1 : 0;
 }
 
-int summary_read(struct summary *s, const char *path)
+int summary_read(struct summary *s, const char *path, unsigned flags)
 {
 	struct stat st;
 
-	summary_init(s, path);
+	summary_init(s, path, flags);
 	if (read_pass(s, path, summary_record) < 0)
 		goto fail;
 	if (summary_calls_pending(s)) {

@@ -97,8 +97,16 @@ struct summary {
 	struct summary_reading *rd;   /* private: state while reading */
 };
 
-/* Read the profile at path. -1 on error (reported as FILE:LINE). */
-int summary_read(struct summary *s, const char *path);
+enum summary_flags {
+	/* Read the file once, and keep nothing per call: no peaks inside
+	 * functions, memory that grows only with the number of functions,
+	 * markers and children (for a line at the end of `mprof run`). */
+	SUMMARY_NO_CALL_PEAKS = 1 << 0,
+};
+
+/* Read the profile at path (flags: enum summary_flags). -1 on error
+ * (reported as FILE:LINE). */
+int summary_read(struct summary *s, const char *path, unsigned flags);
 void summary_release(struct summary *s);
 
 /* The same in steps, for records that do not come from a file (tests) or
@@ -107,7 +115,7 @@ void summary_release(struct summary *s);
  *   if summary_calls_pending: summary_calls_begin, then summary_calls_record
  *     for every record again;
  *   summary_finish. */
-void summary_init(struct summary *s, const char *path);
+void summary_init(struct summary *s, const char *path, unsigned flags);
 void summary_record(struct summary *s, const struct record *rec);
 bool summary_calls_pending(const struct summary *s);
 void summary_calls_begin(struct summary *s);
@@ -129,6 +137,9 @@ void summary_json(const struct summary *s, struct json *j);
 void summary_put_name(FILE *f, const char *s, size_t len);
 /* The same as a string. Caller frees. */
 char *summary_display_name(const char *s, size_t len);
+
+/* Names in byte order (memcmp, then the shorter first). */
+int summary_name_cmp(const char *a, size_t alen, const char *b, size_t blen);
 
 /* The function so named, or else the timestamp block ".name" (as
  * `mprof peak --func` finds it); NULL if none. */

@@ -34,9 +34,9 @@ static int bench_diff(const char *a, const char *b)
 	struct diff d;
 	double t0 = now();
 
-	if (summary_read(&sa, a) < 0)
+	if (summary_read(&sa, a, 0) < 0)
 		return 1;
-	if (summary_read(&sb, b) < 0) {
+	if (summary_read(&sb, b, 0) < 0) {
 		summary_release(&sa);
 		return 1;
 	}
@@ -68,7 +68,7 @@ int main(int argc, char **argv)
 			continue;
 		}
 		t0 = now();
-		if (summary_read(&s, argv[i]) < 0) {
+		if (summary_read(&s, argv[i], 0) < 0) {
 			rc = 1;
 			continue;
 		}

@@ -161,7 +161,7 @@ static const struct pair pairs[] = {
 
 static void read_summary(struct summary *s, const char *path)
 {
-	ck_assert_msg(summary_read(s, path) == 0, "%s: %s", path, error_last());
+	ck_assert_msg(summary_read(s, path, 0) == 0, "%s: %s", path, error_last());
 }
 
 START_TEST(test_diff_fixtures)
@@ -233,7 +233,7 @@ struct rec_spec {
 
 static void build(struct summary *s, const char *path, const struct rec_spec *spec, size_t n)
 {
-	summary_init(s, path);
+	summary_init(s, path, 0);
 	for (int pass = 0; pass < 2; pass++) {
 		if (pass == 1) {
 			if (!summary_calls_pending(s))

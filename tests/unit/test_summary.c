@@ -264,7 +264,7 @@ START_TEST(test_fixture_figures)
 
 	ck_assert_ptr_nonnull(o);
 	oracle_read(o, path);
-	ck_assert_int_eq(summary_read(&s, path), 0);
+	ck_assert_int_eq(summary_read(&s, path, 0), 0);
 	check_against_oracle(&s, o);
 	ck_assert(s.func_peaks_sampled);
 	ck_assert(!s.exit.set);          /* the Python tool writes no EXIT */
@@ -288,7 +288,7 @@ START_TEST(test_slope_is_the_plots)
 	struct summary s;
 	double a, b;
 
-	ck_assert_int_eq(summary_read(&s, path), 0);
+	ck_assert_int_eq(summary_read(&s, path, 0), 0);
 	if (!s.samples) {
 		ck_assert(isnan(s.slope));
 	} else {
@@ -310,7 +310,7 @@ START_TEST(test_peaks_are_mprof_peaks)
 	struct summary s;
 	struct peak p;
 
-	ck_assert_int_eq(summary_read(&s, path), 0);
+	ck_assert_int_eq(summary_read(&s, path, 0), 0);
 	ck_assert_int_eq(peak_read(&p, path, NULL), 0);
 	ck_assert(s.peak.mib == p.mem || (isnan(s.peak.mib) && isnan(p.mem)));
 	ck_assert_uint_eq(s.samples, p.samples);
@@ -432,7 +432,7 @@ START_TEST(test_json_python)
 	dir = tl_tmpdir();
 	jpath = tl_path(dir, "s.json");
 	oracle_read(o, path);
-	ck_assert_int_eq(summary_read(&s, path), 0);
+	ck_assert_int_eq(summary_read(&s, path, 0), 0);
 	write_json(&s, jpath);
 	tl_run(&r, NULL, "python3", "-c", json_check_py, jpath);
 	ck_assert_msg(r.status == 0, "python3: %s", r.err);
@@ -584,7 +584,7 @@ START_TEST(test_every_record)
 	struct summary s;
 
 	write_lines(path, NULL);
-	ck_assert_int_eq(summary_read(&s, path), 0);
+	ck_assert_int_eq(summary_read(&s, path, 0), 0);
 	check_every_record(&s);
 	/* the slope over the samples and the calls' ends, independently */
 	oracle_read(o, path);
@@ -605,7 +605,7 @@ START_TEST(test_any_order)
 	struct summary s;
 
 	write_lines(path, NULL);
-	ck_assert_int_eq(summary_read(&s, path), 0);
+	ck_assert_int_eq(summary_read(&s, path, 0), 0);
 	want = json_text(&s);
 	summary_release(&s);
 	srand(15);
@@ -619,7 +619,7 @@ START_TEST(test_any_order)
 			idx[k] = t;
 		}
 		write_lines(path, idx);
-		ck_assert_int_eq(summary_read(&s, path), 0);
+		ck_assert_int_eq(summary_read(&s, path, 0), 0);
 		check_every_record(&s);
 		got = json_text(&s);
 		ck_assert_str_eq(got, want);
@@ -627,6 +627,36 @@ START_TEST(test_any_order)
 		summary_release(&s);
 	}
 	free(want);
+	tl_rmrf(dir);
+	free(path);
+	free(dir);
+}
+END_TEST
+
+/* Without call peaks: one pass, nothing kept per call, the rest the same. */
+START_TEST(test_no_call_peaks)
+{
+	char *dir = tl_tmpdir(), *path = tl_path(dir, "p.dat");
+	struct summary s, full;
+
+	write_lines(path, NULL);
+	ck_assert_int_eq(summary_read(&full, path, 0), 0);
+	error_set_quiet(true);
+	ck_assert_int_eq(summary_read(&s, path, SUMMARY_NO_CALL_PEAKS), 0);
+	error_set_quiet(false);
+	ck_assert(!s.func_peaks_sampled);
+	ck_assert_uint_eq(s.nfuncs, full.nfuncs);
+	for (size_t i = 0; i < s.nfuncs; i++) {
+		ck_assert_str_eq(s.funcs[i].name, full.funcs[i].name);
+		ck_assert(isnan(s.funcs[i].peak));
+		ck_assert(s.funcs[i].calls == full.funcs[i].calls && s.funcs[i].total == full.funcs[i].total);
+		ck_assert(s.funcs[i].increment == full.funcs[i].increment);
+	}
+	ck_assert(s.peak.mib == full.peak.mib && s.slope == full.slope && s.duration == full.duration);
+	ck_assert(s.exact_peak.mib == full.exact_peak.mib && s.nmarks == full.nmarks);
+	ck_assert(s.nchildren == full.nchildren && s.exit.status == full.exit.status);
+	summary_release(&s);
+	summary_release(&full);
 	tl_rmrf(dir);
 	free(path);
 	free(dir);
@@ -651,7 +681,7 @@ START_TEST(test_fifo_read_once)
 		_exit(127);
 	}
 	error_set_quiet(true);
-	ck_assert_int_eq(summary_read(&s, path), 0);
+	ck_assert_int_eq(summary_read(&s, path, 0), 0);
 	error_set_quiet(false);
 	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
 	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
@@ -684,11 +714,11 @@ START_TEST(test_bad_files)
 	tl_write_file(path, bad_files[_i].content);
 	want = xasprintf("%s%s", path, bad_files[_i].message);
 	error_set_quiet(true);
-	ck_assert_int_eq(summary_read(&s, path), -1);
+	ck_assert_int_eq(summary_read(&s, path, 0), -1);
 	ck_assert_msg(str_starts_with(error_last(), want), "'%s' does not start with '%s'", error_last(), want);
 	summary_release(&s); /* harmless after a failure */
 	unlink(path);
-	ck_assert_int_eq(summary_read(&s, path), -1);
+	ck_assert_int_eq(summary_read(&s, path, 0), -1);
 	ck_assert_ptr_nonnull(strstr(error_last(), "cannot open"));
 	error_set_quiet(false);
 	tl_rmrf(dir);
@@ -705,14 +735,14 @@ START_TEST(test_appended_and_empty)
 
 	tl_write_file(path, "CMDLINE first\nMEM 5 1000\nEXIT 1000.5 exit 3\n"
 			    "CMDLINE second\nMEM 7 1010\nEXIT 1010.5 exit 0\n");
-	ck_assert_int_eq(summary_read(&s, path), 0);
+	ck_assert_int_eq(summary_read(&s, path, 0), 0);
 	ck_assert_uint_eq(s.runs, 2);
 	ck_assert_str_eq(s.command, "first");
 	ck_assert(s.exit.status == 0 && s.exit.t == 10.5);   /* the last run's */
 	ck_assert(s.duration == 10 && s.final == 7);
 	summary_release(&s);
 	tl_write_file(path, "");
-	ck_assert_int_eq(summary_read(&s, path), 0);
+	ck_assert_int_eq(summary_read(&s, path, 0), 0);
 	ck_assert(s.samples == 0 && !s.command && isnan(s.peak.mib) && isnan(s.start_unix));
 	ck_assert(!s.nfuncs && !s.nmarks && !s.nchildren && !s.exit.set && s.func_peaks_sampled);
 	summary_release(&s);
@@ -750,7 +780,7 @@ START_TEST(test_text_output)
 
 	ck_assert_ptr_nonnull(f);
 	write_lines(path, NULL);
-	ck_assert_int_eq(summary_read(&s, path), 0);
+	ck_assert_int_eq(summary_read(&s, path, 0), 0);
 	summary_print_text(&s, f);
 	ck_assert_int_eq(fclose(f), 0);
 	for (size_t i = 0; i < ARRAY_SIZE(want); i++)
@@ -804,7 +834,7 @@ START_TEST(test_random_calls)
 	}
 	ck_assert_int_eq(fclose(f), 0);
 	oracle_read(o, path);
-	ck_assert_int_eq(summary_read(&s, path), 0);
+	ck_assert_int_eq(summary_read(&s, path, 0), 0);
 	check_against_oracle(&s, o);
 	summary_release(&s);
 	tl_rmrf(dir);
@@ -826,7 +856,7 @@ START_TEST(test_interval_peak_hook)
 	};
 	struct summary s;
 
-	summary_init(&s, "steps");
+	summary_init(&s, "steps", 0);
 	for (size_t i = 0; i < ARRAY_SIZE(calls); i++)
 		summary_record(&s, &calls[i]);
 	ck_assert(summary_calls_pending(&s));
@@ -861,6 +891,7 @@ static Suite *summary_suite(void)
 	tc = tcase_create("records");
 	tcase_add_test(tc, test_every_record);
 	tcase_add_test(tc, test_any_order);
+	tcase_add_test(tc, test_no_call_peaks);
 	tcase_add_test(tc, test_fifo_read_once);
 	tcase_add_loop_test(tc, test_bad_files, 0, (int)ARRAY_SIZE(bad_files));
 	tcase_add_test(tc, test_appended_and_empty);
