@@ -320,7 +320,9 @@ static void add_exit(struct summary *s, const struct record *rec)
 {
 	size_t n = rec->text_len < sizeof(s->exit.how) - 1 ? rec->text_len : sizeof(s->exit.how) - 1;
 
-	/* in an appended file, the last run's end */
+	/* in an appended file, the last run's end, whatever the order */
+	if (s->exit.set && rec->t < s->exit.t)
+		return;
 	s->exit.set = true;
 	memcpy(s->exit.how, rec->text, n);
 	s->exit.how[n] = '\0';
@@ -574,8 +576,10 @@ void summary_finish(struct summary *s)
 	if (!isnan(s->start_unix))
 		shift_times(s, s->start_unix);
 	reading_free(s);
-	qsort(s->funcs, s->nfuncs, sizeof(*s->funcs), cmp_func);
-	qsort(s->marks, s->nmarks, sizeof(*s->marks), cmp_mark);
+	if (s->nfuncs) /* never qsort a NULL array */
+		qsort(s->funcs, s->nfuncs, sizeof(*s->funcs), cmp_func);
+	if (s->nmarks)
+		qsort(s->marks, s->nmarks, sizeof(*s->marks), cmp_mark);
 }
 
 void summary_release(struct summary *s)

@@ -733,12 +733,12 @@ START_TEST(test_appended_and_empty)
 	char *dir = tl_tmpdir(), *path = tl_path(dir, "p.dat");
 	struct summary s;
 
-	tl_write_file(path, "CMDLINE first\nMEM 5 1000\nEXIT 1000.5 exit 3\n"
-			    "CMDLINE second\nMEM 7 1010\nEXIT 1010.5 exit 0\n");
+	tl_write_file(path, "CMDLINE first\nMEM 5 1000\nEXIT 1010.5 exit 0\n"
+			    "CMDLINE second\nMEM 7 1010\nEXIT 1000.5 exit 3\n");
 	ck_assert_int_eq(summary_read(&s, path, 0), 0);
 	ck_assert_uint_eq(s.runs, 2);
 	ck_assert_str_eq(s.command, "first");
-	ck_assert(s.exit.status == 0 && s.exit.t == 10.5);   /* the last run's */
+	ck_assert(s.exit.status == 0 && s.exit.t == 10.5);   /* the last run's, by time */
 	ck_assert(s.duration == 10 && s.final == 7);
 	summary_release(&s);
 	tl_write_file(path, "");
