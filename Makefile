@@ -3,7 +3,8 @@
 #   make check  the same set-up, then the whole test suite
 BUILD ?= build
 DEPS = gcc meson ninja-build pkg-config libcairo2-dev libpng-dev libjpeg-dev zlib1g-dev check \
-       python3 fonts-dejavu-core fonts-wqy-microhei fonts-symbola valgrind cppcheck chromium
+       python3 fonts-dejavu-core fonts-wqy-microhei fonts-symbola valgrind cppcheck chromium \
+       bash-completion zsh fish
 
 .PHONY: all deps build demo check install clean
 
