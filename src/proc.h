@@ -35,9 +35,11 @@ struct proc_handle {
 /* 0, or -1 with errno (ENOENT/ESRCH: no such process; EACCES: not ours to read). */
 int proc_open(struct proc_handle *h, pid_t pid, enum proc_backend backend);
 void proc_close(struct proc_handle *h);
-/* Current memory in bytes. False when the process has vanished (errno ESRCH)
- * or is a zombie, with no memory left to measure (errno 0; the kernel gives
- * ESRCH for a zombie's smaps_rollup, so pss and uss cannot tell the two). */
+/* Current memory in bytes. It follows the process through exec. False when
+ * the process has vanished (errno ESRCH), when it has no memory left to
+ * measure (errno 0: a zombie, one that is ending, a kernel thread), or when
+ * its memory cannot be read (errno: EACCES, ...). A process whose main
+ * thread has ended before the others is read through another thread. */
 bool proc_read_mem(struct proc_handle *h, uint64_t *bytes);
 /* The kernel's high-water mark of the resident set (VmHWM), in bytes. False
  * when the process has vanished or is a zombie. */

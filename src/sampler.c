@@ -42,6 +42,7 @@ struct child {
 	char comm[32];
 	bool cmd_written;
 	bool found;          /* in the latest walk of the tree */
+	bool unreadable;     /* a read of it failed while it was there */
 };
 
 struct sampler {
@@ -62,6 +63,11 @@ struct sampler {
 	bool detach;          /* stop sampling now */
 
 	struct proc_handle target;
+	int read_errno;       /* why the target's memory could not be read last */
+	int unreadable_errno; /* the same, for the last sample it cost */
+	unsigned long kids_unreadable; /* children that could not be read at times */
+	pid_t kid_unreadable;          /* the last of them */
+	int kid_unreadable_errno;
 	uint64_t target_hwm;  /* the last PEAK written, bytes */
 	uint64_t cminflt;     /* of the reaped program: 0 when it reaped no child itself */
 	uint64_t kids_hwm;    /* the largest high-water mark seen of any descendant */
@@ -177,6 +183,14 @@ static void walk(struct sampler *s, uint64_t now)
 			kid_drop(s, i);
 }
 
+/* A read that failed although the process was there with memory (EACCES:
+ * it has become another user's program): a sample lost, to be told. Gone
+ * (ESRCH) or without memory (errno 0: ending) is the process's end. */
+static bool read_failed(int err)
+{
+	return err != 0 && err != ESRCH;
+}
+
 static bool kid_read(struct child *c, enum proc_backend backend)
 {
 	if (proc_read_mem(&c->h, &c->mem))
@@ -199,8 +213,10 @@ static bool measure(struct sampler *s, bool with_kids, uint64_t now, uint64_t *s
 {
 	bool alive = proc_read_mem(&s->target, self);
 
-	if (!alive)
+	if (!alive) {
+		s->read_errno = errno;
 		*self = 0;
+	}
 	*kids = 0;
 	if (!with_kids)
 		return alive;
@@ -209,8 +225,14 @@ static bool measure(struct sampler *s, bool with_kids, uint64_t now, uint64_t *s
 		struct child *c = &s->kids[i];
 
 		c->mem_ok = kid_read(c, s->o->backend);
-		if (c->mem_ok)
+		if (c->mem_ok) {
 			*kids += c->mem;
+		} else if (read_failed(errno) && !c->unreadable) {
+			c->unreadable = true;
+			s->kids_unreadable++;
+			s->kid_unreadable = c->pid;
+			s->kid_unreadable_errno = errno;
+		}
 	}
 	return alive;
 }
@@ -286,6 +308,14 @@ static void slow_tick(struct sampler *s, uint64_t now, double t)
 	}
 }
 
+/* Without a pidfd, an attached process's end shows in /proc. */
+static bool attached_gone(pid_t pid)
+{
+	struct proc_stat st;
+
+	return !proc_read_stat(pid, &st) || st.state == 'Z' || st.state == 'X';
+}
+
 /* One sample; false when the target had no memory left to read. */
 static bool sample(struct sampler *s, uint64_t now)
 {
@@ -299,6 +329,10 @@ static bool sample(struct sampler *s, uint64_t now)
 	s->read_ns = now;
 	if (!s->writing)
 		return alive;
+	if (!alive && read_failed(s->read_errno)) {
+		s->res->unreadable++;
+		s->unreadable_errno = s->read_errno;
+	}
 	if (alive || (s->o->children && kids)) {
 		double mem = total_mib(s, self, kids);
 
@@ -315,14 +349,6 @@ static bool sample(struct sampler *s, uint64_t now)
 	if (now - s->hwm_ns >= HWM_PERIOD_NS)
 		slow_tick(s, now, t);
 	return alive;
-}
-
-/* Without a pidfd, an attached process's end shows in /proc. */
-static bool attached_gone(pid_t pid)
-{
-	struct proc_stat st;
-
-	return !proc_read_stat(pid, &st) || st.state == 'Z' || st.state == 'X';
 }
 
 /* ---- starting ---- */
@@ -841,6 +867,24 @@ static void finish(struct sampler *s, const struct rusage *ru)
 	}
 }
 
+/* Never a run that is silently short: say how many samples were lost to
+ * reads that failed while the target lived. */
+static void report_unreadable(const struct sampler *s)
+{
+	unsigned long n = s->res->unreadable, all = n + s->res->samples;
+
+	if (n) {
+		errno = s->unreadable_errno;
+		warning("%lu of %lu samples are missing: cannot read the memory of pid %d: %s", n, all,
+			(int)s->pid, strerror(errno));
+	}
+	if (s->kids_unreadable)
+		warning("%lu child process%s could not be read at times (pid %d: %s); "
+			"%s missing from those samples", s->kids_unreadable,
+			s->kids_unreadable > 1 ? "es" : "", (int)s->kid_unreadable,
+			strerror(s->kid_unreadable_errno), s->kids_unreadable > 1 ? "their memory is" : "its memory is");
+}
+
 static void release(struct sampler *s)
 {
 	for (size_t i = 0; i < s->nkids; i++)
@@ -870,12 +914,11 @@ static int attach_open(struct sampler *s)
 		return error_errno("cannot read the memory of pid %d", (int)pid);
 	}
 	if (!proc_read_mem(&s->target, &v)) {
-		if (errno && errno != ESRCH)
-			return error_errno("cannot read the memory of pid %d", (int)pid);
-		if (attached_gone(pid))
+		if (errno == ESRCH || attached_gone(pid))
 			return error("process %d has ended", (int)pid);
 		if (errno)
 			return error_errno("cannot read the memory of pid %d", (int)pid);
+		return error("process %d has no memory to sample (a kernel thread?)", (int)pid);
 	}
 	s->pid = pid;
 	s->res->pid = pid;
@@ -988,6 +1031,7 @@ int sampler_run(const struct sampler_opts *o, struct sampler_result *res)
 
 	loop(&s, &ru);
 	finish(&s, &ru);
+	report_unreadable(&s);
 	rc = 0;
 out:
 	if (s.w_open) {

@@ -48,6 +48,7 @@ struct sampler_result {
 	bool output_failed;       /* the profile could not be written completely */
 	unsigned long samples;    /* MEM records written */
 	unsigned long missed;     /* deadlines skipped because the loop was late */
+	unsigned long unreadable; /* samples lost: the target lived but could not be read */
 	pid_t pid;                /* the target */
 	char *output;             /* the profile's name (caller frees) */
 };
