@@ -1025,7 +1025,13 @@ int sampler_run(const struct sampler_opts *o, struct sampler_result *res)
 			fprintf(stderr, "mprof: running '%s' (pid %d), writing %s\n", o->argv[0],
 				(int)s.pid, res->output);
 	}
-	sample(&s, s.t0);
+	/* Attached, the process is running: sample at once. A program just
+	 * started is not: when the exec returns, its image is still being
+	 * mapped (its memory reads 0.01 to 0.4 MiB), and its loader has not
+	 * run. Its first sample is at the first deadline, one interval on; if
+	 * it ends before, its peak is its sample (see finish). */
+	if (s.attached)
+		sample(&s, s.t0);
 	s.next_ns = s.t0 + s.interval_ns;
 	flush(&s, s.t0);
 

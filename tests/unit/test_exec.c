@@ -712,10 +712,44 @@ out:
 }
 END_TEST
 
+/* ---- the start of a run ---- */
+
+/* The first sample is the program's, not its image half-built by the exec:
+ * taken one interval after the start, once its loader has run. */
+START_TEST(test_first_sample_after_start)
+{
+	struct run x;
+	double launched = time_now();
+
+	run_setup(&x);
+	RUN(&x, "run", "-T", "0.2", "-o", "out.dat", MW, "alloc", "20", "sleep", "600");
+	ck_assert_msg(x.p.t_first - launched >= 0.2 - 0.002, "first sample %.4f s after the launch",
+		      x.p.t_first - launched);
+	ck_assert_msg(x.p.mem_first >= 1, "first sample %.3f MiB", x.p.mem_first);
+	run_teardown(&x);
+}
+END_TEST
+
+/* A program that ends before its first sample has its peak as its one
+ * sample (not the 0.02 MiB of its image at the exec). */
+START_TEST(test_quick_program_sample_is_its_peak)
+{
+	struct run x;
+
+	run_setup(&x);
+	RUN(&x, "run", "-T", "10", "-o", "out.dat", MW, "sleep", "50");
+	ck_assert_int_eq(x.p.mem, 1);
+	ck_assert_msg(x.p.mem_first >= 0.5, "MEM %.6f", x.p.mem_first);
+	ck_assert_int_ge(x.p.peak, 1);
+	ck_assert_msg(x.p.mem_first == x.p.peak_max, "MEM %.6f, PEAK %.6f", x.p.mem_first, x.p.peak_max);
+	run_teardown(&x);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("exec");
-	TCase *proc = tcase_create("proc"), *chain = tcase_create("chain");
+	TCase *proc = tcase_create("proc"), *chain = tcase_create("chain"), *start_tc = tcase_create("start");
 
 	tcase_set_timeout(proc, 120);
 	tcase_add_loop_test(proc, test_handle_follows_exec, 0, ARRAY_SIZE(backends));
@@ -733,5 +767,9 @@ int main(void)
 	tcase_add_test(chain, test_unreadable_is_told);
 	suite_add_tcase(s, chain);
 
+	tcase_set_timeout(start_tc, 120);
+	tcase_add_test(start_tc, test_first_sample_after_start);
+	tcase_add_test(start_tc, test_quick_program_sample_is_its_peak);
+	suite_add_tcase(s, start_tc);
 	return tl_run_suite(s);
 }
