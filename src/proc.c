@@ -276,18 +276,28 @@ bool proc_read_mem(struct proc_handle *h, uint64_t *bytes)
 	return read_mem_other_thread(h->pid, h->backend, bytes);
 }
 
-bool proc_read_hwm(struct proc_handle *h, uint64_t *bytes)
+static bool read_status(struct proc_handle *h, char *buf, size_t cap)
 {
-	char buf[STATUS_BUF];
-
 	if (h->status_fd < 0) {
 		h->status_fd = open_proc_file(h->pid, "status");
 		if (h->status_fd < 0)
 			return false;
 	}
-	if (pread_str(h->status_fd, buf, sizeof(buf)) <= 0)
-		return false;
-	return kv_bytes(buf, "VmHWM:", bytes);
+	return pread_str(h->status_fd, buf, cap) > 0;
+}
+
+bool proc_read_hwm(struct proc_handle *h, uint64_t *bytes)
+{
+	char buf[STATUS_BUF];
+
+	return read_status(h, buf, sizeof(buf)) && kv_bytes(buf, "VmHWM:", bytes);
+}
+
+bool proc_read_hwm_rss(struct proc_handle *h, uint64_t *hwm, uint64_t *rss)
+{
+	char buf[STATUS_BUF];
+
+	return read_status(h, buf, sizeof(buf)) && kv_bytes(buf, "VmHWM:", hwm) && kv_bytes(buf, "VmRSS:", rss);
 }
 
 bool proc_exists(pid_t pid)

@@ -44,6 +44,8 @@ bool proc_read_mem(struct proc_handle *h, uint64_t *bytes);
 /* The kernel's high-water mark of the resident set (VmHWM), in bytes. False
  * when the process has vanished or is a zombie. */
 bool proc_read_hwm(struct proc_handle *h, uint64_t *bytes);
+/* VmHWM and the resident set (VmRSS) in one read, as of one moment. */
+bool proc_read_hwm_rss(struct proc_handle *h, uint64_t *hwm, uint64_t *rss);
 
 /* Small one-shot reads. */
 bool proc_exists(pid_t pid);

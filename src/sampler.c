@@ -69,6 +69,7 @@ struct sampler {
 	pid_t kid_unreadable;          /* the last of them */
 	int kid_unreadable_errno;
 	uint64_t target_hwm;  /* the last PEAK written, bytes */
+	uint64_t hwm_before;  /* attached: a high-water mark from before, not the run's; 0: none */
 	uint64_t cminflt;     /* of the reaped program: 0 when it reaped no child itself */
 	uint64_t kids_hwm;    /* the largest high-water mark seen of any descendant */
 
@@ -577,6 +578,9 @@ static void write_head(struct sampler *s)
 	}
 	snprintf(fields, sizeof(fields), "backend=%s interval=%.9g mode=%s pid=%d",
 		 proc_backend_name(s->o->backend), s->o->interval, mode_name(s->o), (int)s->pid);
+	if (s->hwm_before)
+		snprintf(fields + strlen(fields), sizeof(fields) - strlen(fields), " peak_before_attach=%.6f",
+			 (double)s->hwm_before / MIB);
 	wrote(s, profile_write_header(&s->w, fields));
 }
 
@@ -810,7 +814,8 @@ static void loop(struct sampler *s, struct rusage *ru)
  * peak, children's names, unfinished spans and EXIT. */
 static void finish(struct sampler *s, const struct rusage *ru)
 {
-	uint64_t now = mono_ns(), peak = s->target_hwm, hwm;
+	uint64_t now = mono_ns(), hwm;
+	uint64_t peak = s->target_hwm > s->hwm_before ? s->target_hwm : 0;
 	double t;
 
 	if (!s->writing)
@@ -903,6 +908,30 @@ static void release(struct sampler *s)
 	sigprocmask(SIG_SETMASK, &s->oldmask, NULL);
 }
 
+/* The kernel's high-water mark of a process attached to may be from long
+ * before: it is the run's only when the process holds about that much now
+ * (then the run's peak lies between the two). Otherwise it is noted as from
+ * before, and a PEAK is written only if it rises during the run (exact
+ * then). The process's own counters are left alone. */
+static void note_hwm_before(struct sampler *s)
+{
+	uint64_t hwm, rss, slack;
+
+	if (!proc_read_hwm_rss(&s->target, &hwm, &rss))
+		return;
+	slack = hwm / 100 > (1u << 20) ? hwm / 100 : (1u << 20);
+	if (hwm > rss + slack)
+		s->hwm_before = s->target_hwm = hwm;
+}
+
+/* Say that the kernel's peak was from before the attach, if it did not rise. */
+static void tell_hwm_before(const struct sampler *s)
+{
+	if (s->hwm_before && s->target_hwm == s->hwm_before && s->o->progress)
+		fprintf(stderr, "mprof: before attach: %.1f MiB (the kernel's peak of pid %d then; not "
+			"this run's)\n", (double)s->hwm_before / MIB, (int)s->pid);
+}
+
 static int attach_open(struct sampler *s)
 {
 	pid_t pid = s->o->attach;
@@ -923,6 +952,7 @@ static int attach_open(struct sampler *s)
 	s->pid = pid;
 	s->res->pid = pid;
 	s->pidfd = open_pidfd(pid);
+	note_hwm_before(s);
 	return 0;
 }
 
@@ -1038,6 +1068,7 @@ int sampler_run(const struct sampler_opts *o, struct sampler_result *res)
 	loop(&s, &ru);
 	finish(&s, &ru);
 	report_unreadable(&s);
+	tell_hwm_before(&s);
 	rc = 0;
 out:
 	if (s.w_open) {

@@ -746,10 +746,48 @@ START_TEST(test_quick_program_sample_is_its_peak)
 }
 END_TEST
 
+/* ---- peaks ---- */
+
+/* A process that held 100 MiB and now holds 1: its kernel peak is from
+ * before the attach. It is not written as the run's PEAK, but noted in the
+ * header and told; if the process goes above it during the run, the new
+ * peak is the run's (exact). */
+START_TEST(test_attach_peak_before)
+{
+	struct run x;
+	char pidstr[32], *at;
+	pid_t target, mprof;
+
+	run_setup(&x);
+	target = START(x.dir, MW, "alloc", "100", "free", "pidfile", "t.pid", "waitfile", "go", "alloc", "120",
+		       "sleep", "20000");
+	snprintf(pidstr, sizeof(pidstr), "%d", (int)read_pidfile(x.dir, "t.pid"));
+	RUN(&x, "attach", "-T", "0.05", "-t", "0.3", "-o", "out.dat", pidstr);
+	ck_assert_msg(x.p.mem_max < 10, "MEM max %.2f", x.p.mem_max);
+	ck_assert_msg(x.p.peak == 0, "%d PEAK records, the largest %.2f MiB", x.p.peak, x.p.peak_max);
+	at = strstr(x.p.header, " peak_before_attach=");
+	ck_assert_msg(at && strtod(at + 20, NULL) >= 100 && strtod(at + 20, NULL) < 110, "%s", x.p.header);
+	ck_assert_msg(strstr(x.r.err, "before attach: 10"), "%s", x.r.err);
+
+	/* it grows past it while attached */
+	mprof = START(x.dir, "mprof", "attach", "-T", "0.05", "-t", "1", "--force", "-o", "out.dat", pidstr);
+	wait_lines(x.out, "MEM ", 2);
+	touch(x.dir, "go");
+	ck_assert_int_eq(wait_for(mprof, 30), 0);
+	prof_free(&x.p);
+	read_prof(x.out, &x.p);
+	ck_assert_msg(x.p.peak_max >= 120 && x.p.peak_max < 130, "PEAK %.2f", x.p.peak_max);
+	ck_assert(strstr(x.p.header, " peak_before_attach=") != NULL);
+	kill_wait(target);
+	run_teardown(&x);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("exec");
 	TCase *proc = tcase_create("proc"), *chain = tcase_create("chain"), *start_tc = tcase_create("start");
+	TCase *peaks = tcase_create("peaks");
 
 	tcase_set_timeout(proc, 120);
 	tcase_add_loop_test(proc, test_handle_follows_exec, 0, ARRAY_SIZE(backends));
@@ -771,5 +809,9 @@ int main(void)
 	tcase_add_test(start_tc, test_first_sample_after_start);
 	tcase_add_test(start_tc, test_quick_program_sample_is_its_peak);
 	suite_add_tcase(s, start_tc);
+
+	tcase_set_timeout(peaks, 120);
+	tcase_add_test(peaks, test_attach_peak_before);
+	suite_add_tcase(s, peaks);
 	return tl_run_suite(s);
 }
