@@ -39,6 +39,7 @@ struct child {
 	uint64_t mem;        /* the latest reading, bytes */
 	bool mem_ok;         /* the latest reading succeeded */
 	uint64_t hwm;        /* the last CHLDPEAK written, bytes */
+	uint64_t hwm_seen;   /* the largest high-water mark read, bytes */
 	char comm[32];
 	bool cmd_written;
 	bool found;          /* in the latest walk of the tree */
@@ -70,6 +71,7 @@ struct sampler {
 	int kid_unreadable_errno;
 	uint64_t target_hwm;  /* the last PEAK written, bytes */
 	uint64_t hwm_before;  /* attached: a high-water mark from before, not the run's; 0: none */
+	uint64_t hwm_seen;    /* the largest high-water mark read, bytes */
 	uint64_t cminflt;     /* of the reaped program: 0 when it reaped no child itself */
 	uint64_t kids_hwm;    /* the largest high-water mark seen of any descendant */
 
@@ -152,9 +154,53 @@ static void kid_add(struct sampler *s, size_t at, pid_t pid, uint64_t now)
 	proc_read_comm(pid, c->comm, sizeof(c->comm));
 }
 
-/* A child that has gone: name it if that was not done yet, forget it. */
+/* ---- high-water marks ---- */
+
+/* The kernel's marks are read every HWM_PERIOD_NS, and also as soon as a
+ * sample goes above the last one read (it is then stale): a process that
+ * grows and ends between two periodic readings takes its mark with it, and
+ * the peak written must never be below a sample. They are written as
+ * PEAK/CHLDPEAK at the periodic readings, when a child goes, and at the end. */
+static void kid_hwm_read(struct sampler *s, struct child *c)
+{
+	uint64_t hwm;
+
+	if (proc_read_hwm(&c->h, &hwm) && hwm > c->hwm_seen) {
+		c->hwm_seen = hwm;
+		if (hwm > s->kids_hwm)
+			s->kids_hwm = hwm;
+	}
+}
+
+static void kid_hwm_write(struct sampler *s, struct child *c, double t)
+{
+	if (c->hwm_seen > c->hwm && s->writing) {
+		c->hwm = c->hwm_seen;
+		wrote(s, profile_write_chldpeak(&s->w, c->pid, (double)c->hwm / MIB, t));
+	}
+}
+
+static void target_hwm_read(struct sampler *s)
+{
+	uint64_t hwm;
+
+	if (proc_read_hwm(&s->target, &hwm) && hwm > s->hwm_seen)
+		s->hwm_seen = hwm;
+}
+
+static void target_hwm_write(struct sampler *s, double t)
+{
+	if (s->hwm_seen > s->target_hwm && s->writing) {
+		s->target_hwm = s->hwm_seen;
+		wrote(s, profile_write_peak(&s->w, (double)s->target_hwm / MIB, t));
+	}
+}
+
+/* A child that has gone: its last mark and its name if they were not
+ * written yet; forget it. */
 static void kid_drop(struct sampler *s, size_t i)
 {
+	kid_hwm_write(s, &s->kids[i], time_now());
 	kid_name(s, &s->kids[i]);
 	proc_close(&s->kids[i].h);
 	memmove(s->kids + i, s->kids + i + 1, (s->nkids - i - 1) * sizeof(*s->kids));
@@ -217,6 +263,8 @@ static bool measure(struct sampler *s, bool with_kids, uint64_t now, uint64_t *s
 	if (!alive) {
 		s->read_errno = errno;
 		*self = 0;
+	} else if (*self > s->hwm_seen) {
+		target_hwm_read(s);
 	}
 	*kids = 0;
 	if (!with_kids)
@@ -228,6 +276,8 @@ static bool measure(struct sampler *s, bool with_kids, uint64_t now, uint64_t *s
 		c->mem_ok = kid_read(c, s->o->backend);
 		if (c->mem_ok) {
 			*kids += c->mem;
+			if (c->mem > c->hwm_seen)
+				kid_hwm_read(s, c);
 		} else if (read_failed(errno) && !c->unreadable) {
 			c->unreadable = true;
 			s->kids_unreadable++;
@@ -281,14 +331,9 @@ static void kids_peak(struct sampler *s)
  * finished their exec. */
 static void slow_tick(struct sampler *s, uint64_t now, double t)
 {
-	uint64_t hwm;
-
 	s->hwm_ns = now;
-	if (proc_read_hwm(&s->target, &hwm) && hwm > s->target_hwm) {
-		s->target_hwm = hwm;
-		if (s->writing)
-			wrote(s, profile_write_peak(&s->w, (double)hwm / MIB, t));
-	}
+	target_hwm_read(s);
+	target_hwm_write(s, t);
 	if (!s->o->children && !s->o->multiprocess) {
 		kids_peak(s);
 		return;
@@ -296,12 +341,8 @@ static void slow_tick(struct sampler *s, uint64_t now, double t)
 	for (size_t i = 0; i < s->nkids && s->writing; i++) {
 		struct child *c = &s->kids[i];
 
-		if (proc_read_hwm(&c->h, &hwm) && hwm > c->hwm) {
-			c->hwm = hwm;
-			if (hwm > s->kids_hwm)
-				s->kids_hwm = hwm;
-			wrote(s, profile_write_chldpeak(&s->w, c->pid, (double)hwm / MIB, t));
-		}
+		kid_hwm_read(s, c);
+		kid_hwm_write(s, c, t);
 		if (!c->cmd_written && now - c->seen_ns >= CMD_DELAY_NS) {
 			proc_read_comm(c->pid, c->comm, sizeof(c->comm));
 			kid_name(s, c);
@@ -812,10 +853,31 @@ static void loop(struct sampler *s, struct rusage *ru)
 
 /* The last records: a final sample if the target is still there, the exact
  * peak, children's names, unfinished spans and EXIT. */
+/* The target's peak at the end: the largest mark read (none from before an
+ * attach); for a program that has ended and was reaped, its ru_maxrss, which
+ * is exact, unless it reaped children of its own: then it may be one of
+ * theirs, and it is taken only if no child was seen that large. */
+static uint64_t final_peak(struct sampler *s, const struct rusage *ru, double t)
+{
+	uint64_t peak = s->hwm_seen > s->hwm_before ? s->hwm_seen : 0;
+	uint64_t maxrss = (uint64_t)ru->ru_maxrss * 1024;
+	uint64_t margin = s->kids_hwm / 50 > (1u << 20) ? s->kids_hwm / 50 : (1u << 20);
+
+	if (!s->gone || s->attached) {
+		target_hwm_write(s, t);
+		return peak;
+	}
+	if (maxrss > peak && (s->cminflt == 0 || maxrss > s->kids_hwm + margin))
+		peak = maxrss;
+	if (peak)
+		wrote(s, profile_write_peak(&s->w, (double)peak / MIB, t));
+	s->target_hwm = s->hwm_seen = peak;
+	return peak;
+}
+
 static void finish(struct sampler *s, const struct rusage *ru)
 {
-	uint64_t now = mono_ns(), hwm;
-	uint64_t peak = s->target_hwm > s->hwm_before ? s->target_hwm : 0;
+	uint64_t now = mono_ns(), peak;
 	double t;
 
 	if (!s->writing)
@@ -827,19 +889,7 @@ static void finish(struct sampler *s, const struct rusage *ru)
 		slow_tick(s, now, s->sample_t);
 	}
 	t = time_now();
-	if (s->gone && !s->attached) {
-		/* ru_maxrss (KiB) is the exact peak of the program, unless it
-		 * reaped children of its own: then it may be one of theirs.
-		 * Taken unless a child was seen that large. */
-		uint64_t maxrss = (uint64_t)ru->ru_maxrss * 1024;
-		uint64_t margin = s->kids_hwm / 50 > (1u << 20) ? s->kids_hwm / 50 : (1u << 20);
-
-		if (maxrss > peak && (s->cminflt == 0 || maxrss > s->kids_hwm + margin))
-			peak = maxrss;
-		if (peak)
-			wrote(s, profile_write_peak(&s->w, (double)peak / MIB, t));
-		s->target_hwm = peak;
-	}
+	peak = final_peak(s, ru, t);
 	if (!s->res->samples && s->writing && peak) {
 		/* It ended before it could be read even once: its peak is the
 		 * best measure of it there is. */
@@ -849,11 +899,9 @@ static void finish(struct sampler *s, const struct rusage *ru)
 		s->sample_mem = (double)peak / MIB;
 	}
 	for (size_t i = 0; i < s->nkids; i++) {
-		struct child *c = &s->kids[i];
-
-		if (proc_read_hwm(&c->h, &hwm) && hwm > c->hwm && s->writing)
-			wrote(s, profile_write_chldpeak(&s->w, c->pid, (double)hwm / MIB, t));
-		kid_name(s, c);
+		kid_hwm_read(s, &s->kids[i]);
+		kid_hwm_write(s, &s->kids[i], t);
+		kid_name(s, &s->kids[i]);
 	}
 	if (s->ev)
 		events_finish(s->ev, s->sample_t, s->sample_mem);
@@ -921,7 +969,7 @@ static void note_hwm_before(struct sampler *s)
 		return;
 	slack = hwm / 100 > (1u << 20) ? hwm / 100 : (1u << 20);
 	if (hwm > rss + slack)
-		s->hwm_before = s->target_hwm = hwm;
+		s->hwm_before = s->target_hwm = s->hwm_seen = hwm;
 }
 
 /* Say that the kernel's peak was from before the attach, if it did not rise. */

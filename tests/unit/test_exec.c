@@ -783,6 +783,50 @@ START_TEST(test_attach_peak_before)
 }
 END_TEST
 
+/* Children that grow and end within 20 ms, between two readings of their
+ * high-water mark (every 0.1 s): the kernel peak written for each is never
+ * below its samples (the kernel's counters may lag a sample by some pages). */
+START_TEST(test_child_peak_not_below_samples)
+{
+	struct run x;
+	int checked = 0;
+
+	run_setup(&x);
+	RUN(&x, "run", "-M", "-T", "0.002", "-o", "out.dat", "sh", "-c",
+	    MW " alloc 10 sleep 150 alloc 30 sleep 20; " MW " alloc 10 sleep 170 alloc 30 sleep 20; "
+	    MW " alloc 10 sleep 130 alloc 30 sleep 20; sleep 0.2");
+	for (int i = 0; i < x.p.npids; i++) {
+		if (!x.p.chld[i])
+			continue;
+		checked++;
+		ck_assert_msg(x.p.chldpeak[i] >= x.p.chld_max[i] - 0.25, "pid %d: CHLDPEAK %.2f, CHLD up to %.2f",
+			      (int)x.p.pid[i], x.p.chldpeak[i], x.p.chld_max[i]);
+	}
+	ck_assert_int_ge(checked, 3);
+	run_teardown(&x);
+}
+END_TEST
+
+/* The same for the program's own PEAK when it has reaped a child larger
+ * than itself (the kernel then folds the child's peak into its ru_maxrss,
+ * which cannot be taken): it grows and ends between two readings. Three
+ * times, as the growth may fall on a reading by chance. */
+START_TEST(test_peak_not_below_samples)
+{
+	struct run x;
+
+	run_setup(&x);
+	for (int round = 0; round < 3; round++) {
+		RUN(&x, "run", "--force", "-T", "0.002", "-o", "out.dat", MW, "fork", "1", "60", "300", "wait",
+		    "sleep", "150", "alloc", "40");
+		ck_assert_msg(x.p.mem_max > 30, "MEM max %.2f", x.p.mem_max);
+		ck_assert_msg(x.p.peak_last >= x.p.mem_max - 0.25 && x.p.peak_last < 55,
+			      "PEAK %.2f, MEM up to %.2f", x.p.peak_last, x.p.mem_max);
+	}
+	run_teardown(&x);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("exec");
@@ -812,6 +856,8 @@ int main(void)
 
 	tcase_set_timeout(peaks, 120);
 	tcase_add_test(peaks, test_attach_peak_before);
+	tcase_add_test(peaks, test_child_peak_not_below_samples);
+	tcase_add_test(peaks, test_peak_not_below_samples);
 	suite_add_tcase(s, peaks);
 	return tl_run_suite(s);
 }
