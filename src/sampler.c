@@ -470,6 +470,19 @@ int sampler_find_program(const char *name, char **path)
 	return -1;
 }
 
+/* "cannot run 'x': ...", with a hint when x, not found in PATH, is a file
+ * of the current directory (which PATH does not search). */
+static void not_found(const char *name)
+{
+	struct stat st;
+	int err = errno;
+
+	if (err == ENOENT && !strchr(name, '/') && stat(name, &st) == 0 && !S_ISDIR(st.st_mode))
+		error("cannot run '%s': %s; did you mean ./%s?", name, strerror(err), name);
+	else
+		error("cannot run '%s': %s", name, strerror(err));
+}
+
 /* The output name: when it was made up from the time and is taken (two runs
  * in one second), the next free second. */
 static int open_output(struct sampler *s)
@@ -1036,7 +1049,7 @@ int sampler_run(const struct sampler_opts *o, struct sampler_result *res)
 		if (sampler_find_program(o->argv[0], &path) < 0) {
 			res->end = SAMPLER_NOT_RUN;
 			res->exec_errno = errno;
-			error_errno("cannot run '%s'", o->argv[0]);
+			not_found(o->argv[0]);
 			goto out;
 		}
 		free(path);

@@ -827,11 +827,45 @@ START_TEST(test_peak_not_below_samples)
 }
 END_TEST
 
+/* ---- a program that cannot be found ---- */
+
+/* PATH does not search the current directory: a file there of the name
+ * given gets a hint. */
+START_TEST(test_did_you_mean)
+{
+	struct run x;
+	char *script;
+
+	run_setup(&x);
+	script = write_script(x.dir, "script.py", "#!/bin/sh\nexit 0\n");
+	tl_run(&x.r, x.dir, "mprof", "run", "--nopython", "-o", "out.dat", "script.py");
+	ck_assert_int_eq(x.r.status, 127);
+	ck_assert_msg(strstr(x.r.err, "mprof: cannot run 'script.py': No such file or directory; "
+				      "did you mean ./script.py?\n"), "%s", x.r.err);
+	ck_assert(access(x.out, F_OK) != 0);
+	tl_result_free(&x.r);
+	tl_run(&x.r, x.dir, "mprof", "run", "--nopython", "-o", "out.dat", "./script.py");
+	ck_assert_msg(x.r.status == 0, "%s", x.r.err);
+	tl_result_free(&x.r);
+	/* a program without .py too; none where there is no such file */
+	tl_run(&x.r, x.dir, "mprof", "run", "--force", "-o", "out.dat", "out.dat");
+	ck_assert_int_eq(x.r.status, 127);
+	ck_assert_msg(strstr(x.r.err, "did you mean ./out.dat?"), "%s", x.r.err);
+	tl_result_free(&x.r);
+	tl_run(&x.r, x.dir, "mprof", "run", "--nopython", "-o", "out2.dat", "nothing.py");
+	ck_assert_int_eq(x.r.status, 127);
+	ck_assert_msg(strstr(x.r.err, "cannot run 'nothing.py': No such file or directory\n"), "%s", x.r.err);
+	ck_assert(!strstr(x.r.err, "did you mean"));
+	free(script);
+	run_teardown(&x);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("exec");
 	TCase *proc = tcase_create("proc"), *chain = tcase_create("chain"), *start_tc = tcase_create("start");
-	TCase *peaks = tcase_create("peaks");
+	TCase *peaks = tcase_create("peaks"), *names = tcase_create("names");
 
 	tcase_set_timeout(proc, 120);
 	tcase_add_loop_test(proc, test_handle_follows_exec, 0, ARRAY_SIZE(backends));
@@ -859,5 +893,8 @@ int main(void)
 	tcase_add_test(peaks, test_child_peak_not_below_samples);
 	tcase_add_test(peaks, test_peak_not_below_samples);
 	suite_add_tcase(s, peaks);
+
+	tcase_add_test(names, test_did_you_mean);
+	suite_add_tcase(s, names);
 	return tl_run_suite(s);
 }
