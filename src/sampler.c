@@ -1,23 +1,21 @@
 #include "sampler.h"
 
 #include "events.h"
+#include "proctree.h"
+#include "spawn.h"
 #include "util.h"
+#include "waiter.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
-#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -28,8 +26,6 @@
 #define CMD_DELAY_NS 50000000ull     /* a child's name is taken once it is 50 ms old (after its exec) */
 #define MEM_REUSE_NS 1000000ull      /* events reuse a reading younger than 1 ms */
 #define NEVER UINT64_MAX
-
-extern char **environ;
 
 /* A descendant of the target, followed under -C and -M. */
 struct child {
@@ -73,6 +69,7 @@ struct sampler {
 	uint64_t hwm_before;  /* attached: a high-water mark from before, not the run's; 0: none */
 	uint64_t hwm_seen;    /* the largest high-water mark read, bytes */
 	uint64_t cminflt;     /* of the reaped program: 0 when it reaped no child itself */
+	struct rusage ru;     /* of the reaped program */
 	uint64_t kids_hwm;    /* the largest high-water mark seen of any descendant */
 
 	struct proc_tree tree;
@@ -422,67 +419,6 @@ static void short_slice(void)
 #endif
 }
 
-int sampler_find_program(const char *name, char **path)
-{
-	const char *dirs = getenv("PATH");
-	char dflt[256];
-	int err = ENOENT;
-
-	if (!*name) {
-		errno = ENOENT;
-		return -1;
-	}
-	if (strchr(name, '/')) {
-		struct stat st;
-
-		if (stat(name, &st) < 0)
-			return -1;
-		if (S_ISDIR(st.st_mode) || access(name, X_OK) < 0) {
-			errno = EACCES;
-			return -1;
-		}
-		*path = xstrdup(name);
-		return 0;
-	}
-	if (!dirs) {
-		if (confstr(_CS_PATH, dflt, sizeof(dflt)) == 0)
-			snprintf(dflt, sizeof(dflt), "/bin:/usr/bin");
-		dirs = dflt;
-	}
-	for (const char *p = dirs;; p++) {
-		const char *end = strchrnul(p, ':');
-		char *cand = end == p ? xasprintf("%s", name) : xasprintf("%.*s/%s", (int)(end - p), p, name);
-		struct stat st;
-
-		if (stat(cand, &st) == 0) {
-			if (S_ISREG(st.st_mode) && access(cand, X_OK) == 0) {
-				*path = cand;
-				return 0;
-			}
-			err = EACCES;
-		}
-		free(cand);
-		if (!*end)
-			break;
-		p = end;
-	}
-	errno = err;
-	return -1;
-}
-
-/* "cannot run 'x': ...", with a hint when x, not found in PATH, is a file
- * of the current directory (which PATH does not search). */
-static void not_found(const char *name)
-{
-	struct stat st;
-	int err = errno;
-
-	if (err == ENOENT && !strchr(name, '/') && stat(name, &st) == 0 && !S_ISDIR(st.st_mode))
-		error("cannot run '%s': %s; did you mean ./%s?", name, strerror(err), name);
-	else
-		error("cannot run '%s': %s", name, strerror(err));
-}
-
 /* The output name: when it was made up from the time and is taken (two runs
  * in one second), the next free second. */
 static int open_output(struct sampler *s)
@@ -518,91 +454,6 @@ static int open_output(struct sampler *s)
 	s->w_open = true;
 	s->writing = true;
 	return 0;
-}
-
-/* The environment of the program: ours, with MPROF_EVENTS naming the channel. */
-static char **child_env(const char *events_path)
-{
-	struct strvec env = { 0 };
-	size_t kl = strlen(MPROF_EVENTS_ENV);
-
-	for (char **e = environ; e && *e; e++)
-		if (!(strncmp(*e, MPROF_EVENTS_ENV, kl) == 0 && (*e)[kl] == '='))
-			strvec_push(&env, *e);
-	if (events_path)
-		strvec_push_nodup(&env, xasprintf("%s=%s", MPROF_EVENTS_ENV, events_path));
-	if (!env.v)
-		env.v = xcalloc(1, sizeof(*env.v));
-	return env.v;
-}
-
-static void free_env(char **env)
-{
-	for (char **e = env; *e; e++)
-		free(*e);
-	free(env);
-}
-
-/* fork and exec, telling "exec failed" (errno through a close-on-exec pipe)
- * from "the program ran". */
-static int spawn(struct sampler *s)
-{
-	char **env = child_env(s->ch.path);
-	int pipefd[2], err = 0;
-	ssize_t n;
-	pid_t pid;
-
-	if (pipe2(pipefd, O_CLOEXEC) < 0) {
-		free_env(env);
-		return error_errno("cannot make a pipe");
-	}
-	/* vfork: no copy of our page tables, and we sleep until the exec. The
-	 * child only sets its signal mask, execs, and reports a failure. */
-	pid = vfork();
-	if (pid < 0) {
-		close(pipefd[0]);
-		close(pipefd[1]);
-		free_env(env);
-		return error_errno("cannot fork");
-	}
-	if (pid == 0) {
-		sigprocmask(SIG_SETMASK, &s->oldmask, NULL);
-		close(pipefd[0]);
-		execvpe(s->o->argv[0], s->o->argv, env);
-		err = errno;
-		while (write(pipefd[1], &err, sizeof(err)) < 0 && errno == EINTR)
-			;
-		_exit(127);
-	}
-	close(pipefd[1]);
-	free_env(env);
-	do
-		n = read(pipefd[0], &err, sizeof(err));
-	while (n < 0 && errno == EINTR);
-	close(pipefd[0]);
-	s->pid = pid;
-	s->res->pid = pid;
-	if (n == sizeof(err)) {
-		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-			;
-		s->gone = true;
-		s->res->end = SAMPLER_NOT_RUN;
-		s->res->exec_errno = err;
-		errno = err;
-		return error_errno("cannot run '%s'", s->o->argv[0]);
-	}
-	return 0;
-}
-
-static int open_pidfd(pid_t pid)
-{
-#ifdef SYS_pidfd_open
-	return (int)syscall(SYS_pidfd_open, pid, 0);
-#else
-	(void)pid;
-	errno = ENOSYS;
-	return -1;
-#endif
 }
 
 static const char *mode_name(const struct sampler_opts *o)
@@ -668,45 +519,29 @@ static void on_stop_signal(struct sampler *s, const struct signalfd_siginfo *si)
 }
 
 /* Reap the program if it has ended: 1 reaped, 0 still running. */
-static int reap(struct sampler *s, bool block, struct rusage *ru)
+static int reap(struct sampler *s, bool block)
 {
-	struct proc_stat st;
-	siginfo_t si;
-	int status, r;
+	struct spawn_exit ex;
+	int r = spawn_reap(s->pid, block, &ex);
 
-	/* First wait without reaping: the zombie's /proc/PID/stat tells
-	 * whether it reaped children of its own. */
-	memset(&si, 0, sizeof(si));
-	do
-		r = waitid(P_PID, (id_t)s->pid, &si, WEXITED | WNOWAIT | (block ? 0 : WNOHANG));
-	while (r < 0 && errno == EINTR);
-	if (r < 0 || si.si_pid == 0)
-		return r < 0 ? -1 : 0;
-	s->cminflt = proc_read_stat(s->pid, &st) ? st.cminflt : UINT64_MAX;
-	do
-		r = (int)wait4(s->pid, &status, 0, ru);
-	while (r < 0 && errno == EINTR);
 	if (r <= 0)
-		return -1;
+		return r;
 	s->gone = true;
-	if (WIFSIGNALED(status)) {
-		s->res->end = SAMPLER_SIGNALED;
-		s->res->status = WTERMSIG(status);
-	} else {
-		s->res->end = SAMPLER_EXITED;
-		s->res->status = WEXITSTATUS(status);
-	}
+	s->cminflt = ex.cminflt;
+	s->ru = ex.ru;
+	s->res->end = ex.signaled ? SAMPLER_SIGNALED : SAMPLER_EXITED;
+	s->res->status = ex.status;
 	return 1;
 }
 
-static void read_signals(struct sampler *s, struct rusage *ru)
+static void read_signals(struct sampler *s)
 {
 	struct signalfd_siginfo si;
 
 	while (read(s->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		if (si.ssi_signo == SIGCHLD) {
 			if (!s->attached && !s->gone)
-				reap(s, false, ru);
+				reap(s, false);
 		} else {
 			on_stop_signal(s, &si);
 		}
@@ -734,84 +569,49 @@ static uint64_t min_u64(uint64_t a, uint64_t b)
 	return a < b ? a : b;
 }
 
-/* What the loop waits on: the program's end, signals, events. epoll with a
- * nanosecond timeout (Linux 5.11) costs least per wake-up, as the set is
- * registered once; ppoll where that is missing. */
+/* The sample due now, if one is: deadlines are absolute (t0 + k * interval),
+ * and those the loop was too late for are skipped and counted. */
+static void sample_due(struct sampler *s, uint64_t now)
+{
+	uint64_t k, due;
+	bool alive;
+
+	if (!s->writing || now < s->next_ns)
+		return;
+	k = (now - s->t0) / s->interval_ns + 1;
+	due = (s->next_ns - s->t0) / s->interval_ns;
+	alive = sample(s, now);
+	s->res->missed += k - 1 - due;
+	s->next_ns = s->t0 + k * s->interval_ns;
+	if (!alive && s->attached && s->pidfd < 0 && attached_gone(s->pid))
+		s->gone = true;
+}
+
+/* When the loop must wake next: the next deadline, the end of sampling, a
+ * flush that is due. NEVER when only the program's end or a signal can
+ * wake it. */
+static uint64_t next_wake(const struct sampler *s)
+{
+	uint64_t wake = min_u64(s->writing ? s->next_ns : NEVER, s->end_ns);
+
+	if (s->writing && profile_writer_pending(&s->w))
+		wake = min_u64(wake, s->flush_ns + FLUSH_PERIOD_NS);
+	return wake;
+}
+
+/* What the loop waits on: the program's end, signals, events. */
 enum { W_PID, W_SIG, W_EV };
 
-struct waiter {
-	int epfd;
-	struct pollfd pfd[3];
-	int tag[3];
-	int n;
-};
-
-static void waiter_add(struct waiter *w, int fd, int tag)
-{
-	w->pfd[w->n] = (struct pollfd){ fd, POLLIN, 0 };
-	w->tag[w->n++] = tag;
-}
-
-static void waiter_init(struct waiter *w, const struct sampler *s)
-{
-	memset(w, 0, sizeof(*w));
-	if (s->pidfd >= 0)
-		waiter_add(w, s->pidfd, W_PID);
-	waiter_add(w, s->sigfd, W_SIG);
-	if (s->ev)
-		waiter_add(w, s->ch.rfd, W_EV);
-	w->epfd = epoll_create1(EPOLL_CLOEXEC);
-	for (int i = 0; i < w->n && w->epfd >= 0; i++) {
-		struct epoll_event ev = { .events = EPOLLIN, .data.u32 = (uint32_t)w->tag[i] };
-
-		if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->pfd[i].fd, &ev) < 0) {
-			close(w->epfd);
-			w->epfd = -1;
-		}
-	}
-}
-
-static void waiter_release(struct waiter *w)
-{
-	if (w->epfd >= 0)
-		close(w->epfd);
-	w->epfd = -1;
-}
-
-/* Wait until something is ready or the timeout (NULL: none) passes; the
- * ready tags as bits in *ready. -1 with errno on failure. */
-static int waiter_wait(struct waiter *w, const struct timespec *ts, unsigned *ready)
-{
-	int n;
-
-	*ready = 0;
-	if (w->epfd >= 0) {
-		struct epoll_event ev[3];
-
-		n = epoll_pwait2(w->epfd, ev, 3, ts, NULL);
-		if (n >= 0) {
-			for (int i = 0; i < n; i++)
-				*ready |= 1u << ev[i].data.u32;
-			return 0;
-		}
-		if (errno != ENOSYS)
-			return -1;
-		waiter_release(w);
-	}
-	n = ppoll(w->pfd, (nfds_t)w->n, ts, NULL);
-	if (n < 0)
-		return -1;
-	for (int i = 0; i < w->n; i++)
-		if (w->pfd[i].revents)
-			*ready |= 1u << w->tag[i];
-	return 0;
-}
-
-static void loop(struct sampler *s, struct rusage *ru)
+static void loop(struct sampler *s)
 {
 	struct waiter w;
 
-	waiter_init(&w, s);
+	waiter_init(&w);
+	if (s->pidfd >= 0)
+		waiter_add(&w, s->pidfd, W_PID);
+	waiter_add(&w, s->sigfd, W_SIG);
+	if (s->ev)
+		waiter_add(&w, s->ch.rfd, W_EV);
 	for (;;) {
 		uint64_t now = mono_ns(), wake;
 		struct timespec ts;
@@ -821,21 +621,10 @@ static void loop(struct sampler *s, struct rusage *ru)
 			s->detach = true;
 		if (s->gone || s->detach)
 			break;
-		if (s->writing && now >= s->next_ns) {
-			uint64_t k = (now - s->t0) / s->interval_ns + 1;
-			uint64_t due = (s->next_ns - s->t0) / s->interval_ns;
-			bool alive = sample(s, now);
-
-			s->res->missed += k - 1 - due;
-			s->next_ns = s->t0 + k * s->interval_ns;
-			if (!alive && s->attached && s->pidfd < 0 && attached_gone(s->pid))
-				s->gone = true;
-		}
+		sample_due(s, now);
 		if (s->writing && profile_writer_pending(&s->w) && now - s->flush_ns >= FLUSH_PERIOD_NS)
 			flush(s, now);
-		wake = min_u64(s->writing ? s->next_ns : NEVER, s->end_ns);
-		if (s->writing && profile_writer_pending(&s->w))
-			wake = min_u64(wake, s->flush_ns + FLUSH_PERIOD_NS);
+		wake = next_wake(s);
 		now = mono_ns();
 		if (wake != NEVER) {
 			uint64_t d = wake > now ? wake - now : 0;
@@ -853,27 +642,25 @@ static void loop(struct sampler *s, struct rusage *ru)
 		if (ready & (1u << W_EV))
 			drain_events(s);
 		if (ready & (1u << W_SIG))
-			read_signals(s, ru);
+			read_signals(s);
 		if (ready & (1u << W_PID)) {
 			if (s->attached)
 				s->gone = true;
 			else
-				reap(s, true, ru);
+				reap(s, true);
 		}
 	}
 	waiter_release(&w);
 }
 
-/* The last records: a final sample if the target is still there, the exact
- * peak, children's names, unfinished spans and EXIT. */
 /* The target's peak at the end: the largest mark read (none from before an
  * attach); for a program that has ended and was reaped, its ru_maxrss, which
  * is exact, unless it reaped children of its own: then it may be one of
  * theirs, and it is taken only if no child was seen that large. */
-static uint64_t final_peak(struct sampler *s, const struct rusage *ru, double t)
+static uint64_t final_peak(struct sampler *s, double t)
 {
 	uint64_t peak = s->hwm_seen > s->hwm_before ? s->hwm_seen : 0;
-	uint64_t maxrss = (uint64_t)ru->ru_maxrss * 1024;
+	uint64_t maxrss = (uint64_t)s->ru.ru_maxrss * 1024;
 	uint64_t margin = s->kids_hwm / 50 > (1u << 20) ? s->kids_hwm / 50 : (1u << 20);
 
 	if (!s->gone || s->attached) {
@@ -888,7 +675,9 @@ static uint64_t final_peak(struct sampler *s, const struct rusage *ru, double t)
 	return peak;
 }
 
-static void finish(struct sampler *s, const struct rusage *ru)
+/* The last records: a final sample if the target is still there, the exact
+ * peak, children's names, unfinished spans and EXIT. */
+static void finish(struct sampler *s)
 {
 	uint64_t now = mono_ns(), peak;
 	double t;
@@ -902,7 +691,7 @@ static void finish(struct sampler *s, const struct rusage *ru)
 		slow_tick(s, now, s->sample_t);
 	}
 	t = time_now();
-	peak = final_peak(s, ru, t);
+	peak = final_peak(s, t);
 	if (!s->res->samples && s->writing && peak) {
 		/* It ended before it could be read even once: its peak is the
 		 * best measure of it there is. */
@@ -1012,16 +801,121 @@ static int attach_open(struct sampler *s)
 	}
 	s->pid = pid;
 	s->res->pid = pid;
-	s->pidfd = open_pidfd(pid);
+	s->pidfd = spawn_pidfd(pid);
 	note_hwm_before(s);
 	return 0;
+}
+
+/* Can it be done? The backend, and the process or the program. */
+static int check_target(struct sampler *s)
+{
+	const struct sampler_opts *o = s->o;
+	char *path;
+
+	if (o->backend != PROC_RSS && !proc_have_smaps_rollup())
+		return error("--backend %s needs /proc/PID/smaps_rollup (Linux 4.14 or later)",
+			     proc_backend_name(o->backend));
+	if (s->attached)
+		return attach_open(s);
+	if (spawn_find_program(o->argv[0], &path) < 0) {
+		s->res->end = SAMPLER_NOT_RUN;
+		s->res->exec_errno = errno;
+		return spawn_error(o->argv[0], errno);
+	}
+	free(path);
+	return 0;
+}
+
+/* Start the program. If it cannot be, no profile is left behind (an
+ * appended-to file is as it was: nothing was written yet). */
+static int start_program(struct sampler *s)
+{
+	int err;
+
+	if (spawn_start(s->o->argv, s->ch.path, &s->oldmask, &s->pid, &err) < 0) {
+		if (err) {
+			s->gone = true;
+			s->res->end = SAMPLER_NOT_RUN;
+			s->res->exec_errno = err;
+			profile_writer_close(&s->w);
+			s->w_open = false;
+			if (s->created || s->o->output_mode == PROFILE_REPLACE)
+				unlink(s->res->output);
+		}
+		return -1;
+	}
+	s->res->pid = s->pid;
+	s->pidfd = spawn_pidfd(s->pid);
+	if (proc_open(&s->target, s->pid, s->o->backend) < 0)
+		s->target.fd = -1; /* it has ended already */
+	return 0;
+}
+
+/* Stop signals (and SIGCHLD when there is no pidfd) come through a
+ * signalfd; blocked before the fork so that none is lost. */
+static int start(struct sampler *s)
+{
+	sigemptyset(&s->sigs);
+	sigaddset(&s->sigs, SIGINT);
+	sigaddset(&s->sigs, SIGTERM);
+	sigaddset(&s->sigs, SIGHUP);
+	sigaddset(&s->sigs, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &s->sigs, NULL);
+	if (!s->attached && start_program(s) < 0)
+		return -1;
+	if (s->pidfd >= 0)
+		sigdelset(&s->sigs, SIGCHLD);
+	s->sigfd = signalfd(-1, &s->sigs, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (s->sigfd < 0)
+		return error_errno("cannot make a signalfd");
+	/* Nothing else may kill us mid-record. */
+	signal(SIGPIPE, SIG_IGN);
+	return 0;
+}
+
+/* Timers: a slack of at most 5% of the interval, a short scheduler slice,
+ * the deadlines from now. */
+static void set_clock(struct sampler *s)
+{
+	const struct sampler_opts *o = s->o;
+	uint64_t slack = (uint64_t)(o->interval * 1e9) / 20;
+
+	prctl(PR_SET_TIMERSLACK, slack < 50000 ? (slack ? slack : 1) : 50000);
+	short_slice();
+	s->interval_ns = (uint64_t)(o->interval * 1e9 + 0.5);
+	if (!s->interval_ns)
+		s->interval_ns = 1;
+	s->t0 = mono_ns();
+	s->next_ns = s->t0 + s->interval_ns;
+	s->hwm_ns = s->t0 - HWM_PERIOD_NS;
+	s->flush_ns = s->t0;
+	s->read_ns = s->t0 - MEM_REUSE_NS;
+	s->end_ns = o->timeout > 0 ? s->t0 + (uint64_t)(o->timeout * 1e9) : NEVER;
+}
+
+/* The header, and the first sample of an attached process. A program just
+ * started is not sampled at once: when its exec returns, its image is still
+ * being mapped (its memory reads 0.01 to 0.4 MiB) and its loader has not
+ * run. Its first sample is at the first deadline, one interval on; if it
+ * ends before, its peak is its sample (see finish). */
+static void begin(struct sampler *s)
+{
+	write_head(s);
+	if (s->o->progress) {
+		if (s->attached)
+			fprintf(stderr, "mprof: attached to pid %d, writing %s\n", (int)s->pid, s->res->output);
+		else
+			fprintf(stderr, "mprof: running '%s' (pid %d), writing %s\n", s->o->argv[0],
+				(int)s->pid, s->res->output);
+	}
+	if (s->attached)
+		sample(s, s->t0);
+	flush(s, s->t0);
 }
 
 int sampler_run(const struct sampler_opts *o, struct sampler_result *res)
 {
 	struct sampler s = { 0 };
-	struct rusage ru = { 0 };
-	uint64_t slack;
 	int rc = -1;
 
 	memset(res, 0, sizeof(*res));
@@ -1035,26 +929,7 @@ int sampler_run(const struct sampler_opts *o, struct sampler_result *res)
 	sigprocmask(SIG_SETMASK, NULL, &s.oldmask);
 	res->end = SAMPLER_DETACHED;
 
-	if (o->backend != PROC_RSS && !proc_have_smaps_rollup()) {
-		error("--backend %s needs /proc/PID/smaps_rollup (Linux 4.14 or later)",
-		      proc_backend_name(o->backend));
-		goto out;
-	}
-	if (s.attached) {
-		if (attach_open(&s) < 0)
-			goto out;
-	} else {
-		char *path;
-
-		if (sampler_find_program(o->argv[0], &path) < 0) {
-			res->end = SAMPLER_NOT_RUN;
-			res->exec_errno = errno;
-			not_found(o->argv[0]);
-			goto out;
-		}
-		free(path);
-	}
-	if (open_output(&s) < 0)
+	if (check_target(&s) < 0 || open_output(&s) < 0)
 		goto out;
 	if (!s.attached && o->events) {
 		if (events_channel_open(&s.ch) == 0)
@@ -1062,80 +937,18 @@ int sampler_run(const struct sampler_opts *o, struct sampler_result *res)
 		else
 			warning("running without the event channel: no spans or markers will be recorded");
 	}
-
-	/* Stop signals (and SIGCHLD when there is no pidfd) come through a
-	 * signalfd; blocked before the fork so none is lost. */
-	sigemptyset(&s.sigs);
-	sigaddset(&s.sigs, SIGINT);
-	sigaddset(&s.sigs, SIGTERM);
-	sigaddset(&s.sigs, SIGHUP);
-	sigaddset(&s.sigs, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &s.sigs, NULL);
-	if (!s.attached) {
-		if (spawn(&s) < 0) {
-			if (res->end == SAMPLER_NOT_RUN) {
-				profile_writer_close(&s.w);
-				s.w_open = false;
-				/* no profile left behind (an appended-to file is
-				 * as it was: nothing was written yet) */
-				if (s.created || o->output_mode == PROFILE_REPLACE)
-					unlink(res->output);
-			}
-			goto out;
-		}
-		s.pidfd = open_pidfd(s.pid);
-		if (proc_open(&s.target, s.pid, o->backend) < 0)
-			s.target.fd = -1; /* it has ended already */
-	}
-	if (s.pidfd >= 0)
-		sigdelset(&s.sigs, SIGCHLD);
-	s.sigfd = signalfd(-1, &s.sigs, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (s.sigfd < 0) {
-		error_errno("cannot make a signalfd");
+	if (start(&s) < 0)
 		goto out;
-	}
-	/* Nothing else may kill us mid-record. */
-	signal(SIGPIPE, SIG_IGN);
-	slack = (uint64_t)(o->interval * 1e9) / 20;
-	prctl(PR_SET_TIMERSLACK, slack < 50000 ? (slack ? slack : 1) : 50000);
-	short_slice();
-
-	s.interval_ns = (uint64_t)(o->interval * 1e9 + 0.5);
-	if (!s.interval_ns)
-		s.interval_ns = 1;
-	s.t0 = s.next_ns = mono_ns();
-	s.hwm_ns = s.t0 - HWM_PERIOD_NS;
-	s.flush_ns = s.t0;
-	s.read_ns = s.t0 - MEM_REUSE_NS;
-	s.end_ns = o->timeout > 0 ? s.t0 + (uint64_t)(o->timeout * 1e9) : NEVER;
-	write_head(&s);
-	if (o->progress) {
-		if (s.attached)
-			fprintf(stderr, "mprof: attached to pid %d, writing %s\n", (int)s.pid, res->output);
-		else
-			fprintf(stderr, "mprof: running '%s' (pid %d), writing %s\n", o->argv[0],
-				(int)s.pid, res->output);
-	}
-	/* Attached, the process is running: sample at once. A program just
-	 * started is not: when the exec returns, its image is still being
-	 * mapped (its memory reads 0.01 to 0.4 MiB), and its loader has not
-	 * run. Its first sample is at the first deadline, one interval on; if
-	 * it ends before, its peak is its sample (see finish). */
-	if (s.attached)
-		sample(&s, s.t0);
-	s.next_ns = s.t0 + s.interval_ns;
-	flush(&s, s.t0);
-
-	loop(&s, &ru);
-	finish(&s, &ru);
+	set_clock(&s);
+	begin(&s);
+	loop(&s);
+	finish(&s);
 	report_unreadable(&s);
 	tell_hwm_before(&s);
 	rc = 0;
 out:
-	if (s.w_open) {
-		if (profile_writer_close(&s.w) < 0)
-			res->output_failed = true;
-	}
+	if (s.w_open && profile_writer_close(&s.w) < 0)
+		res->output_failed = true;
 	if (res->output_failed)
 		rc = -1;
 	release(&s);

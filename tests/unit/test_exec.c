@@ -5,8 +5,9 @@
  * that cannot be found is told. The workload is tests/workloads/memwork.c. */
 #include "testlib.h"
 #include "proc.h"
+#include "proctree.h"
 #include "profile.h"
-#include "sampler.h"
+#include "spawn.h"
 #include "util.h"
 
 #include <errno.h>
@@ -394,7 +395,7 @@ START_TEST(test_handle_follows_exec_of_shared_child)
 
 	if (backend_missing(b))
 		return;
-	ck_assert_int_eq(sampler_find_program("sleep", &sleep_bin), 0);
+	ck_assert_int_eq(spawn_find_program("sleep", &sleep_bin), 0);
 	dir = tl_tmpdir();
 	proc_tree_init(&t);
 	parent = START(dir, MW, "alloc", "48", "vmspawn", "1500", sleep_bin, "30");
@@ -425,7 +426,7 @@ END_TEST
 /* The tree cache keeps files of each process open between walks; they name
  * the process, not its program: after an exec, made by a thread other than
  * the main one, the new program's children are found. */
-static const int tree_modes[] = { 1, 2 };
+static const enum proc_tree_mode tree_modes[] = { PROC_TREE_CHILDREN_FILES, PROC_TREE_SCAN };
 
 START_TEST(test_tree_follows_exec)
 {
@@ -438,7 +439,7 @@ START_TEST(test_tree_follows_exec)
 	char path[64];
 
 	snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int)getpid());
-	if (tree_modes[_i] == 1 && access(path, R_OK) != 0) {
+	if (tree_modes[_i] == PROC_TREE_CHILDREN_FILES && access(path, R_OK) != 0) {
 		skip("no /proc/PID/task/TID/children on this kernel");
 		return;
 	}
@@ -609,7 +610,7 @@ START_TEST(test_python_shim)
 		skip("no /proc/PID/smaps_rollup: --backend pss cannot run");
 		return;
 	}
-	if (sampler_find_program("python3", &python) < 0) {
+	if (spawn_find_program("python3", &python) < 0) {
 		skip("python3 is not installed");
 		return;
 	}
