@@ -455,6 +455,8 @@ START_TEST(test_tree_follows_exec)
 			break;
 	}
 	ck_assert_msg(pv.n == 2, "%zu children found after the exec", pv.n);
+	for (size_t i = 0; i < pv.n; i++)
+		kill(pv.v[i], SIGKILL);
 	kill_wait(root);
 	pidvec_release(&pv);
 	proc_tree_release(&t);
@@ -584,7 +586,7 @@ START_TEST(test_attach_exec)
 	target = START(x.dir, MW, "pidfile", "t.pid", "waitfile", "go", "exec", "/bin/sh", "-c",
 		       "exec " MW " alloc 20 sleep 20000");
 	snprintf(pidstr, sizeof(pidstr), "%d", (int)read_pidfile(x.dir, "t.pid"));
-	mprof = START(x.dir, "mprof", "attach", "--backend", proc_backend_name(b), "-T", "0.05", "-t", "1.5",
+	mprof = START(x.dir, "mprof", "attach", "--backend", proc_backend_name(b), "-T", "0.05", "-t", "3",
 		      "-o", "out.dat", pidstr);
 	wait_lines(x.out, "MEM ", 2); /* attached, before the exec */
 	touch(x.dir, "go");
@@ -771,7 +773,7 @@ START_TEST(test_attach_peak_before)
 	ck_assert_msg(strstr(x.r.err, "before attach: 10"), "%s", x.r.err);
 
 	/* it grows past it while attached */
-	mprof = START(x.dir, "mprof", "attach", "-T", "0.05", "-t", "1", "--force", "-o", "out.dat", pidstr);
+	mprof = START(x.dir, "mprof", "attach", "-T", "0.05", "-t", "3", "--force", "-o", "out.dat", pidstr);
 	wait_lines(x.out, "MEM ", 2);
 	touch(x.dir, "go");
 	ck_assert_int_eq(wait_for(mprof, 30), 0);
