@@ -728,16 +728,14 @@ static void report_unreadable(const struct sampler *s)
 {
 	unsigned long n = s->res->unreadable, all = n + s->res->samples;
 
-	if (n) {
-		errno = s->unreadable_errno;
+	if (n)
 		warning("%lu of %lu samples are missing: cannot read the memory of pid %d: %s", n, all,
-			(int)s->pid, strerror(errno));
-	}
+			(int)s->pid, strerror(s->unreadable_errno));
 	if (s->kids_unreadable)
-		warning("%lu child process%s could not be read at times (pid %d: %s); "
-			"%s missing from those samples", s->kids_unreadable,
-			s->kids_unreadable > 1 ? "es" : "", (int)s->kid_unreadable,
-			strerror(s->kid_unreadable_errno), s->kids_unreadable > 1 ? "their memory is" : "its memory is");
+		warning("%lu child process%s could not be read at times (pid %d: %s); %s memory is "
+			"missing from those samples", s->kids_unreadable, s->kids_unreadable > 1 ? "es" : "",
+			(int)s->kid_unreadable, strerror(s->kid_unreadable_errno),
+			s->kids_unreadable > 1 ? "their" : "its");
 }
 
 static void release(struct sampler *s)

@@ -715,6 +715,26 @@ out:
 }
 END_TEST
 
+/* A kernel thread has no memory of its own: attach says so at once instead
+ * of sampling nothing for an hour. */
+START_TEST(test_attach_kernel_thread)
+{
+	struct run x;
+	char comm[64] = "";
+
+	if (!proc_read_comm(2, comm, sizeof(comm)) || strcmp(comm, "kthreadd") != 0) {
+		skip("no kernel thread in sight (pid 2 is not kthreadd: a pid namespace?)");
+		return;
+	}
+	run_setup(&x);
+	tl_run(&x.r, x.dir, "mprof", "attach", "-o", "out.dat", "2");
+	ck_assert_int_eq(x.r.status, 1);
+	ck_assert_msg(strstr(x.r.err, "mprof: process 2 has no memory to sample"), "%s", x.r.err);
+	ck_assert(access(x.out, F_OK) != 0);
+	run_teardown(&x);
+}
+END_TEST
+
 /* ---- the start of a run ---- */
 
 /* The first sample is the program's, not its image half-built by the exec:
@@ -884,6 +904,7 @@ int main(void)
 	tcase_add_test(chain, test_python_shim);
 	tcase_add_loop_test(chain, test_main_thread_ends, 0, ARRAY_SIZE(backends));
 	tcase_add_test(chain, test_unreadable_is_told);
+	tcase_add_test(chain, test_attach_kernel_thread);
 	suite_add_tcase(s, chain);
 
 	tcase_set_timeout(start_tc, 120);
