@@ -4,6 +4,7 @@
 #include "proc.h"
 #include "pyinject.h"
 #include "sampler.h"
+#include "spawn.h"
 #include "util.h"
 
 #include <errno.h>
@@ -171,7 +172,7 @@ static int python_cmdline(char *const *prog, struct strvec *out)
 	char *python;
 
 	if (!is_python_name(prog[0])) {
-		if (sampler_find_program("python3", &python) < 0)
+		if (spawn_find_program("python3", &python) < 0)
 			return error_errno("cannot run 'python3'");
 		strvec_push_nodup(out, python);
 	}

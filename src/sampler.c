@@ -1,23 +1,21 @@
 #include "sampler.h"
 
 #include "events.h"
+#include "proctree.h"
+#include "spawn.h"
 #include "util.h"
+#include "waiter.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
-#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -29,8 +27,6 @@
 #define MEM_REUSE_NS 1000000ull      /* events reuse a reading younger than 1 ms */
 #define NEVER UINT64_MAX
 
-extern char **environ;
-
 /* A descendant of the target, followed under -C and -M. */
 struct child {
 	pid_t pid;
@@ -39,9 +35,11 @@ struct child {
 	uint64_t mem;        /* the latest reading, bytes */
 	bool mem_ok;         /* the latest reading succeeded */
 	uint64_t hwm;        /* the last CHLDPEAK written, bytes */
+	uint64_t hwm_seen;   /* the largest high-water mark read, bytes */
 	char comm[32];
 	bool cmd_written;
 	bool found;          /* in the latest walk of the tree */
+	bool unreadable;     /* a read of it failed while it was there */
 };
 
 struct sampler {
@@ -62,8 +60,16 @@ struct sampler {
 	bool detach;          /* stop sampling now */
 
 	struct proc_handle target;
+	int read_errno;       /* why the target's memory could not be read last */
+	int unreadable_errno; /* the same, for the last sample it cost */
+	unsigned long kids_unreadable; /* children that could not be read at times */
+	pid_t kid_unreadable;          /* the last of them */
+	int kid_unreadable_errno;
 	uint64_t target_hwm;  /* the last PEAK written, bytes */
+	uint64_t hwm_before;  /* attached: a high-water mark from before, not the run's; 0: none */
+	uint64_t hwm_seen;    /* the largest high-water mark read, bytes */
 	uint64_t cminflt;     /* of the reaped program: 0 when it reaped no child itself */
+	struct rusage ru;     /* of the reaped program */
 	uint64_t kids_hwm;    /* the largest high-water mark seen of any descendant */
 
 	struct proc_tree tree;
@@ -145,9 +151,53 @@ static void kid_add(struct sampler *s, size_t at, pid_t pid, uint64_t now)
 	proc_read_comm(pid, c->comm, sizeof(c->comm));
 }
 
-/* A child that has gone: name it if that was not done yet, forget it. */
+/* ---- high-water marks ---- */
+
+/* The kernel's marks are read every HWM_PERIOD_NS, and also as soon as a
+ * sample goes above the last one read (it is then stale): a process that
+ * grows and ends between two periodic readings takes its mark with it, and
+ * the peak written must never be below a sample. They are written as
+ * PEAK/CHLDPEAK at the periodic readings, when a child goes, and at the end. */
+static void kid_hwm_read(struct sampler *s, struct child *c)
+{
+	uint64_t hwm;
+
+	if (proc_read_hwm(&c->h, &hwm) && hwm > c->hwm_seen) {
+		c->hwm_seen = hwm;
+		if (hwm > s->kids_hwm)
+			s->kids_hwm = hwm;
+	}
+}
+
+static void kid_hwm_write(struct sampler *s, struct child *c, double t)
+{
+	if (c->hwm_seen > c->hwm && s->writing) {
+		c->hwm = c->hwm_seen;
+		wrote(s, profile_write_chldpeak(&s->w, c->pid, (double)c->hwm / MIB, t));
+	}
+}
+
+static void target_hwm_read(struct sampler *s)
+{
+	uint64_t hwm;
+
+	if (proc_read_hwm(&s->target, &hwm) && hwm > s->hwm_seen)
+		s->hwm_seen = hwm;
+}
+
+static void target_hwm_write(struct sampler *s, double t)
+{
+	if (s->hwm_seen > s->target_hwm && s->writing) {
+		s->target_hwm = s->hwm_seen;
+		wrote(s, profile_write_peak(&s->w, (double)s->target_hwm / MIB, t));
+	}
+}
+
+/* A child that has gone: its last mark and its name if they were not
+ * written yet; forget it. */
 static void kid_drop(struct sampler *s, size_t i)
 {
+	kid_hwm_write(s, &s->kids[i], time_now());
 	kid_name(s, &s->kids[i]);
 	proc_close(&s->kids[i].h);
 	memmove(s->kids + i, s->kids + i + 1, (s->nkids - i - 1) * sizeof(*s->kids));
@@ -177,6 +227,14 @@ static void walk(struct sampler *s, uint64_t now)
 			kid_drop(s, i);
 }
 
+/* A read that failed although the process was there with memory (EACCES:
+ * it has become another user's program): a sample lost, to be told. Gone
+ * (ESRCH) or without memory (errno 0: ending) is the process's end. */
+static bool read_failed(int err)
+{
+	return err != 0 && err != ESRCH;
+}
+
 static bool kid_read(struct child *c, enum proc_backend backend)
 {
 	if (proc_read_mem(&c->h, &c->mem))
@@ -199,8 +257,12 @@ static bool measure(struct sampler *s, bool with_kids, uint64_t now, uint64_t *s
 {
 	bool alive = proc_read_mem(&s->target, self);
 
-	if (!alive)
+	if (!alive) {
+		s->read_errno = errno;
 		*self = 0;
+	} else if (*self > s->hwm_seen) {
+		target_hwm_read(s);
+	}
 	*kids = 0;
 	if (!with_kids)
 		return alive;
@@ -209,8 +271,16 @@ static bool measure(struct sampler *s, bool with_kids, uint64_t now, uint64_t *s
 		struct child *c = &s->kids[i];
 
 		c->mem_ok = kid_read(c, s->o->backend);
-		if (c->mem_ok)
+		if (c->mem_ok) {
 			*kids += c->mem;
+			if (c->mem > c->hwm_seen)
+				kid_hwm_read(s, c);
+		} else if (read_failed(errno) && !c->unreadable) {
+			c->unreadable = true;
+			s->kids_unreadable++;
+			s->kid_unreadable = c->pid;
+			s->kid_unreadable_errno = errno;
+		}
 	}
 	return alive;
 }
@@ -258,14 +328,9 @@ static void kids_peak(struct sampler *s)
  * finished their exec. */
 static void slow_tick(struct sampler *s, uint64_t now, double t)
 {
-	uint64_t hwm;
-
 	s->hwm_ns = now;
-	if (proc_read_hwm(&s->target, &hwm) && hwm > s->target_hwm) {
-		s->target_hwm = hwm;
-		if (s->writing)
-			wrote(s, profile_write_peak(&s->w, (double)hwm / MIB, t));
-	}
+	target_hwm_read(s);
+	target_hwm_write(s, t);
 	if (!s->o->children && !s->o->multiprocess) {
 		kids_peak(s);
 		return;
@@ -273,17 +338,21 @@ static void slow_tick(struct sampler *s, uint64_t now, double t)
 	for (size_t i = 0; i < s->nkids && s->writing; i++) {
 		struct child *c = &s->kids[i];
 
-		if (proc_read_hwm(&c->h, &hwm) && hwm > c->hwm) {
-			c->hwm = hwm;
-			if (hwm > s->kids_hwm)
-				s->kids_hwm = hwm;
-			wrote(s, profile_write_chldpeak(&s->w, c->pid, (double)hwm / MIB, t));
-		}
+		kid_hwm_read(s, c);
+		kid_hwm_write(s, c, t);
 		if (!c->cmd_written && now - c->seen_ns >= CMD_DELAY_NS) {
 			proc_read_comm(c->pid, c->comm, sizeof(c->comm));
 			kid_name(s, c);
 		}
 	}
+}
+
+/* Without a pidfd, an attached process's end shows in /proc. */
+static bool attached_gone(pid_t pid)
+{
+	struct proc_stat st;
+
+	return !proc_read_stat(pid, &st) || st.state == 'Z' || st.state == 'X';
 }
 
 /* One sample; false when the target had no memory left to read. */
@@ -299,6 +368,10 @@ static bool sample(struct sampler *s, uint64_t now)
 	s->read_ns = now;
 	if (!s->writing)
 		return alive;
+	if (!alive && read_failed(s->read_errno)) {
+		s->res->unreadable++;
+		s->unreadable_errno = s->read_errno;
+	}
 	if (alive || (s->o->children && kids)) {
 		double mem = total_mib(s, self, kids);
 
@@ -315,14 +388,6 @@ static bool sample(struct sampler *s, uint64_t now)
 	if (now - s->hwm_ns >= HWM_PERIOD_NS)
 		slow_tick(s, now, t);
 	return alive;
-}
-
-/* Without a pidfd, an attached process's end shows in /proc. */
-static bool attached_gone(pid_t pid)
-{
-	struct proc_stat st;
-
-	return !proc_read_stat(pid, &st) || st.state == 'Z' || st.state == 'X';
 }
 
 /* ---- starting ---- */
@@ -352,54 +417,6 @@ static void short_slice(void)
 #ifdef SYS_sched_setattr
 	(void)syscall(SYS_sched_setattr, 0, &attr, 0);
 #endif
-}
-
-int sampler_find_program(const char *name, char **path)
-{
-	const char *dirs = getenv("PATH");
-	char dflt[256];
-	int err = ENOENT;
-
-	if (!*name) {
-		errno = ENOENT;
-		return -1;
-	}
-	if (strchr(name, '/')) {
-		struct stat st;
-
-		if (stat(name, &st) < 0)
-			return -1;
-		if (S_ISDIR(st.st_mode) || access(name, X_OK) < 0) {
-			errno = EACCES;
-			return -1;
-		}
-		*path = xstrdup(name);
-		return 0;
-	}
-	if (!dirs) {
-		if (confstr(_CS_PATH, dflt, sizeof(dflt)) == 0)
-			snprintf(dflt, sizeof(dflt), "/bin:/usr/bin");
-		dirs = dflt;
-	}
-	for (const char *p = dirs;; p++) {
-		const char *end = strchrnul(p, ':');
-		char *cand = end == p ? xasprintf("%s", name) : xasprintf("%.*s/%s", (int)(end - p), p, name);
-		struct stat st;
-
-		if (stat(cand, &st) == 0) {
-			if (S_ISREG(st.st_mode) && access(cand, X_OK) == 0) {
-				*path = cand;
-				return 0;
-			}
-			err = EACCES;
-		}
-		free(cand);
-		if (!*end)
-			break;
-		p = end;
-	}
-	errno = err;
-	return -1;
 }
 
 /* The output name: when it was made up from the time and is taken (two runs
@@ -439,91 +456,6 @@ static int open_output(struct sampler *s)
 	return 0;
 }
 
-/* The environment of the program: ours, with MPROF_EVENTS naming the channel. */
-static char **child_env(const char *events_path)
-{
-	struct strvec env = { 0 };
-	size_t kl = strlen(MPROF_EVENTS_ENV);
-
-	for (char **e = environ; e && *e; e++)
-		if (!(strncmp(*e, MPROF_EVENTS_ENV, kl) == 0 && (*e)[kl] == '='))
-			strvec_push(&env, *e);
-	if (events_path)
-		strvec_push_nodup(&env, xasprintf("%s=%s", MPROF_EVENTS_ENV, events_path));
-	if (!env.v)
-		env.v = xcalloc(1, sizeof(*env.v));
-	return env.v;
-}
-
-static void free_env(char **env)
-{
-	for (char **e = env; *e; e++)
-		free(*e);
-	free(env);
-}
-
-/* fork and exec, telling "exec failed" (errno through a close-on-exec pipe)
- * from "the program ran". */
-static int spawn(struct sampler *s)
-{
-	char **env = child_env(s->ch.path);
-	int pipefd[2], err = 0;
-	ssize_t n;
-	pid_t pid;
-
-	if (pipe2(pipefd, O_CLOEXEC) < 0) {
-		free_env(env);
-		return error_errno("cannot make a pipe");
-	}
-	/* vfork: no copy of our page tables, and we sleep until the exec. The
-	 * child only sets its signal mask, execs, and reports a failure. */
-	pid = vfork();
-	if (pid < 0) {
-		close(pipefd[0]);
-		close(pipefd[1]);
-		free_env(env);
-		return error_errno("cannot fork");
-	}
-	if (pid == 0) {
-		sigprocmask(SIG_SETMASK, &s->oldmask, NULL);
-		close(pipefd[0]);
-		execvpe(s->o->argv[0], s->o->argv, env);
-		err = errno;
-		while (write(pipefd[1], &err, sizeof(err)) < 0 && errno == EINTR)
-			;
-		_exit(127);
-	}
-	close(pipefd[1]);
-	free_env(env);
-	do
-		n = read(pipefd[0], &err, sizeof(err));
-	while (n < 0 && errno == EINTR);
-	close(pipefd[0]);
-	s->pid = pid;
-	s->res->pid = pid;
-	if (n == sizeof(err)) {
-		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-			;
-		s->gone = true;
-		s->res->end = SAMPLER_NOT_RUN;
-		s->res->exec_errno = err;
-		errno = err;
-		return error_errno("cannot run '%s'", s->o->argv[0]);
-	}
-	return 0;
-}
-
-static int open_pidfd(pid_t pid)
-{
-#ifdef SYS_pidfd_open
-	return (int)syscall(SYS_pidfd_open, pid, 0);
-#else
-	(void)pid;
-	errno = ENOSYS;
-	return -1;
-#endif
-}
-
 static const char *mode_name(const struct sampler_opts *o)
 {
 	if (o->children && o->multiprocess)
@@ -551,6 +483,9 @@ static void write_head(struct sampler *s)
 	}
 	snprintf(fields, sizeof(fields), "backend=%s interval=%.9g mode=%s pid=%d",
 		 proc_backend_name(s->o->backend), s->o->interval, mode_name(s->o), (int)s->pid);
+	if (s->hwm_before)
+		snprintf(fields + strlen(fields), sizeof(fields) - strlen(fields), " peak_before_attach=%.6f",
+			 (double)s->hwm_before / MIB);
 	wrote(s, profile_write_header(&s->w, fields));
 }
 
@@ -584,45 +519,29 @@ static void on_stop_signal(struct sampler *s, const struct signalfd_siginfo *si)
 }
 
 /* Reap the program if it has ended: 1 reaped, 0 still running. */
-static int reap(struct sampler *s, bool block, struct rusage *ru)
+static int reap(struct sampler *s, bool block)
 {
-	struct proc_stat st;
-	siginfo_t si;
-	int status, r;
+	struct spawn_exit ex;
+	int r = spawn_reap(s->pid, block, &ex);
 
-	/* First wait without reaping: the zombie's /proc/PID/stat tells
-	 * whether it reaped children of its own. */
-	memset(&si, 0, sizeof(si));
-	do
-		r = waitid(P_PID, (id_t)s->pid, &si, WEXITED | WNOWAIT | (block ? 0 : WNOHANG));
-	while (r < 0 && errno == EINTR);
-	if (r < 0 || si.si_pid == 0)
-		return r < 0 ? -1 : 0;
-	s->cminflt = proc_read_stat(s->pid, &st) ? st.cminflt : UINT64_MAX;
-	do
-		r = (int)wait4(s->pid, &status, 0, ru);
-	while (r < 0 && errno == EINTR);
 	if (r <= 0)
-		return -1;
+		return r;
 	s->gone = true;
-	if (WIFSIGNALED(status)) {
-		s->res->end = SAMPLER_SIGNALED;
-		s->res->status = WTERMSIG(status);
-	} else {
-		s->res->end = SAMPLER_EXITED;
-		s->res->status = WEXITSTATUS(status);
-	}
+	s->cminflt = ex.cminflt;
+	s->ru = ex.ru;
+	s->res->end = ex.signaled ? SAMPLER_SIGNALED : SAMPLER_EXITED;
+	s->res->status = ex.status;
 	return 1;
 }
 
-static void read_signals(struct sampler *s, struct rusage *ru)
+static void read_signals(struct sampler *s)
 {
 	struct signalfd_siginfo si;
 
 	while (read(s->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		if (si.ssi_signo == SIGCHLD) {
 			if (!s->attached && !s->gone)
-				reap(s, false, ru);
+				reap(s, false);
 		} else {
 			on_stop_signal(s, &si);
 		}
@@ -650,84 +569,49 @@ static uint64_t min_u64(uint64_t a, uint64_t b)
 	return a < b ? a : b;
 }
 
-/* What the loop waits on: the program's end, signals, events. epoll with a
- * nanosecond timeout (Linux 5.11) costs least per wake-up, as the set is
- * registered once; ppoll where that is missing. */
+/* The sample due now, if one is: deadlines are absolute (t0 + k * interval),
+ * and those the loop was too late for are skipped and counted. */
+static void sample_due(struct sampler *s, uint64_t now)
+{
+	uint64_t k, due;
+	bool alive;
+
+	if (!s->writing || now < s->next_ns)
+		return;
+	k = (now - s->t0) / s->interval_ns + 1;
+	due = (s->next_ns - s->t0) / s->interval_ns;
+	alive = sample(s, now);
+	s->res->missed += k - 1 - due;
+	s->next_ns = s->t0 + k * s->interval_ns;
+	if (!alive && s->attached && s->pidfd < 0 && attached_gone(s->pid))
+		s->gone = true;
+}
+
+/* When the loop must wake next: the next deadline, the end of sampling, a
+ * flush that is due. NEVER when only the program's end or a signal can
+ * wake it. */
+static uint64_t next_wake(const struct sampler *s)
+{
+	uint64_t wake = min_u64(s->writing ? s->next_ns : NEVER, s->end_ns);
+
+	if (s->writing && profile_writer_pending(&s->w))
+		wake = min_u64(wake, s->flush_ns + FLUSH_PERIOD_NS);
+	return wake;
+}
+
+/* What the loop waits on: the program's end, signals, events. */
 enum { W_PID, W_SIG, W_EV };
 
-struct waiter {
-	int epfd;
-	struct pollfd pfd[3];
-	int tag[3];
-	int n;
-};
-
-static void waiter_add(struct waiter *w, int fd, int tag)
-{
-	w->pfd[w->n] = (struct pollfd){ fd, POLLIN, 0 };
-	w->tag[w->n++] = tag;
-}
-
-static void waiter_init(struct waiter *w, const struct sampler *s)
-{
-	memset(w, 0, sizeof(*w));
-	if (s->pidfd >= 0)
-		waiter_add(w, s->pidfd, W_PID);
-	waiter_add(w, s->sigfd, W_SIG);
-	if (s->ev)
-		waiter_add(w, s->ch.rfd, W_EV);
-	w->epfd = epoll_create1(EPOLL_CLOEXEC);
-	for (int i = 0; i < w->n && w->epfd >= 0; i++) {
-		struct epoll_event ev = { .events = EPOLLIN, .data.u32 = (uint32_t)w->tag[i] };
-
-		if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->pfd[i].fd, &ev) < 0) {
-			close(w->epfd);
-			w->epfd = -1;
-		}
-	}
-}
-
-static void waiter_release(struct waiter *w)
-{
-	if (w->epfd >= 0)
-		close(w->epfd);
-	w->epfd = -1;
-}
-
-/* Wait until something is ready or the timeout (NULL: none) passes; the
- * ready tags as bits in *ready. -1 with errno on failure. */
-static int waiter_wait(struct waiter *w, const struct timespec *ts, unsigned *ready)
-{
-	int n;
-
-	*ready = 0;
-	if (w->epfd >= 0) {
-		struct epoll_event ev[3];
-
-		n = epoll_pwait2(w->epfd, ev, 3, ts, NULL);
-		if (n >= 0) {
-			for (int i = 0; i < n; i++)
-				*ready |= 1u << ev[i].data.u32;
-			return 0;
-		}
-		if (errno != ENOSYS)
-			return -1;
-		waiter_release(w);
-	}
-	n = ppoll(w->pfd, (nfds_t)w->n, ts, NULL);
-	if (n < 0)
-		return -1;
-	for (int i = 0; i < w->n; i++)
-		if (w->pfd[i].revents)
-			*ready |= 1u << w->tag[i];
-	return 0;
-}
-
-static void loop(struct sampler *s, struct rusage *ru)
+static void loop(struct sampler *s)
 {
 	struct waiter w;
 
-	waiter_init(&w, s);
+	waiter_init(&w);
+	if (s->pidfd >= 0)
+		waiter_add(&w, s->pidfd, W_PID);
+	waiter_add(&w, s->sigfd, W_SIG);
+	if (s->ev)
+		waiter_add(&w, s->ch.rfd, W_EV);
 	for (;;) {
 		uint64_t now = mono_ns(), wake;
 		struct timespec ts;
@@ -737,21 +621,10 @@ static void loop(struct sampler *s, struct rusage *ru)
 			s->detach = true;
 		if (s->gone || s->detach)
 			break;
-		if (s->writing && now >= s->next_ns) {
-			uint64_t k = (now - s->t0) / s->interval_ns + 1;
-			uint64_t due = (s->next_ns - s->t0) / s->interval_ns;
-			bool alive = sample(s, now);
-
-			s->res->missed += k - 1 - due;
-			s->next_ns = s->t0 + k * s->interval_ns;
-			if (!alive && s->attached && s->pidfd < 0 && attached_gone(s->pid))
-				s->gone = true;
-		}
+		sample_due(s, now);
 		if (s->writing && profile_writer_pending(&s->w) && now - s->flush_ns >= FLUSH_PERIOD_NS)
 			flush(s, now);
-		wake = min_u64(s->writing ? s->next_ns : NEVER, s->end_ns);
-		if (s->writing && profile_writer_pending(&s->w))
-			wake = min_u64(wake, s->flush_ns + FLUSH_PERIOD_NS);
+		wake = next_wake(s);
 		now = mono_ns();
 		if (wake != NEVER) {
 			uint64_t d = wake > now ? wake - now : 0;
@@ -769,22 +642,44 @@ static void loop(struct sampler *s, struct rusage *ru)
 		if (ready & (1u << W_EV))
 			drain_events(s);
 		if (ready & (1u << W_SIG))
-			read_signals(s, ru);
+			read_signals(s);
 		if (ready & (1u << W_PID)) {
 			if (s->attached)
 				s->gone = true;
 			else
-				reap(s, true, ru);
+				reap(s, true);
 		}
 	}
 	waiter_release(&w);
 }
 
+/* The target's peak at the end: the largest mark read (none from before an
+ * attach); for a program that has ended and was reaped, its ru_maxrss, which
+ * is exact, unless it reaped children of its own: then it may be one of
+ * theirs, and it is taken only if no child was seen that large. */
+static uint64_t final_peak(struct sampler *s, double t)
+{
+	uint64_t peak = s->hwm_seen > s->hwm_before ? s->hwm_seen : 0;
+	uint64_t maxrss = (uint64_t)s->ru.ru_maxrss * 1024;
+	uint64_t margin = s->kids_hwm / 50 > (1u << 20) ? s->kids_hwm / 50 : (1u << 20);
+
+	if (!s->gone || s->attached) {
+		target_hwm_write(s, t);
+		return peak;
+	}
+	if (maxrss > peak && (s->cminflt == 0 || maxrss > s->kids_hwm + margin))
+		peak = maxrss;
+	if (peak)
+		wrote(s, profile_write_peak(&s->w, (double)peak / MIB, t));
+	s->target_hwm = s->hwm_seen = peak;
+	return peak;
+}
+
 /* The last records: a final sample if the target is still there, the exact
  * peak, children's names, unfinished spans and EXIT. */
-static void finish(struct sampler *s, const struct rusage *ru)
+static void finish(struct sampler *s)
 {
-	uint64_t now = mono_ns(), peak = s->target_hwm, hwm;
+	uint64_t now = mono_ns(), peak;
 	double t;
 
 	if (!s->writing)
@@ -796,19 +691,7 @@ static void finish(struct sampler *s, const struct rusage *ru)
 		slow_tick(s, now, s->sample_t);
 	}
 	t = time_now();
-	if (s->gone && !s->attached) {
-		/* ru_maxrss (KiB) is the exact peak of the program, unless it
-		 * reaped children of its own: then it may be one of theirs.
-		 * Taken unless a child was seen that large. */
-		uint64_t maxrss = (uint64_t)ru->ru_maxrss * 1024;
-		uint64_t margin = s->kids_hwm / 50 > (1u << 20) ? s->kids_hwm / 50 : (1u << 20);
-
-		if (maxrss > peak && (s->cminflt == 0 || maxrss > s->kids_hwm + margin))
-			peak = maxrss;
-		if (peak)
-			wrote(s, profile_write_peak(&s->w, (double)peak / MIB, t));
-		s->target_hwm = peak;
-	}
+	peak = final_peak(s, t);
 	if (!s->res->samples && s->writing && peak) {
 		/* It ended before it could be read even once: its peak is the
 		 * best measure of it there is. */
@@ -818,11 +701,9 @@ static void finish(struct sampler *s, const struct rusage *ru)
 		s->sample_mem = (double)peak / MIB;
 	}
 	for (size_t i = 0; i < s->nkids; i++) {
-		struct child *c = &s->kids[i];
-
-		if (proc_read_hwm(&c->h, &hwm) && hwm > c->hwm && s->writing)
-			wrote(s, profile_write_chldpeak(&s->w, c->pid, (double)hwm / MIB, t));
-		kid_name(s, c);
+		kid_hwm_read(s, &s->kids[i]);
+		kid_hwm_write(s, &s->kids[i], t);
+		kid_name(s, &s->kids[i]);
 	}
 	if (s->ev)
 		events_finish(s->ev, s->sample_t, s->sample_mem);
@@ -839,6 +720,22 @@ static void finish(struct sampler *s, const struct rusage *ru)
 		wrote(s, profile_write_exit(&s->w, t, "detached", 0));
 		break;
 	}
+}
+
+/* Never a run that is silently short: say how many samples were lost to
+ * reads that failed while the target lived. */
+static void report_unreadable(const struct sampler *s)
+{
+	unsigned long n = s->res->unreadable, all = n + s->res->samples;
+
+	if (n)
+		warning("%lu of %lu samples are missing: cannot read the memory of pid %d: %s", n, all,
+			(int)s->pid, strerror(s->unreadable_errno));
+	if (s->kids_unreadable)
+		warning("%lu child process%s could not be read at times (pid %d: %s); %s memory is "
+			"missing from those samples", s->kids_unreadable, s->kids_unreadable > 1 ? "es" : "",
+			(int)s->kid_unreadable, strerror(s->kid_unreadable_errno),
+			s->kids_unreadable > 1 ? "their" : "its");
 }
 
 static void release(struct sampler *s)
@@ -859,6 +756,30 @@ static void release(struct sampler *s)
 	sigprocmask(SIG_SETMASK, &s->oldmask, NULL);
 }
 
+/* The kernel's high-water mark of a process attached to may be from long
+ * before: it is the run's only when the process holds about that much now
+ * (then the run's peak lies between the two). Otherwise it is noted as from
+ * before, and a PEAK is written only if it rises during the run (exact
+ * then). The process's own counters are left alone. */
+static void note_hwm_before(struct sampler *s)
+{
+	uint64_t hwm, rss, slack;
+
+	if (!proc_read_hwm_rss(&s->target, &hwm, &rss))
+		return;
+	slack = hwm / 100 > (1u << 20) ? hwm / 100 : (1u << 20);
+	if (hwm > rss + slack)
+		s->hwm_before = s->target_hwm = s->hwm_seen = hwm;
+}
+
+/* Say that the kernel's peak was from before the attach, if it did not rise. */
+static void tell_hwm_before(const struct sampler *s)
+{
+	if (s->hwm_before && s->target_hwm == s->hwm_before && s->o->progress)
+		fprintf(stderr, "mprof: before attach: %.1f MiB (the kernel's peak of pid %d then; not "
+			"this run's)\n", (double)s->hwm_before / MIB, (int)s->pid);
+}
+
 static int attach_open(struct sampler *s)
 {
 	pid_t pid = s->o->attach;
@@ -870,24 +791,129 @@ static int attach_open(struct sampler *s)
 		return error_errno("cannot read the memory of pid %d", (int)pid);
 	}
 	if (!proc_read_mem(&s->target, &v)) {
-		if (errno && errno != ESRCH)
-			return error_errno("cannot read the memory of pid %d", (int)pid);
-		if (attached_gone(pid))
+		if (errno == ESRCH || attached_gone(pid))
 			return error("process %d has ended", (int)pid);
 		if (errno)
 			return error_errno("cannot read the memory of pid %d", (int)pid);
+		return error("process %d has no memory to sample (a kernel thread?)", (int)pid);
 	}
 	s->pid = pid;
 	s->res->pid = pid;
-	s->pidfd = open_pidfd(pid);
+	s->pidfd = spawn_pidfd(pid);
+	note_hwm_before(s);
 	return 0;
+}
+
+/* Can it be done? The backend, and the process or the program. */
+static int check_target(struct sampler *s)
+{
+	const struct sampler_opts *o = s->o;
+	char *path;
+
+	if (o->backend != PROC_RSS && !proc_have_smaps_rollup())
+		return error("--backend %s needs /proc/PID/smaps_rollup (Linux 4.14 or later)",
+			     proc_backend_name(o->backend));
+	if (s->attached)
+		return attach_open(s);
+	if (spawn_find_program(o->argv[0], &path) < 0) {
+		s->res->end = SAMPLER_NOT_RUN;
+		s->res->exec_errno = errno;
+		return spawn_error(o->argv[0], errno);
+	}
+	free(path);
+	return 0;
+}
+
+/* Start the program. If it cannot be, no profile is left behind (an
+ * appended-to file is as it was: nothing was written yet). */
+static int start_program(struct sampler *s)
+{
+	int err;
+
+	if (spawn_start(s->o->argv, s->ch.path, &s->oldmask, &s->pid, &err) < 0) {
+		if (err) {
+			s->gone = true;
+			s->res->end = SAMPLER_NOT_RUN;
+			s->res->exec_errno = err;
+			profile_writer_close(&s->w);
+			s->w_open = false;
+			if (s->created || s->o->output_mode == PROFILE_REPLACE)
+				unlink(s->res->output);
+		}
+		return -1;
+	}
+	s->res->pid = s->pid;
+	s->pidfd = spawn_pidfd(s->pid);
+	if (proc_open(&s->target, s->pid, s->o->backend) < 0)
+		s->target.fd = -1; /* it has ended already */
+	return 0;
+}
+
+/* Stop signals (and SIGCHLD when there is no pidfd) come through a
+ * signalfd; blocked before the fork so that none is lost. */
+static int start(struct sampler *s)
+{
+	sigemptyset(&s->sigs);
+	sigaddset(&s->sigs, SIGINT);
+	sigaddset(&s->sigs, SIGTERM);
+	sigaddset(&s->sigs, SIGHUP);
+	sigaddset(&s->sigs, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &s->sigs, NULL);
+	if (!s->attached && start_program(s) < 0)
+		return -1;
+	if (s->pidfd >= 0)
+		sigdelset(&s->sigs, SIGCHLD);
+	s->sigfd = signalfd(-1, &s->sigs, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (s->sigfd < 0)
+		return error_errno("cannot make a signalfd");
+	/* Nothing else may kill us mid-record. */
+	signal(SIGPIPE, SIG_IGN);
+	return 0;
+}
+
+/* Timers: a slack of at most 5% of the interval, a short scheduler slice,
+ * the deadlines from now. */
+static void set_clock(struct sampler *s)
+{
+	const struct sampler_opts *o = s->o;
+	uint64_t slack = (uint64_t)(o->interval * 1e9) / 20;
+
+	prctl(PR_SET_TIMERSLACK, slack < 50000 ? (slack ? slack : 1) : 50000);
+	short_slice();
+	s->interval_ns = (uint64_t)(o->interval * 1e9 + 0.5);
+	if (!s->interval_ns)
+		s->interval_ns = 1;
+	s->t0 = mono_ns();
+	s->next_ns = s->t0 + s->interval_ns;
+	s->hwm_ns = s->t0 - HWM_PERIOD_NS;
+	s->flush_ns = s->t0;
+	s->read_ns = s->t0 - MEM_REUSE_NS;
+	s->end_ns = o->timeout > 0 ? s->t0 + (uint64_t)(o->timeout * 1e9) : NEVER;
+}
+
+/* The header, and the first sample of an attached process. A program just
+ * started is not sampled at once: when its exec returns, its image is still
+ * being mapped (its memory reads 0.01 to 0.4 MiB) and its loader has not
+ * run. Its first sample is at the first deadline, one interval on; if it
+ * ends before, its peak is its sample (see finish). */
+static void begin(struct sampler *s)
+{
+	write_head(s);
+	if (s->o->progress) {
+		if (s->attached)
+			fprintf(stderr, "mprof: attached to pid %d, writing %s\n", (int)s->pid, s->res->output);
+		else
+			fprintf(stderr, "mprof: running '%s' (pid %d), writing %s\n", s->o->argv[0],
+				(int)s->pid, s->res->output);
+	}
+	if (s->attached)
+		sample(s, s->t0);
+	flush(s, s->t0);
 }
 
 int sampler_run(const struct sampler_opts *o, struct sampler_result *res)
 {
 	struct sampler s = { 0 };
-	struct rusage ru = { 0 };
-	uint64_t slack;
 	int rc = -1;
 
 	memset(res, 0, sizeof(*res));
@@ -901,26 +927,7 @@ int sampler_run(const struct sampler_opts *o, struct sampler_result *res)
 	sigprocmask(SIG_SETMASK, NULL, &s.oldmask);
 	res->end = SAMPLER_DETACHED;
 
-	if (o->backend != PROC_RSS && !proc_have_smaps_rollup()) {
-		error("--backend %s needs /proc/PID/smaps_rollup (Linux 4.14 or later)",
-		      proc_backend_name(o->backend));
-		goto out;
-	}
-	if (s.attached) {
-		if (attach_open(&s) < 0)
-			goto out;
-	} else {
-		char *path;
-
-		if (sampler_find_program(o->argv[0], &path) < 0) {
-			res->end = SAMPLER_NOT_RUN;
-			res->exec_errno = errno;
-			error_errno("cannot run '%s'", o->argv[0]);
-			goto out;
-		}
-		free(path);
-	}
-	if (open_output(&s) < 0)
+	if (check_target(&s) < 0 || open_output(&s) < 0)
 		goto out;
 	if (!s.attached && o->events) {
 		if (events_channel_open(&s.ch) == 0)
@@ -928,72 +935,18 @@ int sampler_run(const struct sampler_opts *o, struct sampler_result *res)
 		else
 			warning("running without the event channel: no spans or markers will be recorded");
 	}
-
-	/* Stop signals (and SIGCHLD when there is no pidfd) come through a
-	 * signalfd; blocked before the fork so none is lost. */
-	sigemptyset(&s.sigs);
-	sigaddset(&s.sigs, SIGINT);
-	sigaddset(&s.sigs, SIGTERM);
-	sigaddset(&s.sigs, SIGHUP);
-	sigaddset(&s.sigs, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &s.sigs, NULL);
-	if (!s.attached) {
-		if (spawn(&s) < 0) {
-			if (res->end == SAMPLER_NOT_RUN) {
-				profile_writer_close(&s.w);
-				s.w_open = false;
-				/* no profile left behind (an appended-to file is
-				 * as it was: nothing was written yet) */
-				if (s.created || o->output_mode == PROFILE_REPLACE)
-					unlink(res->output);
-			}
-			goto out;
-		}
-		s.pidfd = open_pidfd(s.pid);
-		if (proc_open(&s.target, s.pid, o->backend) < 0)
-			s.target.fd = -1; /* it has ended already */
-	}
-	if (s.pidfd >= 0)
-		sigdelset(&s.sigs, SIGCHLD);
-	s.sigfd = signalfd(-1, &s.sigs, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (s.sigfd < 0) {
-		error_errno("cannot make a signalfd");
+	if (start(&s) < 0)
 		goto out;
-	}
-	/* Nothing else may kill us mid-record. */
-	signal(SIGPIPE, SIG_IGN);
-	slack = (uint64_t)(o->interval * 1e9) / 20;
-	prctl(PR_SET_TIMERSLACK, slack < 50000 ? (slack ? slack : 1) : 50000);
-	short_slice();
-
-	s.interval_ns = (uint64_t)(o->interval * 1e9 + 0.5);
-	if (!s.interval_ns)
-		s.interval_ns = 1;
-	s.t0 = s.next_ns = mono_ns();
-	s.hwm_ns = s.t0 - HWM_PERIOD_NS;
-	s.flush_ns = s.t0;
-	s.read_ns = s.t0 - MEM_REUSE_NS;
-	s.end_ns = o->timeout > 0 ? s.t0 + (uint64_t)(o->timeout * 1e9) : NEVER;
-	write_head(&s);
-	if (o->progress) {
-		if (s.attached)
-			fprintf(stderr, "mprof: attached to pid %d, writing %s\n", (int)s.pid, res->output);
-		else
-			fprintf(stderr, "mprof: running '%s' (pid %d), writing %s\n", o->argv[0],
-				(int)s.pid, res->output);
-	}
-	sample(&s, s.t0);
-	s.next_ns = s.t0 + s.interval_ns;
-	flush(&s, s.t0);
-
-	loop(&s, &ru);
-	finish(&s, &ru);
+	set_clock(&s);
+	begin(&s);
+	loop(&s);
+	finish(&s);
+	report_unreadable(&s);
+	tell_hwm_before(&s);
 	rc = 0;
 out:
-	if (s.w_open) {
-		if (profile_writer_close(&s.w) < 0)
-			res->output_failed = true;
-	}
+	if (s.w_open && profile_writer_close(&s.w) < 0)
+		res->output_failed = true;
 	if (res->output_failed)
 		rc = -1;
 	release(&s);

@@ -1,10 +1,11 @@
 /* sampler: the run loop of `mprof run` and `mprof attach`.
  *
- * Starts the program (or attaches to a process), samples its memory at
- * absolute deadlines start + k*interval, reads the event channel, records the
- * kernel's high-water marks, forwards SIGINT/SIGTERM/SIGHUP to the target and
- * writes the profile: CMDLINE, MPROF, MEM/CHLD samples, PEAK/CHLDPEAK,
- * CHLDCMD, FUNC/MARK from events, and EXIT at the end.
+ * Starts the program (spawn.h) or attaches to a process, samples its memory
+ * (proc.h, its descendants through proctree.h) at absolute deadlines
+ * start + k*interval, waiting in between (waiter.h), reads the event channel,
+ * records the kernel's high-water marks, forwards SIGINT/SIGTERM/SIGHUP to
+ * the target and writes the profile: CMDLINE, MPROF, MEM/CHLD samples,
+ * PEAK/CHLDPEAK, CHLDCMD, FUNC/MARK from events, and EXIT at the end.
  */
 #ifndef MPROF_SAMPLER_H
 #define MPROF_SAMPLER_H
@@ -48,6 +49,7 @@ struct sampler_result {
 	bool output_failed;       /* the profile could not be written completely */
 	unsigned long samples;    /* MEM records written */
 	unsigned long missed;     /* deadlines skipped because the loop was late */
+	unsigned long unreadable; /* samples lost: the target lived but could not be read */
 	pid_t pid;                /* the target */
 	char *output;             /* the profile's name (caller frees) */
 };
@@ -58,9 +60,5 @@ struct sampler_result {
  * The target is never left stopped, and it is not orphaned because of an
  * output error: mprof then stops writing and waits for it. */
 int sampler_run(const struct sampler_opts *o, struct sampler_result *res);
-
-/* Find `name` as execvp(3) would: 0 and the full path in *path (caller
- * frees), or -1 with errno (ENOENT, EACCES). */
-int sampler_find_program(const char *name, char **path);
 
 #endif

@@ -1,11 +1,13 @@
 /* proc: reading memory, high-water marks, names and the process tree. */
 #include "testlib.h"
 #include "proc.h"
-#include "sampler.h"
+#include "proctree.h"
+#include "spawn.h"
 #include "util.h"
 
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -80,6 +82,15 @@ static pid_t sleeper(const char *comm)
 	return pid;
 }
 
+/* A check that cannot run here says so in the test log. */
+static bool backend_missing(enum proc_backend b)
+{
+	if (b == PROC_RSS || proc_have_smaps_rollup())
+		return false;
+	tl_skip("no /proc/PID/smaps_rollup (Linux 4.14): %s cannot be read", proc_backend_name(b));
+	return true;
+}
+
 static void kill_reap(pid_t pid)
 {
 	kill(pid, SIGKILL);
@@ -99,11 +110,8 @@ START_TEST(test_read_mem_sees_allocation)
 	char *p;
 	double grew;
 
-	if (b != PROC_RSS && !proc_have_smaps_rollup()) {
-		tl_skip("reading %s after an allocation: this kernel has no /proc/PID/smaps_rollup "
-			"(Linux 4.14 and later)", proc_backend_name(b));
+	if (backend_missing(b))
 		return;
-	}
 	ck_assert_int_eq(proc_open(&h, getpid(), b), 0);
 	ck_assert(proc_read_mem(&h, &before));
 	p = touch_mib(48);
@@ -125,10 +133,8 @@ START_TEST(test_backends_order)
 	struct proc_handle rss, pss, uss;
 	uint64_t r, p, u;
 
-	if (!proc_have_smaps_rollup()) {
-		tl_skip("uss <= pss <= rss: this kernel has no /proc/PID/smaps_rollup (Linux 4.14 and later)");
+	if (backend_missing(PROC_PSS))
 		return;
-	}
 	ck_assert_int_eq(proc_open(&rss, getpid(), PROC_RSS), 0);
 	ck_assert_int_eq(proc_open(&pss, getpid(), PROC_PSS), 0);
 	ck_assert_int_eq(proc_open(&uss, getpid(), PROC_USS), 0);
@@ -153,11 +159,8 @@ START_TEST(test_zombie_and_vanished)
 	uint64_t v;
 	pid_t pid;
 
-	if (b != PROC_RSS && !proc_have_smaps_rollup()) {
-		tl_skip("%s of a zombie: this kernel has no /proc/PID/smaps_rollup (Linux 4.14 and later)",
-			proc_backend_name(b));
+	if (backend_missing(b))
 		return;
-	}
 	pid = sleeper(NULL);
 	ck_assert_int_eq(proc_open(&h, pid, b), 0);
 	ck_assert(proc_read_mem(&h, &v));
@@ -165,8 +168,7 @@ START_TEST(test_zombie_and_vanished)
 	kill(pid, SIGKILL);
 	wait_state(pid, 'Z');
 	ck_assert(!proc_read_mem(&h, &v));
-	if (b == PROC_RSS)
-		ck_assert_int_eq(errno, 0);
+	ck_assert_int_eq(errno, 0); /* every backend: there, without memory */
 	ck_assert(!proc_read_hwm(&h, &v));
 	ck_assert(proc_read_stat(pid, &st));
 	ck_assert_int_eq(st.state, 'Z');
@@ -252,18 +254,20 @@ END_TEST
 
 /* ---- the tree ---- */
 
-/* Run with the tree's mode forced: 1 children files (where the kernel has
- * them), 2 a scan of /proc. */
-static const int tree_modes[] = { 1, 2 };
+/* Run with the tree's mode forced: children files (where the kernel has
+ * them), a scan of /proc. */
+static const enum proc_tree_mode tree_modes[] = { PROC_TREE_CHILDREN_FILES, PROC_TREE_SCAN };
 
-static bool tree_mode_available(int mode)
+static bool tree_mode_available(enum proc_tree_mode mode)
 {
 	char path[64];
 
-	if (mode == 2)
+	if (mode == PROC_TREE_SCAN)
 		return true;
 	snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int)getpid());
-	return access(path, R_OK) == 0;
+	if (access(path, R_OK) == 0)
+		return true;
+	return false;
 }
 
 static int index_of(const struct pidvec *pv, pid_t pid)
@@ -426,23 +430,23 @@ START_TEST(test_find_program)
 {
 	char *dir = tl_tmpdir(), *plain = tl_path(dir, "plain"), *path = NULL;
 
-	ck_assert_int_eq(sampler_find_program("sh", &path), 0);
+	ck_assert_int_eq(spawn_find_program("sh", &path), 0);
 	ck_assert(path[0] == '/' && str_ends_with(path, "/sh"));
 	free(path);
-	ck_assert_int_eq(sampler_find_program("/bin/sh", &path), 0);
+	ck_assert_int_eq(spawn_find_program("/bin/sh", &path), 0);
 	ck_assert_str_eq(path, "/bin/sh");
 	free(path);
-	ck_assert_int_eq(sampler_find_program("no-such-program-xyz", &path), -1);
+	ck_assert_int_eq(spawn_find_program("no-such-program-xyz", &path), -1);
 	ck_assert_int_eq(errno, ENOENT);
-	ck_assert_int_eq(sampler_find_program("", &path), -1);
+	ck_assert_int_eq(spawn_find_program("", &path), -1);
 	ck_assert_int_eq(errno, ENOENT);
-	ck_assert_int_eq(sampler_find_program("./no/such/file", &path), -1);
+	ck_assert_int_eq(spawn_find_program("./no/such/file", &path), -1);
 	ck_assert_int_eq(errno, ENOENT);
 	tl_write_file(plain, "not a program\n");
 	chmod(plain, 0644);
-	ck_assert_int_eq(sampler_find_program(plain, &path), -1);
+	ck_assert_int_eq(spawn_find_program(plain, &path), -1);
 	ck_assert_int_eq(errno, EACCES);
-	ck_assert_int_eq(sampler_find_program(dir, &path), -1);
+	ck_assert_int_eq(spawn_find_program(dir, &path), -1);
 	ck_assert_int_eq(errno, EACCES);
 	tl_rmrf(dir);
 	free(plain);

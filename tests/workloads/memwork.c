@@ -17,10 +17,25 @@
  *   raise SIG         send ourselves SIG (with its default action)
  *   exit N            exit with status N
  *   exec PROG ARGS... replace ourselves with PROG (the rest of the arguments)
+ *   vmspawn MS PROG ARGS...
+ *                     start a child that shares our memory (clone CLONE_VM,
+ *                     as vfork and posix_spawn do) for MS ms, then replaces
+ *                     itself with PROG; wait for it and exit with its status
+ *   threadexec MS PROG ARGS...
+ *                     after MS ms, a second thread replaces the process with
+ *                     PROG (the kernel gives it the process's pid)
+ *   leaderexit MS     the main thread ends; another one exits the process
+ *                     after MS ms (the process has no memory in /proc meanwhile)
+ *   waitfile PATH     wait until PATH exists
+ *   undumpable        make ourselves non-dumpable: our memory map can then be
+ *                     read only with CAP_SYS_PTRACE (as root)
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,6 +116,72 @@ static long num(char **argv, int i)
 		exit(100);
 	}
 	return strtol(argv[i], NULL, 10);
+}
+
+struct later {
+	long ms;
+	char **argv; /* NULL: exit */
+};
+
+static void *later_thread(void *arg)
+{
+	const struct later *l = arg;
+
+	sleep_ms(l->ms);
+	if (!l->argv)
+		exit(0);
+	execv(l->argv[0], l->argv);
+	fail("exec");
+	return NULL;
+}
+
+/* Run later_thread in a second thread; the main thread ends or waits. */
+static _Noreturn void in_thread(long ms, char **exec_argv, bool end_main)
+{
+	static struct later l;
+	pthread_t t;
+
+	l.ms = ms;
+	l.argv = exec_argv;
+	if (pthread_create(&t, NULL, later_thread, &l) != 0)
+		fail("pthread_create");
+	if (end_main)
+		pthread_exit(NULL);
+	for (;;)
+		pause();
+}
+
+static int vm_child(void *arg)
+{
+	struct later *l = arg;
+	struct timespec ts = { l->ms / 1000, (l->ms % 1000) * 1000000L };
+
+	/* Our memory is the parent's: no stdio, no malloc here. */
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+	execv(l->argv[0], l->argv);
+	_exit(127);
+}
+
+static _Noreturn void vmspawn(long ms, char **exec_argv)
+{
+	static struct later l;
+	size_t stack_len = 256 * 1024;
+	char *stack = mmap(NULL, stack_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int status;
+	pid_t pid;
+
+	if (stack == MAP_FAILED)
+		fail("mmap");
+	l.ms = ms;
+	l.argv = exec_argv;
+	pid = clone(vm_child, stack + stack_len, CLONE_VM | SIGCHLD, &l);
+	if (pid < 0)
+		fail("clone");
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			fail("waitpid");
+	exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 }
 
 int main(int argc, char **argv)
@@ -192,6 +273,19 @@ int main(int argc, char **argv)
 		} else if (!strcmp(s, "exec")) {
 			execvp(argv[i + 1], argv + i + 1);
 			fail("exec");
+		} else if (!strcmp(s, "vmspawn")) {
+			vmspawn(num(argv, i + 1), argv + i + 2);
+		} else if (!strcmp(s, "threadexec")) {
+			in_thread(num(argv, i + 1), argv + i + 2, false);
+		} else if (!strcmp(s, "leaderexit")) {
+			in_thread(num(argv, i + 1), NULL, true);
+		} else if (!strcmp(s, "undumpable")) {
+			prctl(PR_SET_DUMPABLE, 0);
+		} else if (!strcmp(s, "waitfile")) {
+			const char *path = argv[++i];
+
+			while (path && access(path, F_OK) != 0)
+				sleep_ms(5);
 		} else {
 			fprintf(stderr, "memwork: unknown step '%s'\n", s);
 			return 100;
