@@ -3,6 +3,8 @@
 #include "util.h"
 
 #include <fcntl.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -562,6 +564,129 @@ START_TEST(test_writer_full_disk_keeps_whole_records)
 }
 END_TEST
 
+/* ---- the record table ---- */
+
+/* What the reader and the writer assume of the table. */
+START_TEST(test_table_invariants)
+{
+	for (int k = 0; k < REC_KIND_COUNT; k++) {
+		const struct record_type *rt = record_type_of((enum record_kind)k);
+		int texts = 0, n = 0;
+		bool optional_seen = false;
+
+		ck_assert_int_eq(rt->kind, k);
+		ck_assert_ptr_nonnull(rt->keyword);
+		for (const struct field_spec *fs = rt->fields; fs->kind != FIELD_END; fs++, n++) {
+			bool opt = fs->optional || fs->kind == FIELD_FLAG;
+
+			ck_assert_int_lt(n, RECORD_FIELDS_MAX - 1); /* a FIELD_END stays */
+			ck_assert_msg(opt || !optional_seen, "%s: a required field after an optional one",
+				      rt->keyword);
+			optional_seen |= opt;
+			texts += fs->kind == FIELD_NAME || fs->kind == FIELD_REST;
+			if (fs->kind == FIELD_REST)
+				ck_assert_int_eq(fs[1].kind, FIELD_END);
+			if (fs->tail)
+				ck_assert(n == 0 && fs->kind == FIELD_NAME);
+			ck_assert_ptr_nonnull(fs->form);
+			if (fs->kind != FIELD_NAME && fs->kind != FIELD_REST)
+				ck_assert_ptr_nonnull(fs->bad);
+		}
+		ck_assert_msg(texts <= 1, "%s: one text field at most", rt->keyword);
+	}
+	/* the fast way of reading MEM takes "MEM <mem> <t>" */
+	{
+		const struct field_spec *f = record_type_of(REC_MEM)->fields;
+
+		ck_assert_str_eq(record_type_of(REC_MEM)->keyword, "MEM");
+		ck_assert(f[0].kind == FIELD_MEM && f[0].off == offsetof(struct record, mem));
+		ck_assert(f[1].kind == FIELD_NUM && f[1].off == offsetof(struct record, t));
+		ck_assert(f[2].kind == FIELD_END);
+	}
+}
+END_TEST
+
+static const struct {
+	enum record_kind kind;
+	const char *form;
+} forms[] = {
+	{ REC_FUNC, "FUNC <name> <MiB> <time> <MiB> <time> [<level> [unfinished]]" },
+	{ REC_EXIT, "EXIT <time> <exit|signal|detached> <n>" },
+	{ REC_CHLD, "CHLD <pid> <MiB> <time>" },
+	{ REC_CMDLINE, "CMDLINE [<command line>]" },
+};
+
+START_TEST(test_table_forms)
+{
+	char buf[256];
+
+	ck_assert_str_eq(record_form(forms[_i].kind, buf, sizeof(buf)), forms[_i].form);
+	/* cut short, still a string */
+	ck_assert_uint_eq(strlen(record_form(forms[_i].kind, buf, 6)), 5);
+}
+END_TEST
+
+/* Every kind, written from a struct record by the table and read back. */
+static const struct {
+	struct record rec;
+	const char *line;
+} written[] = {
+	{ { .kind = REC_CMDLINE, .text = "./p 'a b'", .text_len = 9 }, "CMDLINE ./p 'a b'\n" },
+	{ { .kind = REC_MEM, .mem = 1.5, .t = 2.25 }, "MEM 1.500000 2.250000\n" },
+	{ { .kind = REC_CHLD, .pid = 42, .mem = 3, .t = 4 }, "CHLD 42 3.000000 4.000000\n" },
+	{ { .kind = REC_FUNC, .text = "a b", .text_len = 3, .mem = 1, .t = 2, .mem_end = 3, .t_end = 4,
+	    .level = 2 }, "FUNC a\\x20b 1.0000 2.000000 3.0000 4.000000 2\n" },
+	{ { .kind = REC_FUNC, .text = "f", .text_len = 1, .mem = 1, .t = 2, .mem_end = 3, .t_end = 4,
+	    .level = 0, .unfinished = true }, "FUNC f 1.0000 2.000000 3.0000 4.000000 0 unfinished\n" },
+	{ { .kind = REC_MARK, .text = "", .text_len = 0, .mem = 1, .t = 2 }, "MARK ? 1.000000 2.000000\n" },
+	{ { .kind = REC_PEAK, .mem = 9, .t = 8 }, "PEAK 9.000000 8.000000\n" },
+	{ { .kind = REC_CHLDPEAK, .pid = 7, .mem = 9, .t = 8 }, "CHLDPEAK 7 9.000000 8.000000\n" },
+	{ { .kind = REC_CHLDCMD, .pid = 7, .text = "sh", .text_len = 2 }, "CHLDCMD 7 sh\n" },
+	{ { .kind = REC_MPROF, .text = "1 0.1.0", .text_len = 7 }, "MPROF 1 0.1.0\n" },
+	{ { .kind = REC_EXIT, .t = 5, .text = "signal", .text_len = 6, .status = 9 },
+	  "EXIT 5.000000 signal 9\n" },
+};
+
+START_TEST(test_table_write_read)
+{
+	char *dir = tl_tmpdir(), *path = tl_path(dir, "w.dat"), *text;
+	const struct record *want = &written[_i].rec;
+	struct profile_writer w;
+	struct profile_reader r;
+	struct record rec;
+	char esc[64];
+	size_t n;
+
+	ck_assert_int_eq(profile_writer_open(&w, path, PROFILE_CREATE), 0);
+	ck_assert_int_eq(profile_write(&w, want), 0);
+	ck_assert_int_eq(profile_writer_close(&w), 0);
+	text = tl_read_file(path, NULL);
+	ck_assert_str_eq(text, written[_i].line);
+	ck_assert_int_eq(profile_reader_open(&r, path), 0);
+	ck_assert_int_eq(profile_reader_next(&r, &rec), 1);
+	ck_assert_int_eq(rec.kind, want->kind);
+	ck_assert(rec.mem == want->mem && rec.t == want->t);
+	ck_assert(rec.mem_end == want->mem_end && rec.t_end == want->t_end);
+	ck_assert_int_eq(rec.pid, want->pid);
+	ck_assert_int_eq(rec.status, want->status);
+	ck_assert_int_eq(rec.unfinished, want->unfinished);
+	ck_assert_int_eq(rec.level, want->kind == REC_FUNC ? want->level : -1);
+	if (want->kind == REC_CMDLINE || want->kind == REC_MPROF) /* the rest of the line, as it is */
+		n = (size_t)snprintf(esc, sizeof(esc), "%s", want->text);
+	else if (!(n = profile_escape(want->text ? want->text : "", want->text_len, esc, sizeof(esc))))
+		n = (size_t)snprintf(esc, sizeof(esc), "?");
+	ck_assert_uint_eq(rec.text_len, want->text ? n : 0);
+	if (want->text)
+		ck_assert(memcmp(rec.text, esc, n) == 0);
+	ck_assert_int_eq(profile_reader_next(&r, &rec), 0);
+	profile_reader_close(&r);
+	free(text);
+	tl_rmrf(dir);
+	free(path);
+	free(dir);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("profile");
@@ -581,6 +706,9 @@ int main(void)
 	tcase_add_test(tc, test_writer_roundtrip);
 	tcase_add_test(tc, test_writer_extreme_numbers);
 	tcase_add_test(tc, test_writer_full_disk_keeps_whole_records);
+	tcase_add_test(tc, test_table_invariants);
+	tcase_add_loop_test(tc, test_table_forms, 0, ARRAY_SIZE(forms));
+	tcase_add_loop_test(tc, test_table_write_read, 0, ARRAY_SIZE(written));
 	suite_add_tcase(s, tc);
 	return tl_run_suite(s);
 }
