@@ -683,8 +683,11 @@ static int reader_more(struct profile_reader *r)
 	return reader_fill(r) < 0 ? -1 : 1;
 }
 
+/* The file last warned about: a second pass over it (peak --func) says nothing. */
+static char *noted_path;
+
 /* What parse_line said about a line with a known keyword: an error, or a
- * note, warned about once per file. */
+ * note, said once per file. */
 static int reader_report(struct profile_reader *r, const char *line, size_t len, int rc,
 			 const struct record *rec, const char *why)
 {
@@ -698,12 +701,14 @@ static int reader_report(struct profile_reader *r, const char *line, size_t len,
 		return error("%s:%ld: bad %.*s record: %s (expected %s)", r->path, r->lineno, kwlen,
 			     line, why, record_form(rec->kind, form, sizeof(form)));
 	}
-	if (!r->warned_spaces) {
-		r->warned_spaces = true;
-		warning("%s:%ld: %s %s (as the Python tool writes timestamp labels): the fields "
-			"before the last %d are read as the name; said once per file", r->path,
-			r->lineno, rt->keyword, why, rt->fields[0].tail);
+	if (!r->noted && !(noted_path && strcmp(noted_path, r->path) == 0)) {
+		free(noted_path);
+		noted_path = xstrdup(r->path);
+		warning("%s:%ld: %s %s, as the Python tool writes timestamp labels: all but the "
+			"last %d fields read as the name (said once)", r->path, r->lineno, rt->keyword,
+			why, rt->fields[0].tail);
 	}
+	r->noted = true;
 	return 0;
 }
 

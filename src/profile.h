@@ -103,7 +103,7 @@ struct profile_reader {
 	long lineno;
 	bool eof;
 	bool incomplete_tail; /* set when the last line had no newline */
-	bool warned_spaces;   /* a FUNC name with unescaped spaces was read */
+	bool noted;           /* a record read with a note (said once per file) */
 };
 
 int profile_reader_open(struct profile_reader *r, const char *path);

@@ -39,6 +39,16 @@ static const struct {
 	{ "FUNC f 1 5 3 4 0", -1, REC_FUNC, 0, 0, NULL, 0 },
 	{ "FUNC f 1 2 3", -1, REC_FUNC, 0, 0, NULL, 0 },
 	{ "FUNC f 1 2 3 4 x", -1, REC_FUNC, 0, 0, NULL, 0 },
+	/* the Python tool writes timestamp labels with their spaces: the numbers
+	 * are the last five fields */
+	{ "FUNC .two words 21.7422 1795988006.8494 31.7461 1795988007.0051 0", 1, REC_FUNC,
+	  21.7422, 1795988006.8494, ".two words", 0 },
+	{ "FUNC .a  b\tc 1 2 3 4 1", 1, REC_FUNC, 1, 2, ".a  b\tc", 1 },
+	{ "FUNC .1 2 10.0 100.5 12.0 101.5 3", 1, REC_FUNC, 10, 100.5, ".1 2", 3 },
+	{ "FUNC .a b 1 2 3 4", -1, REC_FUNC, 0, 0, NULL, 0 },
+	{ "FUNC .a b 1 5 3 4 0", -1, REC_FUNC, 0, 0, NULL, 0 },
+	{ "FUNC .a b 1 2 3 4 0 unfinished", -1, REC_FUNC, 0, 0, NULL, 0 },
+	{ "FUNC  1 2 3 4 0", -1, REC_FUNC, 0, 0, NULL, 0 },
 	{ "MARK start\\x20here 12.5 7.25", 1, REC_MARK, 12.5, 7.25, "start\\x20here", 0 },
 	{ "PEAK 65.0 3.5", 1, REC_PEAK, 65.0, 3.5, NULL, 0 },
 	{ "CHLDPEAK 12 65.0 3.5", 1, REC_CHLDPEAK, 65.0, 3.5, NULL, 0 },
@@ -564,6 +574,128 @@ START_TEST(test_writer_full_disk_keeps_whole_records)
 }
 END_TEST
 
+/* What is wrong, or the note on a record read all the same. */
+static const struct {
+	const char *line;
+	int rc;
+	const char *why; /* NULL: none */
+} whys[] = {
+	{ "FUNC f 1 2 3 4 0", 1, NULL },
+	{ "FUNC .two words 1 2 3 4 0", 1, "name with unescaped spaces" },
+	{ "FUNC f 1 2 3 4 2 bogus", -1, "unknown flag after the level" },
+	{ "FUNC f 1 2 3 4 100001", -1, "bad nesting level" },
+	{ "FUNC f 1 2 -3 4 0", -1, "memory is not a finite number >= 0" },
+	{ "FUNC f 1 2 3 x 0", -1, "time is not a finite number" },
+	{ "FUNC f 1 5 3 4", -1, "ends before it starts" },
+	{ "FUNC f 1", -1, "wrong number of fields" },
+	{ "MEM 1", -1, "wrong number of fields" },
+	{ "MEM abc", -1, "wrong number of fields" },
+	{ "CHLD 12345678901 1 2", -1, "bad pid" },
+	{ "EXIT 1 exit 256", -1, "bad status" },
+	{ "EXIT 1 exit 3 4", -1, "wrong number of fields" },
+	{ "MPROF", -1, "missing format version" },
+	{ "MPROF ", -1, "missing format version" },
+	{ "CMDLINE", 1, NULL },
+};
+
+START_TEST(test_parse_why)
+{
+	char buf[256];
+	struct record rec;
+	const char *why = "not set";
+	size_t len = strlen(whys[_i].line);
+
+	memcpy(buf, whys[_i].line, len + 1);
+	ck_assert_int_eq(profile_parse_line(buf, len, &rec, &why), whys[_i].rc);
+	if (whys[_i].why)
+		ck_assert_msg(why && strcmp(why, whys[_i].why) == 0, "'%s': '%s'", whys[_i].line, why);
+	else
+		ck_assert_ptr_null(why);
+}
+END_TEST
+
+static int read_funcs(const char *path, char *names, size_t cap)
+{
+	struct profile_reader r;
+	struct record rec;
+	int rc, n = 0;
+
+	ck_assert_int_eq(profile_reader_open(&r, path), 0);
+	names[0] = '\0';
+	while ((rc = profile_reader_next(&r, &rec)) > 0) {
+		size_t o = strlen(names);
+
+		if (rec.kind == REC_FUNC) {
+			snprintf(names + o, cap - o, "%.*s %d|", (int)rec.text_len, rec.text, rec.level);
+			n++;
+		}
+	}
+	profile_reader_close(&r);
+	return rc < 0 ? -1 : n;
+}
+
+/* A profile the Python tool wrote with timestamp labels holding spaces (by
+ * `with profile.timestamp("two words")`, see timestamp-spaces.py beside it)
+ * is read whole, with one warning per file. */
+START_TEST(test_python_spaced_labels)
+{
+	char *path = tl_data("python-mprof/timestamp-spaces.dat"), *dir = tl_tmpdir();
+	char *copy = tl_path(dir, "copy.dat"), *text = tl_read_file(path, NULL), names[512];
+
+	ck_assert_ptr_nonnull(text);
+	tl_write_file(copy, text);
+	error_set_quiet(true);
+	ck_assert_int_eq(read_funcs(path, names, sizeof(names)), 3);
+	ck_assert_str_eq(names, "__main__.grow 1|.two words 0|.three word label 0|");
+	ck_assert_msg(strstr(error_last(), "timestamp-spaces.dat:2: FUNC name with unescaped spaces"),
+		      "warning: '%s'", error_last());
+	/* read again (as peak --func does): no second warning */
+	warning("nothing since");
+	ck_assert_int_eq(read_funcs(path, names, sizeof(names)), 3);
+	ck_assert_str_eq(error_last(), "nothing since");
+	/* another file: its own warning */
+	ck_assert_int_eq(read_funcs(copy, names, sizeof(names)), 3);
+	ck_assert_ptr_nonnull(strstr(error_last(), "copy.dat:2: FUNC name with unescaped spaces"));
+	error_set_quiet(false);
+	free(text);
+	free(copy);
+	free(path);
+	tl_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
+/* The same, with a file the installed Python tool writes now. */
+START_TEST(test_python_tool_spaced_labels)
+{
+	const char *tool = "/usr/bin/python3-mprof";
+	char *dir, *script = tl_data("python-mprof/timestamp-spaces.py"), *dat;
+	struct tl_result r;
+
+	if (access(tool, X_OK) != 0) {
+		fprintf(stderr, "SKIP: %s is not installed: the Python tool's own file is not read\n", tool);
+		free(script);
+		return;
+	}
+	dir = tl_tmpdir();
+	dat = tl_path(dir, "ts.dat");
+	tl_run(&r, dir, tool, "run", "-o", dat, script);
+	ck_assert_msg(r.status == 0, "%s: %s", tool, r.err);
+	tl_result_free(&r);
+	tl_run(&r, dir, "mprof", "peak", "--func", "two words", dat);
+	ck_assert_msg(r.status == 0, "mprof peak: %s", r.err);
+	ck_assert_ptr_nonnull(strstr(r.out, " MiB"));
+	ck_assert_ptr_null(strstr(r.out, "NaN"));
+	ck_assert_int_eq(tl_count_prefix(r.err, "mprof: warning: "), 1);
+	ck_assert_ptr_nonnull(strstr(r.err, "FUNC name with unescaped spaces"));
+	tl_result_free(&r);
+	free(dat);
+	free(script);
+	tl_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
 /* ---- the record table ---- */
 
 /* What the reader and the writer assume of the table. */
@@ -706,6 +838,9 @@ int main(void)
 	tcase_add_test(tc, test_writer_roundtrip);
 	tcase_add_test(tc, test_writer_extreme_numbers);
 	tcase_add_test(tc, test_writer_full_disk_keeps_whole_records);
+	tcase_add_loop_test(tc, test_parse_why, 0, ARRAY_SIZE(whys));
+	tcase_add_test(tc, test_python_spaced_labels);
+	tcase_add_test(tc, test_python_tool_spaced_labels);
 	tcase_add_test(tc, test_table_invariants);
 	tcase_add_loop_test(tc, test_table_forms, 0, ARRAY_SIZE(forms));
 	tcase_add_loop_test(tc, test_table_write_read, 0, ARRAY_SIZE(written));
