@@ -1,8 +1,7 @@
 /* events: the instrumentation protocol between a profiled program and mprof run.
  *
- * `mprof run` makes a FIFO in a private directory and names it in the target's
- * environment as MPROF_EVENTS. Any process of the tree may open it
- * (O_WRONLY|O_NONBLOCK, which fails with ENXIO when nobody reads; then clear
+ * Any process of the tree may open the channel (channel.h) with
+ * O_WRONLY|O_NONBLOCK (which fails with ENXIO when nobody reads; then clear
  * O_NONBLOCK) and write events, each one line in one write(2) of at most
  * EVENT_LINE_MAX bytes, so events from many threads and processes never mix:
  *
@@ -28,19 +27,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#define MPROF_EVENTS_ENV "MPROF_EVENTS"
 #define EVENT_LINE_MAX 4096
-
-struct events_channel {
-	char *dir;   /* private directory holding the FIFO */
-	char *path;  /* the FIFO, the value of MPROF_EVENTS */
-	int rfd;     /* read end, non-blocking, close-on-exec */
-	int wfd;     /* a write end kept open so readers never see end-of-file */
-};
-
-/* -1 (reported) on failure. */
-int events_channel_open(struct events_channel *ch);
-void events_channel_close(struct events_channel *ch);
 
 /* Current memory in MiB, measured as the run's MEM samples are. */
 typedef double (*events_mem_fn)(void *ctx);

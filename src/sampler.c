@@ -1,5 +1,6 @@
 #include "sampler.h"
 
+#include "channel.h"
 #include "events.h"
 #include "util.h"
 

@@ -2,6 +2,7 @@
  * command lines, checked against a FIFO that the test makes and reads itself,
  * independently of mprof run. */
 #include "testlib.h"
+#include "channel.h"
 #include "events.h"
 #include "include/mprof.h"
 #include "profile.h"

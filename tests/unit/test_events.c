@@ -1,4 +1,5 @@
 #include "testlib.h"
+#include "channel.h"
 #include "events.h"
 #include "profile.h"
 #include "util.h"
