@@ -1,9 +1,8 @@
 /* events: the instrumentation protocol between a profiled program and mprof run.
  *
- * Any process of the tree may open the channel (channel.h) with
- * O_WRONLY|O_NONBLOCK (which fails with ENXIO when nobody reads; then clear
- * O_NONBLOCK) and write events, each one line in one write(2) of at most
- * EVENT_LINE_MAX bytes, so events from many threads and processes never mix:
+ * A profiled program writes events to the channel (channel.h), each one line
+ * in one write(2) of at most EVENT_LINE_MAX bytes, so events from many
+ * threads and processes never mix:
  *
  *   B <pid> <tid> <time> <name>\n      a span begins
  *   E <pid> <tid> <time> [<name>]\n    the innermost open span of that thread ends
@@ -17,7 +16,8 @@
  * mprof measures memory, as its MEM samples do, when it reads each event, and
  * writes a FUNC record when a span ends and a MARK record for a marker. Spans
  * still open when the target ends are closed at the last sample and flagged
- * "unfinished". Malformed events are dropped, with one warning per run.
+ * "unfinished". Bad events are dropped: the first with a warning that says
+ * what was wrong, the others counted, and the count said at the end.
  */
 #ifndef MPROF_EVENTS_H
 #define MPROF_EVENTS_H
@@ -35,12 +35,17 @@ typedef double (*events_mem_fn)(void *ctx);
 struct events;
 
 struct events *events_new(struct profile_writer *w);
-/* Parse bytes from the channel; complete events become records. */
-void events_feed(struct events *ev, const char *buf, size_t len, events_mem_fn mem, void *ctx);
-/* Read everything the channel holds now and feed it. Bytes read, or -1. */
+/* Parse bytes from the channel; complete events become records. -1 when a
+ * record could not be written (reported by the writer; nothing more is
+ * written, but events are still read), else 0. */
+int events_feed(struct events *ev, const char *buf, size_t len, events_mem_fn mem, void *ctx);
+/* Read everything the descriptor holds now and feed it. Bytes read, or -1
+ * when a record could not be written. */
 ssize_t events_drain(struct events *ev, int fd, events_mem_fn mem, void *ctx);
-/* Close the spans still open, at time t with memory mem, as unfinished. */
-void events_finish(struct events *ev, double t, double mem);
+/* Close the spans still open, at time t with memory mem, as unfinished, and
+ * say how many events were dropped, if any. -1 when a record could not be
+ * written, else 0. */
+int events_finish(struct events *ev, double t, double mem);
 unsigned long events_dropped(const struct events *ev);
 unsigned long events_spans(const struct events *ev);
 void events_free(struct events *ev);
