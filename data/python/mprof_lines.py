@@ -25,6 +25,8 @@ import linecache
 import os
 import sys
 
+import mprof_profile
+
 __all__ = ["LineProfiler", "install"]
 
 MIB = 1024.0 * 1024.0
@@ -101,16 +103,14 @@ class LineProfiler:
                 sys.settrace(trace)
             return previous
 
+        def stop(previous):
+            if previous is not trace:
+                sys.settrace(previous)
+
         if inspect.isgeneratorfunction(func):
             @functools.wraps(func)
             def wrapper(*args, **kwargs):
-                previous = start()
-                try:
-                    gen = func(*args, **kwargs)
-                finally:
-                    if previous is not trace:
-                        sys.settrace(previous)
-                return (yield from self._traced_steps(gen))
+                return (yield from mprof_profile.drive(func(*args, **kwargs), start, stop))
         else:
             @functools.wraps(func)
             def wrapper(*args, **kwargs):
@@ -121,34 +121,6 @@ class LineProfiler:
                     if previous is not trace:
                         sys.settrace(previous)
         return wrapper
-
-    def _traced_steps(self, gen):
-        """Drive gen with tracing on during each of its steps only."""
-        trace = self._trace
-        value, error = None, None
-        while True:
-            previous = sys.gettrace()
-            if previous is not trace:
-                sys.settrace(trace)
-            try:
-                if error is not None:
-                    e, error = error, None
-                    out = gen.throw(e)
-                else:
-                    out = gen.send(value)
-            except StopIteration as stop:
-                return stop.value
-            finally:
-                if previous is not trace:
-                    sys.settrace(previous)
-            try:
-                value = yield out
-            except GeneratorExit:
-                gen.close()
-                raise
-            except BaseException as e:
-                error = e
-                value = None
 
     # ---- tracing ----
 
