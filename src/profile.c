@@ -39,12 +39,13 @@ static const char *func_check(const struct record *rec)
  * then ours. Both the reader and the writer follow this table: a field is
  * added to a record by adding its line (optional fields last, so that files
  * written before still read). */
+#define RECORD(k, kw, ...) [k] = { .keyword = kw, .kind = k, .fields = { __VA_ARGS__ } }
+
 static const struct record_type record_types[REC_KIND_COUNT] = {
-	[REC_CMDLINE] = { "CMDLINE", REC_CMDLINE, {
-		{ FIELD_REST, .optional = true, .form = "<command line>" } } },
-	[REC_MEM] = { "MEM", REC_MEM, { MEM_FIELD(mem, 6), TIME_FIELD(t, 6) } },
-	[REC_CHLD] = { "CHLD", REC_CHLD, { PID_FIELD, MEM_FIELD(mem, 6), TIME_FIELD(t, 6) } },
-	[REC_FUNC] = { "FUNC", REC_FUNC, {
+	RECORD(REC_CMDLINE, "CMDLINE", { FIELD_REST, .optional = true, .form = "<command line>" }),
+	RECORD(REC_MEM, "MEM", MEM_FIELD(mem, 6), TIME_FIELD(t, 6)),
+	RECORD(REC_CHLD, "CHLD", PID_FIELD, MEM_FIELD(mem, 6), TIME_FIELD(t, 6)),
+	[REC_FUNC] = { .keyword = "FUNC", .kind = REC_FUNC, .check = func_check, .fields = {
 		/* the Python tool writes "name mem t mem t level", the name of a
 		 * timestamp with its spaces */
 		{ FIELD_NAME, .tail = 5, .form = "<name>" },
@@ -52,16 +53,15 @@ static const struct record_type record_types[REC_KIND_COUNT] = {
 		{ FIELD_INT, AT(level), .optional = true, .max = 100000, .form = "<level>",
 		  .bad = "bad nesting level" },
 		{ FIELD_FLAG, AT(unfinished), .form = "unfinished", .bad = "unknown flag after the level" },
-	}, func_check },
-	[REC_MARK] = { "MARK", REC_MARK, { NAME_FIELD("<label>"), MEM_FIELD(mem, 6), TIME_FIELD(t, 6) } },
-	[REC_PEAK] = { "PEAK", REC_PEAK, { MEM_FIELD(mem, 6), TIME_FIELD(t, 6) } },
-	[REC_CHLDPEAK] = { "CHLDPEAK", REC_CHLDPEAK, { PID_FIELD, MEM_FIELD(mem, 6), TIME_FIELD(t, 6) } },
-	[REC_CHLDCMD] = { "CHLDCMD", REC_CHLDCMD, { PID_FIELD, NAME_FIELD("<name>") } },
-	[REC_MPROF] = { "MPROF", REC_MPROF, {
-		{ FIELD_REST, .form = "<format> <version> [key=value...]", .bad = "missing format version" } } },
-	[REC_EXIT] = { "EXIT", REC_EXIT, {
-		TIME_FIELD(t, 6), NAME_FIELD("<exit|signal|detached>"),
-		{ FIELD_INT, AT(status), .max = 255, .form = "<n>", .bad = "bad status" } } },
+	} },
+	RECORD(REC_MARK, "MARK", NAME_FIELD("<label>"), MEM_FIELD(mem, 6), TIME_FIELD(t, 6)),
+	RECORD(REC_PEAK, "PEAK", MEM_FIELD(mem, 6), TIME_FIELD(t, 6)),
+	RECORD(REC_CHLDPEAK, "CHLDPEAK", PID_FIELD, MEM_FIELD(mem, 6), TIME_FIELD(t, 6)),
+	RECORD(REC_CHLDCMD, "CHLDCMD", PID_FIELD, NAME_FIELD("<name>")),
+	RECORD(REC_MPROF, "MPROF", { FIELD_REST, .form = "<format> <version> [key=value...]",
+				     .bad = "missing format version" }),
+	RECORD(REC_EXIT, "EXIT", TIME_FIELD(t, 6), NAME_FIELD("<exit|signal|detached>"),
+	       { FIELD_INT, AT(status), .max = 255, .form = "<n>", .bad = "bad status" }),
 };
 
 const struct record_type *record_type_of(enum record_kind kind)
