@@ -69,13 +69,23 @@ const struct record_type *record_type_of(enum record_kind kind)
 	return &record_types[kind];
 }
 
+/* After the last field of rt. */
+static const struct field_spec *fields_end(const struct record_type *rt)
+{
+	const struct field_spec *fs = rt->fields;
+
+	while (fs < rt->fields + RECORD_FIELDS_MAX && fs->kind != FIELD_END)
+		fs++;
+	return fs;
+}
+
 const char *record_form(enum record_kind kind, char *buf, size_t cap)
 {
 	const struct record_type *rt = &record_types[kind];
 	size_t o = (size_t)snprintf(buf, cap, "%s", rt->keyword);
 	int open = 0;
 
-	for (const struct field_spec *fs = rt->fields; fs->kind != FIELD_END && o < cap; fs++) {
+	for (const struct field_spec *fs = rt->fields; fs < fields_end(rt) && o < cap; fs++) {
 		bool opt = fs->optional || fs->kind == FIELD_FLAG;
 
 		o += (size_t)snprintf(buf + o, cap - o, " %s%s", opt ? "[" : "", fs->form);
@@ -407,9 +417,9 @@ static int read_field(const struct field_spec *fs, const char *f, size_t len, st
 	}
 }
 
-/* The fields from p to end, as the specs from fs on describe them. */
-static int parse_fields(const struct field_spec *fs, char *p, char *end, struct record *rec,
-			const char **why)
+/* The fields from p to end, as the specs from fs to fend describe them. */
+static int parse_fields(const struct field_spec *fs, const struct field_spec *fend, char *p,
+			char *end, struct record *rec, const char **why)
 {
 	char *f[RECORD_FIELDS_MAX + 1], *rest = NULL;
 	size_t fl[RECORD_FIELDS_MAX + 1];
@@ -417,11 +427,11 @@ static int parse_fields(const struct field_spec *fs, char *p, char *end, struct 
 	const char *flag_bad = NULL;
 	int min = 0, max = 0, n, i = 0;
 
-	for (; last->kind != FIELD_END && last->kind != FIELD_REST; last++) {
+	for (; last < fend && last->kind != FIELD_REST; last++) {
 		max++;
 		min += !last->optional && last->kind != FIELD_FLAG;
 	}
-	n = split_fields(p, end, f, fl, max, last->kind == FIELD_REST ? &rest : NULL);
+	n = split_fields(p, end, f, fl, max, last < fend ? &rest : NULL);
 	if (n < min || n > max) {
 		*why = "wrong number of fields";
 		return -1;
@@ -470,7 +480,7 @@ static int parse_spaced(const struct record_type *rt, char *p, char *end, struct
 		name_end--;
 	if (name_end == p || name_end == q)
 		return -1;
-	if (parse_fields(rt->fields + 1, q, end, rec, &why) < 0)
+	if (parse_fields(rt->fields + 1, fields_end(rt), q, end, rec, &why) < 0)
 		return -1;
 	rec->text = p;
 	rec->text_len = (size_t)(name_end - p);
@@ -510,7 +520,7 @@ static __attribute__((noinline)) int parse_line(char *line, size_t len, size_t p
 
 	*rec = (struct record){ .kind = rt->kind, .level = -1 };
 	rest = sp ? sp + 1 : end;
-	if (parse_fields(rt->fields, rest, end, rec, why) < 0) {
+	if (parse_fields(rt->fields, fields_end(rt), rest, end, rec, why) < 0) {
 		struct record again = { .kind = rt->kind, .level = -1 };
 
 		if (!rt->fields[0].tail || parse_spaced(rt, rest, end, &again) < 0)
@@ -875,17 +885,18 @@ static char *put_field(char *p, const struct field_spec *fs, const struct record
 int profile_write(struct profile_writer *w, const struct record *rec)
 {
 	const struct record_type *rt = &record_types[rec->kind];
+	const struct field_spec *fend = fields_end(rt);
 	size_t need = strlen(rt->keyword) + 2;
 	char *p;
 
-	for (const struct field_spec *fs = rt->fields; fs->kind != FIELD_END; fs++)
+	for (const struct field_spec *fs = rt->fields; fs < fend; fs++)
 		need += field_room(fs, rec);
 	if (writer_reserve(w, need) < 0)
 		return -1;
 	p = w->buf + w->len;
 	memcpy(p, rt->keyword, strlen(rt->keyword));
 	p += strlen(rt->keyword);
-	for (const struct field_spec *fs = rt->fields; fs->kind != FIELD_END; fs++)
+	for (const struct field_spec *fs = rt->fields; fs < fend; fs++)
 		p = put_field(p, fs, rec);
 	*p++ = '\n';
 	w->len = (size_t)(p - w->buf);

@@ -74,14 +74,14 @@ struct field_spec {
 	const char *bad;     /* why such a field is refused */
 };
 
-#define RECORD_FIELDS_MAX 8
+#define RECORD_FIELDS_MAX 12
 
 /* One record type: how it is read and written. Fields are separated by one
  * space when written; blanks (spaces, tabs) when read. */
 struct record_type {
 	const char *keyword;
 	enum record_kind kind;
-	struct field_spec fields[RECORD_FIELDS_MAX]; /* up to a FIELD_END */
+	struct field_spec fields[RECORD_FIELDS_MAX]; /* up to a FIELD_END, or all */
 	/* A check across fields after reading: NULL, or why the record is refused. */
 	const char *(*check)(const struct record *rec);
 };

@@ -708,16 +708,16 @@ START_TEST(test_table_invariants)
 
 		ck_assert_int_eq(rt->kind, k);
 		ck_assert_ptr_nonnull(rt->keyword);
-		for (const struct field_spec *fs = rt->fields; fs->kind != FIELD_END; fs++, n++) {
+		for (const struct field_spec *fs = rt->fields;
+		     fs < rt->fields + RECORD_FIELDS_MAX && fs->kind != FIELD_END; fs++, n++) {
 			bool opt = fs->optional || fs->kind == FIELD_FLAG;
 
-			ck_assert_int_lt(n, RECORD_FIELDS_MAX - 1); /* a FIELD_END stays */
 			ck_assert_msg(opt || !optional_seen, "%s: a required field after an optional one",
 				      rt->keyword);
 			optional_seen |= opt;
 			texts += fs->kind == FIELD_NAME || fs->kind == FIELD_REST;
 			if (fs->kind == FIELD_REST)
-				ck_assert_int_eq(fs[1].kind, FIELD_END);
+				ck_assert(n + 1 == RECORD_FIELDS_MAX || fs[1].kind == FIELD_END);
 			if (fs->tail)
 				ck_assert(n == 0 && fs->kind == FIELD_NAME);
 			ck_assert_ptr_nonnull(fs->form);
