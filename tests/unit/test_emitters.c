@@ -533,8 +533,10 @@ START_TEST(test_header_compiles)
 	struct chan c;
 
 	exe = build_emit_c(dir, builds[_i].compiler, builds[_i].std, builds[_i].lang);
-	if (!exe) /* clang is optional */
+	if (!exe) { /* clang is optional */
+		fprintf(stderr, "SKIP: no %s: <mprof.h> is not built with it\n", builds[_i].compiler);
 		goto cleanup;
+	}
 	chan_open(&c);
 	ev = run_emitting(&c, &r, (const char *const[]){ exe, "nested", NULL });
 	ck_assert_int_eq(r.status, 0);
@@ -681,8 +683,10 @@ START_TEST(test_python_memory_profiler_import)
 	struct tl_result r;
 	char *ev, *got;
 
-	if (access(pythons[_i], X_OK) != 0 && strchr(pythons[_i], '/'))
+	if (access(pythons[_i], X_OK) != 0 && strchr(pythons[_i], '/')) {
+		fprintf(stderr, "SKIP: no %s: its memory_profiler is not tried\n", pythons[_i]);
 		return;
+	}
 	chan_open(&c);
 	ev = run_python(&c, &r, pythons[_i],
 			(const char *const[]){ PYDIR "/mp_import.py", "a b", "c", NULL });
@@ -919,7 +923,9 @@ START_TEST(test_run_python_import)
 
 	ck_assert_str_eq(got, "__main__.work 0\n__main__.work2 0\n");
 	free(got);
-	if (access("/usr/bin/python3", X_OK) == 0) {
+	if (access("/usr/bin/python3", X_OK) != 0) {
+		fprintf(stderr, "SKIP: no /usr/bin/python3: --python with another interpreter not tried\n");
+	} else {
 		got = mprof_run((const char *const[]){ "--python", "/usr/bin/python3",
 						       PYDIR "/mp_import.py", NULL }, NULL);
 		ck_assert_str_eq(got, "__main__.work 0\n__main__.work2 0\n");
