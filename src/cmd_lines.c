@@ -103,34 +103,24 @@ static void check_opts(const struct lines_opts *o)
 /* The helper's options for o. */
 static void launcher_options(const struct lines_opts *o, struct strvec *v)
 {
+	const struct {
+		const char *opt, *value;
+	} valued[] = {
+		{ "--output", o->output }, { "--precision", o->precision },
+		{ "--backend", o->backend }, { "--pdb-mmem", o->max_mem },
+	};
+
 	strvec_push(v, "--lines");
-	if (o->output) {
-		strvec_push(v, "--output");
-		strvec_push(v, o->output);
-	}
-	if (o->precision) {
-		strvec_push(v, "--precision");
-		strvec_push(v, o->precision);
-	}
-	if (o->backend) {
-		strvec_push(v, "--backend");
-		strvec_push(v, o->backend);
-	}
-	if (o->max_mem) {
-		strvec_push(v, "--pdb-mmem");
-		strvec_push(v, o->max_mem);
+	for (size_t i = 0; i < ARRAY_SIZE(valued); i++) {
+		if (valued[i].value) {
+			strvec_push(v, valued[i].opt);
+			strvec_push(v, valued[i].value);
+		}
 	}
 	if (o->children)
 		strvec_push(v, "--include-children");
 	if (o->timestamps)
 		strvec_push(v, "--timestamp");
-}
-
-static bool names_python(const char *prog)
-{
-	const char *base = strrchr(prog, '/');
-
-	return str_starts_with(base ? base + 1 : prog, "python");
 }
 
 /* Become the helper running prog. */
@@ -216,5 +206,5 @@ int cmd_lines(int argc, char **argv)
 	}
 	for (int i = optind; i < argc; i++)
 		strvec_push(&prog, argv[i]);
-	return run_lines(&o, &prog, module || names_python(prog.v[0]));
+	return run_lines(&o, &prog, module || python_is_interpreter(prog.v[0]));
 }

@@ -323,6 +323,14 @@ static char *script_in(char **dir, const char *name, const char *text)
 	return path;
 }
 
+/* Remove what script_in made. */
+static void script_done(char *dir, char *script)
+{
+	free(script);
+	tl_rmrf(dir);
+	free(dir);
+}
+
 /* Decimals of the Increment column in a row. */
 static int row_decimals(const struct row *r)
 {
@@ -393,9 +401,7 @@ START_TEST(test_decorator_stream_precision)
 	ck_assert_int_eq(row_decimals((row = find_row(r.out, "# ALLOC10"), &row)), 4);
 	tl_result_free(&r);
 	free(path);
-	free(script);
-	tl_rmrf(dir);
-	free(dir);
+	script_done(dir, script);
 }
 END_TEST
 
@@ -434,9 +440,7 @@ START_TEST(test_stream_same_as_python_tool)
 cleanup:
 	free(ours);
 	free(theirs);
-	free(script);
-	tl_rmrf(dir);
-	free(dir);
+	script_done(dir, script);
 }
 END_TEST
 
@@ -490,9 +494,7 @@ START_TEST(test_backends)
 		      backends[_i].backend, row.inc);
 	tl_result_free(&r);
 cleanup:
-	free(script);
-	tl_rmrf(dir);
-	free(dir);
+	script_done(dir, script);
 }
 END_TEST
 
@@ -530,9 +532,7 @@ START_TEST(test_include_children)
 	row = find_row(r.out, "# READY");
 	ck_assert_msg(fabs(row.inc) < 5, "READY without children: %.3f MiB", row.inc);
 	tl_result_free(&r);
-	free(script);
-	tl_rmrf(dir);
-	free(dir);
+	script_done(dir, script);
 }
 END_TEST
 
@@ -564,9 +564,7 @@ START_TEST(test_pdb_mmem)
 	ck_assert_ptr_null(strstr(r.out, "Stepping into the debugger"));
 	tl_result_free(&r);
 	free(cmd);
-	free(script);
-	tl_rmrf(dir);
-	free(dir);
+	script_done(dir, script);
 }
 END_TEST
 
@@ -607,9 +605,7 @@ START_TEST(test_timestamp)
 	ck_assert_uint_eq(n, ARRAY_SIZE(want));
 	free(text);
 	free(path);
-	free(script);
-	tl_rmrf(dir);
-	free(dir);
+	script_done(dir, script);
 }
 END_TEST
 
