@@ -207,19 +207,7 @@ static const char *next_field(const char *p, const char *end, const char **f, si
 
 static bool id_field(const char *f, size_t len, long *out)
 {
-	long v = 0;
-
-	if (!len || len > 10)
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		if (f[i] < '0' || f[i] > '9')
-			return false;
-		v = v * 10 + (f[i] - '0');
-	}
-	if (v <= 0 || v > 0x7fffffffL)
-		return false;
-	*out = v;
-	return true;
+	return profile_parse_digits(f, len, out) == 0 && *out > 0 && *out <= 0x7fffffffL;
 }
 
 /* Split a line into *e: 0, or -1 when it is not an event (dropped). */

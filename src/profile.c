@@ -371,7 +371,7 @@ static int split_fields(char *p, const char *end, char **f, size_t *fl, int max,
 	return n;
 }
 
-static int digits_field(const char *f, size_t len, long *out)
+int profile_parse_digits(const char *f, size_t len, long *out)
 {
 	long v = 0;
 
@@ -401,9 +401,9 @@ static int read_field(const struct field_spec *fs, const char *f, size_t len, st
 		*(double *)at = v;
 		return 0;
 	case FIELD_PID:
-		return digits_field(f, len, (long *)at);
+		return profile_parse_digits(f, len, (long *)at);
 	case FIELD_INT:
-		if (digits_field(f, len, &n) < 0 || n > fs->max)
+		if (profile_parse_digits(f, len, &n) < 0 || n > fs->max)
 			return -1;
 		*(int *)at = (int)n;
 		return 0;

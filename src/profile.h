@@ -118,6 +118,8 @@ int profile_parse_line(char *line, size_t len, struct record *rec, const char **
 
 /* Numbers as strtod reads them, with a fast exact path for plain decimals. */
 int profile_parse_number(const char *s, size_t len, double *out);
+/* 1 to 10 decimal digits and nothing else (pids, levels, statuses). */
+int profile_parse_digits(const char *s, size_t len, long *out);
 
 /* Length of the valid UTF-8 sequence of 2 to 4 bytes at s, or 0. */
 size_t profile_utf8_len(const unsigned char *s, size_t avail);
