@@ -77,7 +77,13 @@ struct field_spec {
 #define RECORD_FIELDS_MAX 12
 
 /* One record type: how it is read and written. Fields are separated by one
- * space when written; blanks (spaces, tabs) when read. */
+ * space when written; blanks (spaces, tabs) when read.
+ *
+ * A new record type: a REC_ kind above, its line in record_types (profile.c),
+ * members of struct record for values no member holds yet, and a
+ * profile_write_* wrapper if its writers want one. Older readers skip an
+ * unknown keyword. A new field of a record: one line in its entry, optional
+ * and after the others, so that files written before still read. */
 struct record_type {
 	const char *keyword;
 	enum record_kind kind;
