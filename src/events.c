@@ -217,7 +217,7 @@ static int parse_event(struct events *ev, const char *line, size_t len, struct e
 	char buf[4 * SHOWN_MAX + 8], who[64];
 	size_t fl;
 
-	if (len < 2 || line[1] != ' ' || !strchr("BEM", line[0])) {
+	if (len < 2 || line[1] != ' ' || !line[0] || !strchr("BEM", line[0])) {
 		drop(ev, "not an event (B, E or M, then pid, thread id, time): '%s'",
 		     shown(line, len, buf, sizeof(buf)));
 		return -1;

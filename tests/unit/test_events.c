@@ -187,6 +187,33 @@ static const struct {
 	{ "M 1 1 1\nE 1 1 1\nE 1 1 1\n", "a marker without a label, from pid 1", 3 },
 };
 
+/* A NUL kind is no event (strchr finds the terminator of "BEM"). */
+START_TEST(test_drop_nul_kind)
+{
+	char *dir = tl_tmpdir(), *path = tl_path(dir, "p.dat"), *text;
+	struct profile_writer w;
+	struct events *ev;
+	double mem = 1;
+
+	ck_assert_int_eq(profile_writer_open(&w, path, PROFILE_CREATE), 0);
+	ev = events_new(&w);
+	error_set_quiet(true);
+	ck_assert_int_eq(events_feed(ev, "\0 1 1 1 x\n", 11, fake_mem, &mem), 0);
+	ck_assert_uint_eq(events_dropped(ev), 1);
+	ck_assert_ptr_nonnull(strstr(error_last(), "not an event"));
+	events_finish(ev, 10, 1);
+	error_set_quiet(false);
+	events_free(ev);
+	ck_assert_int_eq(profile_writer_close(&w), 0);
+	text = tl_read_file(path, NULL);
+	ck_assert_str_eq(text, "");
+	free(text);
+	tl_rmrf(dir);
+	free(path);
+	free(dir);
+}
+END_TEST
+
 START_TEST(test_drop_messages)
 {
 	char *dir = tl_tmpdir(), *path = tl_path(dir, "p.dat");
@@ -301,6 +328,7 @@ int main(void)
 	tcase_add_test(tc, test_event_output_parses);
 	tcase_add_test(tc, test_event_overlong_line);
 	tcase_add_loop_test(tc, test_drop_messages, 0, ARRAY_SIZE(drops));
+	tcase_add_test(tc, test_drop_nul_kind);
 	tcase_add_test(tc, test_write_failure);
 	tcase_add_test(tc, test_channel);
 	suite_add_tcase(s, tc);
