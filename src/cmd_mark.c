@@ -5,6 +5,7 @@
  * script's --begin and --end pair up as one thread's span.
  */
 #include "commands.h"
+#include "channel.h"
 #include "events.h"
 #include "include/mprof.h"
 #include "options.h"

@@ -3,15 +3,17 @@
 #include "util.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #define MAX_DEPTH 10000             /* deeper spans are dropped: a runaway emitter */
 #define DRAIN_MAX (1u << 20)        /* bytes per drain, so sampling keeps its schedule */
+#define SHOWN_MAX 40                /* bytes of a bad line or a name shown in a warning */
 
 struct span {
 	char *name;
@@ -35,66 +37,22 @@ struct events {
 	struct stack *tab;    /* open addressing on (pid, tid) */
 	size_t tab_cap, tab_used;
 	unsigned long dropped, spans;
+	bool failed;          /* a record could not be written: nothing more is */
+	bool read_failed;     /* reading the channel failed (said once) */
 	events_mem_fn mem_fn;
 	void *mem_ctx;
 	bool have_mem;        /* memory already measured for this feed */
 	double mem;
 };
 
-/* ---- the channel ---- */
-
-int events_channel_open(struct events_channel *ch)
-{
-	const char *base = getenv("XDG_RUNTIME_DIR");
-
-	memset(ch, 0, sizeof(*ch));
-	ch->rfd = ch->wfd = -1;
-	if (!base || access(base, W_OK) != 0)
-		base = getenv("TMPDIR");
-	if (!base || !*base || access(base, W_OK) != 0)
-		base = "/tmp";
-	ch->dir = xasprintf("%s/mprof-XXXXXX", base);
-	if (!mkdtemp(ch->dir)) {
-		error_errno("cannot make a directory for the event channel in '%s'", base);
-		free(ch->dir);
-		ch->dir = NULL;
-		return -1;
-	}
-	ch->path = xasprintf("%s/events", ch->dir);
-	if (mkfifo(ch->path, 0600) < 0) {
-		error_errno("cannot make the event channel '%s'", ch->path);
-		goto fail;
-	}
-	ch->rfd = open(ch->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	if (ch->rfd >= 0)
-		ch->wfd = open(ch->path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-	if (ch->rfd < 0 || ch->wfd < 0) {
-		error_errno("cannot open the event channel '%s'", ch->path);
-		goto fail;
-	}
-	/* A larger pipe lets bursts of events wait without blocking the target. */
-	(void)fcntl(ch->rfd, F_SETPIPE_SZ, 1 << 20);
-	return 0;
-fail:
-	events_channel_close(ch);
-	return -1;
-}
-
-void events_channel_close(struct events_channel *ch)
-{
-	if (ch->rfd >= 0)
-		close(ch->rfd);
-	if (ch->wfd >= 0)
-		close(ch->wfd);
-	if (ch->path)
-		unlink(ch->path);
-	if (ch->dir)
-		rmdir(ch->dir);
-	free(ch->path);
-	free(ch->dir);
-	memset(ch, 0, sizeof(*ch));
-	ch->rfd = ch->wfd = -1;
-}
+/* One event line, split. */
+struct event {
+	char kind;            /* 'B', 'E' or 'M' */
+	long pid, tid;
+	double t;
+	const char *name;     /* the rest of the line; name_len 0 when there is none */
+	size_t name_len;
+};
 
 /* ---- span stacks ---- */
 
@@ -192,15 +150,47 @@ static double mem_now(struct events *ev)
 	return ev->mem;
 }
 
-static void drop(struct events *ev, const char *line, size_t len, const char *why)
+static void wrote(struct events *ev, int rc)
 {
-	char shown[64];
+	if (rc < 0)
+		ev->failed = true;
+}
 
-	if (!ev->dropped++) {
-		profile_escape(line, len < 40 ? len : 40, shown, sizeof(shown));
-		warning("dropped a bad event from the profiled program (%s: '%s%s'); "
-			"further bad events are dropped silently", why, shown, len > 40 ? "..." : "");
-	}
+/* Drop an event: the first time, say why in words; after that, count. */
+static void drop(struct events *ev, const char *fmt, ...) MPROF_PRINTF(2, 3);
+
+static void drop(struct events *ev, const char *fmt, ...)
+{
+	char why[256];
+	va_list ap;
+
+	if (ev->dropped++)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	warning("dropped an event from the profiled program: %s; any more are counted at the end",
+		why);
+}
+
+/* Bytes of a line or name, escaped and cut, for a warning. */
+static const char *shown(const char *s, size_t len, char *buf, size_t cap)
+{
+	size_t n = profile_escape(s, len < SHOWN_MAX ? len : SHOWN_MAX, buf, cap - 3);
+
+	if (len > SHOWN_MAX)
+		memcpy(buf + n, "...", 4);
+	return buf;
+}
+
+/* "pid N" or "pid N, thread T": who sent it. */
+static const char *sender(const struct event *e, char *buf, size_t cap)
+{
+	if (e->tid == e->pid)
+		snprintf(buf, cap, "pid %ld", e->pid);
+	else
+		snprintf(buf, cap, "pid %ld, thread %ld", e->pid, e->tid);
+	return buf;
 }
 
 static const char *next_field(const char *p, const char *end, const char **f, size_t *len)
@@ -217,19 +207,39 @@ static const char *next_field(const char *p, const char *end, const char **f, si
 
 static bool id_field(const char *f, size_t len, long *out)
 {
-	long v = 0;
+	return profile_parse_digits(f, len, out) == 0 && *out > 0 && *out <= 0x7fffffffL;
+}
 
-	if (!len || len > 10)
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		if (f[i] < '0' || f[i] > '9')
-			return false;
-		v = v * 10 + (f[i] - '0');
+/* Split a line into *e: 0, or -1 when it is not an event (dropped). */
+static int parse_event(struct events *ev, const char *line, size_t len, struct event *e)
+{
+	const char *end = line + len, *p, *f;
+	char buf[4 * SHOWN_MAX + 8], who[64];
+	size_t fl;
+
+	if (len < 2 || line[1] != ' ' || !line[0] || !strchr("BEM", line[0])) {
+		drop(ev, "not an event (B, E or M, then pid, thread id, time): '%s'",
+		     shown(line, len, buf, sizeof(buf)));
+		return -1;
 	}
-	if (v <= 0 || v > 0x7fffffffL)
-		return false;
-	*out = v;
-	return true;
+	e->kind = line[0];
+	if (!(p = next_field(line + 2, end, &f, &fl)) || !id_field(f, fl, &e->pid) ||
+	    !(p = next_field(p, end, &f, &fl)) || !id_field(f, fl, &e->tid) ||
+	    !(p = next_field(p, end, &f, &fl))) {
+		drop(ev, "no pid, thread id and time (positive numbers) in '%s'",
+		     shown(line, len, buf, sizeof(buf)));
+		return -1;
+	}
+	if (fl == 1 && f[0] == '-') {
+		e->t = time_now();
+	} else if (profile_parse_number(f, fl, &e->t) < 0 || !isfinite(e->t) || e->t <= 0) {
+		drop(ev, "a time that is not a positive number ('%s'), from %s",
+		     shown(f, fl, buf, sizeof(buf)), sender(e, who, sizeof(who)));
+		return -1;
+	}
+	e->name = p;
+	e->name_len = (size_t)(end - p);
+	return 0;
 }
 
 static void emit_span(struct events *ev, struct span *sp, int level, double t, double mem,
@@ -237,107 +247,103 @@ static void emit_span(struct events *ev, struct span *sp, int level, double t, d
 {
 	if (t < sp->t)
 		t = sp->t; /* clocks of different processes may disagree slightly */
-	profile_write_func(ev->w, sp->name, sp->mem, sp->t, mem, t, level, unfinished);
-	ev->spans++;
+	if (!ev->failed) {
+		wrote(ev, profile_write_func(ev->w, sp->name, sp->mem, sp->t, mem, t, level,
+					     unfinished));
+		ev->spans += !ev->failed;
+	}
 	free(sp->name);
 	sp->name = NULL;
 }
 
-static void handle_line(struct events *ev, const char *line, size_t len)
+static void span_begin(struct events *ev, const struct event *e)
 {
-	const char *end = line + len, *p = line, *f;
-	size_t fl;
-	long pid, tid;
-	double t;
-	char kind;
+	char who[64];
 	struct stack *s;
+	struct span *sp;
 
-	if (len && line[len - 1] == '\r')
-		end--, len--;
-	if (len < 2 || line[1] != ' ' || !strchr("BEM", line[0])) {
-		drop(ev, line, len, "unknown event");
+	if (!e->name_len) {
+		drop(ev, "the beginning of a span without a name, from %s", sender(e, who, sizeof(who)));
 		return;
 	}
-	kind = line[0];
-	p = line + 2;
-	if (!(p = next_field(p, end, &f, &fl)) || !id_field(f, fl, &pid) ||
-	    !(p = next_field(p, end, &f, &fl)) || !id_field(f, fl, &tid) ||
-	    !(p = next_field(p, end, &f, &fl))) {
-		drop(ev, line, len, "bad pid or thread id");
-		return;
-	}
-	if (fl == 1 && f[0] == '-') {
-		t = time_now();
-	} else if (profile_parse_number(f, fl, &t) < 0 || !isfinite(t) || t <= 0) {
-		drop(ev, line, len, "bad time");
-		return;
-	}
-	/* p now points at the name (the rest of the line), or at end */
-	switch (kind) {
-	case 'B': {
-		struct span *sp;
-
-		if (p >= end) {
-			drop(ev, line, len, "a span needs a name");
-			return;
-		}
-		s = stack_find(ev, pid, tid, true);
-		if (s->n >= MAX_DEPTH) {
-			drop(ev, line, len, "spans nested too deep");
-			stack_release_if_empty(s);
-			return;
-		}
-		xgrow((void **)&s->v, &s->cap, s->n + 1, sizeof(*s->v));
-		sp = &s->v[s->n++];
-		sp->name = xstrndup(p, (size_t)(end - p));
-		sp->t = t;
-		sp->mem = mem_now(ev);
-		return;
-	}
-	case 'E': {
-		size_t i;
-
-		s = stack_find(ev, pid, tid, false);
-		if (!s || !s->n) {
-			drop(ev, line, len, "end of a span that was not begun");
-			return;
-		}
-		i = s->n - 1;
-		if (p < end) {
-			size_t nl = (size_t)(end - p);
-
-			for (i = s->n; i-- > 0;)
-				if (strlen(s->v[i].name) == nl && memcmp(s->v[i].name, p, nl) == 0)
-					break;
-			if (i == (size_t)-1) {
-				drop(ev, line, len, "end of a span that was not begun");
-				return;
-			}
-		}
-		/* Spans begun inside the one that ends and never ended end with it. */
-		while (s->n > i) {
-			s->n--;
-			emit_span(ev, &s->v[s->n], (int)s->n, t, mem_now(ev), s->n != i);
-		}
+	s = stack_find(ev, e->pid, e->tid, true);
+	if (s->n >= MAX_DEPTH) {
+		drop(ev, "a span nested deeper than %d, from %s", MAX_DEPTH, sender(e, who, sizeof(who)));
 		stack_release_if_empty(s);
 		return;
 	}
-	case 'M': {
-		char *label;
-
-		if (p >= end) {
-			drop(ev, line, len, "a marker needs a label");
-			return;
-		}
-		label = xstrndup(p, (size_t)(end - p));
-		profile_write_mark(ev->w, label, mem_now(ev), t);
-		free(label);
-		return;
-	}
-	}
+	xgrow((void **)&s->v, &s->cap, s->n + 1, sizeof(*s->v));
+	sp = &s->v[s->n++];
+	sp->name = xstrndup(e->name, e->name_len);
+	sp->t = e->t;
+	sp->mem = mem_now(ev);
 }
 
-void events_feed(struct events *ev, const char *buf, size_t len, events_mem_fn mem, void *ctx)
+/* The innermost open span of the thread, or of that name; (size_t)-1 if none. */
+static size_t span_find(const struct stack *s, const struct event *e)
+{
+	if (!e->name_len)
+		return s->n - 1;
+	for (size_t i = s->n; i-- > 0;)
+		if (strlen(s->v[i].name) == e->name_len && memcmp(s->v[i].name, e->name, e->name_len) == 0)
+			return i;
+	return (size_t)-1;
+}
+
+static void span_end(struct events *ev, const struct event *e)
+{
+	struct stack *s = stack_find(ev, e->pid, e->tid, false);
+	char who[64], buf[4 * SHOWN_MAX + 8];
+	size_t i = s && s->n ? span_find(s, e) : (size_t)-1;
+
+	if (i == (size_t)-1 && !e->name_len) {
+		drop(ev, "end of a span with none open, from %s", sender(e, who, sizeof(who)));
+		return;
+	}
+	if (i == (size_t)-1) {
+		drop(ev, "end of span '%s' with none of that name open, from %s",
+		     shown(e->name, e->name_len, buf, sizeof(buf)), sender(e, who, sizeof(who)));
+		return;
+	}
+	/* Spans begun inside the one that ends and never ended end with it. */
+	while (s->n > i) {
+		s->n--;
+		emit_span(ev, &s->v[s->n], (int)s->n, e->t, mem_now(ev), s->n != i);
+	}
+	stack_release_if_empty(s);
+}
+
+static void marker(struct events *ev, const struct event *e)
+{
+	char who[64], *label;
+
+	if (!e->name_len) {
+		drop(ev, "a marker without a label, from %s", sender(e, who, sizeof(who)));
+		return;
+	}
+	label = xstrndup(e->name, e->name_len);
+	if (!ev->failed)
+		wrote(ev, profile_write_mark(ev->w, label, mem_now(ev), e->t));
+	free(label);
+}
+
+static void handle_line(struct events *ev, const char *line, size_t len)
+{
+	struct event e;
+
+	if (len && line[len - 1] == '\r')
+		len--;
+	if (parse_event(ev, line, len, &e) < 0)
+		return;
+	if (e.kind == 'B')
+		span_begin(ev, &e);
+	else if (e.kind == 'E')
+		span_end(ev, &e);
+	else
+		marker(ev, &e);
+}
+
+int events_feed(struct events *ev, const char *buf, size_t len, events_mem_fn mem, void *ctx)
 {
 	const char *p = buf, *end = buf + len;
 
@@ -352,7 +358,7 @@ void events_feed(struct events *ev, const char *buf, size_t len, events_mem_fn m
 			if (nl)
 				ev->overlong = false;
 		} else if (ev->llen + n > EVENT_LINE_MAX) {
-			drop(ev, ev->llen ? ev->line : p, ev->llen ? ev->llen : n, "event too long");
+			drop(ev, "an event longer than %d bytes", EVENT_LINE_MAX);
 			ev->llen = 0;
 			ev->overlong = !nl;
 		} else if (!nl) {
@@ -367,6 +373,7 @@ void events_feed(struct events *ev, const char *buf, size_t len, events_mem_fn m
 		}
 		p += n + (nl != NULL);
 	}
+	return ev->failed ? -1 : 0;
 }
 
 ssize_t events_drain(struct events *ev, int fd, events_mem_fn mem, void *ctx)
@@ -377,22 +384,21 @@ ssize_t events_drain(struct events *ev, int fd, events_mem_fn mem, void *ctx)
 	while (total < DRAIN_MAX) {
 		ssize_t n = read(fd, buf, sizeof(buf));
 
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN)
-				break;
-			return -1;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno != EAGAIN && !ev->read_failed) {
+			ev->read_failed = true;
+			error_errno("cannot read the event channel; events may be lost");
 		}
-		if (n == 0)
+		if (n <= 0)
 			break;
 		events_feed(ev, buf, (size_t)n, mem, ctx);
 		total += (size_t)n;
 	}
-	return (ssize_t)total;
+	return ev->failed ? -1 : (ssize_t)total;
 }
 
-void events_finish(struct events *ev, double t, double mem)
+int events_finish(struct events *ev, double t, double mem)
 {
 	for (size_t i = 0; i < ev->tab_cap; i++) {
 		struct stack *s = &ev->tab[i];
@@ -406,9 +412,13 @@ void events_finish(struct events *ev, double t, double mem)
 		stack_release_if_empty(s);
 	}
 	if (ev->llen) {
-		drop(ev, ev->line, ev->llen, "incomplete event at the end");
+		drop(ev, "an incomplete event at the end (no newline)");
 		ev->llen = 0;
 	}
+	if (ev->dropped)
+		warning("%lu bad event%s from the profiled program dropped", ev->dropped,
+			ev->dropped == 1 ? "" : "s");
+	return ev->failed ? -1 : 0;
 }
 
 unsigned long events_dropped(const struct events *ev)

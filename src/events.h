@@ -1,10 +1,8 @@
 /* events: the instrumentation protocol between a profiled program and mprof run.
  *
- * `mprof run` makes a FIFO in a private directory and names it in the target's
- * environment as MPROF_EVENTS. Any process of the tree may open it
- * (O_WRONLY|O_NONBLOCK, which fails with ENXIO when nobody reads; then clear
- * O_NONBLOCK) and write events, each one line in one write(2) of at most
- * EVENT_LINE_MAX bytes, so events from many threads and processes never mix:
+ * A profiled program writes events to the channel (channel.h), each one line
+ * in one write(2) of at most EVENT_LINE_MAX bytes, so events from many
+ * threads and processes never mix:
  *
  *   B <pid> <tid> <time> <name>\n      a span begins
  *   E <pid> <tid> <time> [<name>]\n    the innermost open span of that thread ends
@@ -18,7 +16,8 @@
  * mprof measures memory, as its MEM samples do, when it reads each event, and
  * writes a FUNC record when a span ends and a MARK record for a marker. Spans
  * still open when the target ends are closed at the last sample and flagged
- * "unfinished". Malformed events are dropped, with one warning per run.
+ * "unfinished". Bad events are dropped: the first with a warning that says
+ * what was wrong, the others counted, and the count said at the end.
  */
 #ifndef MPROF_EVENTS_H
 #define MPROF_EVENTS_H
@@ -28,19 +27,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#define MPROF_EVENTS_ENV "MPROF_EVENTS"
 #define EVENT_LINE_MAX 4096
-
-struct events_channel {
-	char *dir;   /* private directory holding the FIFO */
-	char *path;  /* the FIFO, the value of MPROF_EVENTS */
-	int rfd;     /* read end, non-blocking, close-on-exec */
-	int wfd;     /* a write end kept open so readers never see end-of-file */
-};
-
-/* -1 (reported) on failure. */
-int events_channel_open(struct events_channel *ch);
-void events_channel_close(struct events_channel *ch);
 
 /* Current memory in MiB, measured as the run's MEM samples are. */
 typedef double (*events_mem_fn)(void *ctx);
@@ -48,12 +35,17 @@ typedef double (*events_mem_fn)(void *ctx);
 struct events;
 
 struct events *events_new(struct profile_writer *w);
-/* Parse bytes from the channel; complete events become records. */
-void events_feed(struct events *ev, const char *buf, size_t len, events_mem_fn mem, void *ctx);
-/* Read everything the channel holds now and feed it. Bytes read, or -1. */
+/* Parse bytes from the channel; complete events become records. -1 when a
+ * record could not be written (reported by the writer; nothing more is
+ * written, but events are still read), else 0. */
+int events_feed(struct events *ev, const char *buf, size_t len, events_mem_fn mem, void *ctx);
+/* Read everything the descriptor holds now and feed it. Bytes read, or -1
+ * when a record could not be written. */
 ssize_t events_drain(struct events *ev, int fd, events_mem_fn mem, void *ctx);
-/* Close the spans still open, at time t with memory mem, as unfinished. */
-void events_finish(struct events *ev, double t, double mem);
+/* Close the spans still open, at time t with memory mem, as unfinished, and
+ * say how many events were dropped, if any. -1 when a record could not be
+ * written, else 0. */
+int events_finish(struct events *ev, double t, double mem);
 unsigned long events_dropped(const struct events *ev);
 unsigned long events_spans(const struct events *ev);
 void events_free(struct events *ev);

@@ -18,25 +18,82 @@
 #define READ_BUF_MIN (1u << 16) /* the reader starts with this, grows for long lines */
 #define READ_PAD 8           /* initialised bytes after the data, for 8-byte loads */
 #define WRITE_BUF (1u << 16)
-#define MAX_FIELDS 8
+#define NUM_MAX 400             /* bytes of a number as written ("%.6f" of -DBL_MAX: 317) */
+
+/* ---- the record table ---- */
+
+#define AT(member) ((unsigned short)offsetof(struct record, member))
+#define MEM_FIELD(member, decimals) \
+	{ FIELD_MEM, AT(member), decimals, .form = "<MiB>", .bad = "memory is not a finite number >= 0" }
+#define TIME_FIELD(member, decimals) \
+	{ FIELD_NUM, AT(member), decimals, .form = "<time>", .bad = "time is not a finite number" }
+#define PID_FIELD { FIELD_PID, AT(pid), .form = "<pid>", .bad = "bad pid" }
+#define NAME_FIELD(what) { FIELD_NAME, .form = what }
+
+static const char *func_check(const struct record *rec)
+{
+	return rec->t_end < rec->t ? "ends before it starts" : NULL;
+}
+
+/* The Python tool's records (CMDLINE, MEM, CHLD, FUNC) as it writes them,
+ * then ours. Both the reader and the writer follow this table: a field is
+ * added to a record by adding its line (optional fields last, so that files
+ * written before still read). */
+#define RECORD(k, kw, ...) [k] = { .keyword = kw, .kind = k, .fields = { __VA_ARGS__ } }
 
 static const struct record_type record_types[REC_KIND_COUNT] = {
-	[REC_CMDLINE]  = { "CMDLINE",  REC_CMDLINE,  -1, -1, "CMDLINE <command line>" },
-	[REC_MEM]      = { "MEM",      REC_MEM,       2,  2, "MEM <MiB> <time>" },
-	[REC_CHLD]     = { "CHLD",     REC_CHLD,      3,  3, "CHLD <pid> <MiB> <time>" },
-	[REC_FUNC]     = { "FUNC",     REC_FUNC,      5,  7,
-			   "FUNC <name> <MiB> <time> <MiB> <time> [<level> [unfinished]]" },
-	[REC_MARK]     = { "MARK",     REC_MARK,      3,  3, "MARK <label> <MiB> <time>" },
-	[REC_PEAK]     = { "PEAK",     REC_PEAK,      2,  2, "PEAK <MiB> <time>" },
-	[REC_CHLDPEAK] = { "CHLDPEAK", REC_CHLDPEAK,  3,  3, "CHLDPEAK <pid> <MiB> <time>" },
-	[REC_CHLDCMD]  = { "CHLDCMD",  REC_CHLDCMD,   2,  2, "CHLDCMD <pid> <name>" },
-	[REC_MPROF]    = { "MPROF",    REC_MPROF,    -1, -1, "MPROF <format> <version> [key=value...]" },
-	[REC_EXIT]     = { "EXIT",     REC_EXIT,      3,  3, "EXIT <time> <exit|signal|detached> <n>" },
+	RECORD(REC_CMDLINE, "CMDLINE", { FIELD_REST, .optional = true, .form = "<command line>" }),
+	RECORD(REC_MEM, "MEM", MEM_FIELD(mem, 6), TIME_FIELD(t, 6)),
+	RECORD(REC_CHLD, "CHLD", PID_FIELD, MEM_FIELD(mem, 6), TIME_FIELD(t, 6)),
+	[REC_FUNC] = { .keyword = "FUNC", .kind = REC_FUNC, .check = func_check, .fields = {
+		/* the Python tool writes "name mem t mem t level", the name of a
+		 * timestamp with its spaces */
+		{ FIELD_NAME, .tail = 5, .form = "<name>" },
+		MEM_FIELD(mem, 4), TIME_FIELD(t, 6), MEM_FIELD(mem_end, 4), TIME_FIELD(t_end, 6),
+		{ FIELD_INT, AT(level), .optional = true, .max = 100000, .form = "<level>",
+		  .bad = "bad nesting level" },
+		{ FIELD_FLAG, AT(unfinished), .form = "unfinished", .bad = "unknown flag after the level" },
+	} },
+	RECORD(REC_MARK, "MARK", NAME_FIELD("<label>"), MEM_FIELD(mem, 6), TIME_FIELD(t, 6)),
+	RECORD(REC_PEAK, "PEAK", MEM_FIELD(mem, 6), TIME_FIELD(t, 6)),
+	RECORD(REC_CHLDPEAK, "CHLDPEAK", PID_FIELD, MEM_FIELD(mem, 6), TIME_FIELD(t, 6)),
+	RECORD(REC_CHLDCMD, "CHLDCMD", PID_FIELD, NAME_FIELD("<name>")),
+	RECORD(REC_MPROF, "MPROF", { FIELD_REST, .form = "<format> <version> [key=value...]",
+				     .bad = "missing format version" }),
+	RECORD(REC_EXIT, "EXIT", TIME_FIELD(t, 6), NAME_FIELD("<exit|signal|detached>"),
+	       { FIELD_INT, AT(status), .max = 255, .form = "<n>", .bad = "bad status" }),
 };
 
 const struct record_type *record_type_of(enum record_kind kind)
 {
 	return &record_types[kind];
+}
+
+/* After the last field of rt. */
+static const struct field_spec *fields_end(const struct record_type *rt)
+{
+	const struct field_spec *fs = rt->fields;
+
+	while (fs < rt->fields + RECORD_FIELDS_MAX && fs->kind != FIELD_END)
+		fs++;
+	return fs;
+}
+
+const char *record_form(enum record_kind kind, char *buf, size_t cap)
+{
+	const struct record_type *rt = &record_types[kind];
+	size_t o = (size_t)snprintf(buf, cap, "%s", rt->keyword);
+	int open = 0;
+
+	for (const struct field_spec *fs = rt->fields; fs < fields_end(rt) && o < cap; fs++) {
+		bool opt = fs->optional || fs->kind == FIELD_FLAG;
+
+		o += (size_t)snprintf(buf + o, cap - o, " %s%s", opt ? "[" : "", fs->form);
+		open += opt;
+	}
+	while (open-- > 0 && o < cap)
+		o += (size_t)snprintf(buf + o, cap - o, "]");
+	return buf;
 }
 
 static const struct record_type *record_type_lookup(const char *kw, size_t len)
@@ -278,36 +335,43 @@ size_t profile_unescape(char *s, size_t len)
 
 /* ---- parsing ---- */
 
-static int split_fields(char *p, const char *end, char **f, size_t *fl, int max)
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* Split at blanks into at most max fields. Returns how many, or max + 1 when
+ * there are more; with rest, *rest is where the text after the max-th field
+ * (and one blank) starts. */
+static int split_fields(char *p, const char *end, char **f, size_t *fl, int max, char **rest)
 {
 	int n = 0;
 
 	while (p < end) {
-		while (p < end && (*p == ' ' || *p == '\t'))
+		if (n == max && rest) {
+			*rest = p;
+			return n;
+		}
+		while (p < end && is_blank(*p))
 			p++;
 		if (p == end)
 			break;
 		if (n == max)
 			return max + 1;
 		f[n] = p;
-		while (p < end && *p != ' ' && *p != '\t')
+		while (p < end && !is_blank(*p))
 			p++;
 		fl[n] = (size_t)(p - f[n]);
 		n++;
+		if (p < end && rest)
+			p++; /* the blank after a field, which the rest does not start with */
 	}
+	if (rest)
+		*rest = p;
 	return n;
 }
 
-static int num_field(char *f, size_t len, double *out, bool nonneg)
-{
-	if (profile_parse_number(f, len, out) < 0 || !isfinite(*out))
-		return -1;
-	if (nonneg && *out < 0)
-		return -1;
-	return 0;
-}
-
-static int pid_field(const char *f, size_t len, long *out)
+int profile_parse_digits(const char *f, size_t len, long *out)
 {
 	long v = 0;
 
@@ -322,15 +386,114 @@ static int pid_field(const char *f, size_t len, long *out)
 	return 0;
 }
 
+/* One field into its member of rec: 0, or -1 when refused. */
+static int read_field(const struct field_spec *fs, const char *f, size_t len, struct record *rec)
+{
+	void *at = (char *)rec + fs->off;
+	double v;
+	long n;
+
+	switch (fs->kind) {
+	case FIELD_NUM:
+	case FIELD_MEM:
+		if (profile_parse_number(f, len, &v) < 0 || !isfinite(v) || (fs->kind == FIELD_MEM && v < 0))
+			return -1;
+		*(double *)at = v;
+		return 0;
+	case FIELD_PID:
+		return profile_parse_digits(f, len, (long *)at);
+	case FIELD_INT:
+		if (profile_parse_digits(f, len, &n) < 0 || n > fs->max)
+			return -1;
+		*(int *)at = (int)n;
+		return 0;
+	case FIELD_FLAG:
+		*(bool *)at = true;
+		return 0;
+	default:
+		rec->text = f;
+		rec->text_len = len;
+		return 0;
+	}
+}
+
+/* The fields from p to end, as the specs from fs to fend describe them. */
+static int parse_fields(const struct field_spec *fs, const struct field_spec *fend, char *p,
+			char *end, struct record *rec, const char **why)
+{
+	char *f[RECORD_FIELDS_MAX + 1], *rest = NULL;
+	size_t fl[RECORD_FIELDS_MAX + 1];
+	const struct field_spec *last = fs;
+	const char *flag_bad = NULL;
+	int min = 0, max = 0, n, i = 0;
+
+	for (; last < fend && last->kind != FIELD_REST; last++) {
+		max++;
+		min += !last->optional && last->kind != FIELD_FLAG;
+	}
+	n = split_fields(p, end, f, fl, max, last < fend ? &rest : NULL);
+	if (n < min || n > max) {
+		*why = "wrong number of fields";
+		return -1;
+	}
+	for (; fs < last && i < n; fs++) {
+		if (fs->kind == FIELD_FLAG && (fl[i] != strlen(fs->form) || memcmp(f[i], fs->form, fl[i]))) {
+			flag_bad = flag_bad ? flag_bad : fs->bad;
+			continue; /* not there: the field may be the next one's */
+		}
+		if (read_field(fs, f[i], fl[i], rec) < 0) {
+			*why = fs->bad;
+			return -1;
+		}
+		i++;
+	}
+	if (i < n) {
+		*why = flag_bad ? flag_bad : "wrong number of fields";
+		return -1;
+	}
+	if (rest) {
+		if (rest == end && !last->optional) {
+			*why = last->bad;
+			return -1;
+		}
+		read_field(last, rest, (size_t)(end - rest), rec);
+	}
+	return 0;
+}
+
+/* A name the Python tool wrote with its spaces: all but the last `tail`
+ * fields are the name, the rest is read as usual. */
+static int parse_spaced(const struct record_type *rt, char *p, char *end, struct record *rec)
+{
+	char *q = end, *name_end;
+	const char *why;
+
+	for (int k = 0; k < rt->fields[0].tail; k++) {
+		while (q > p && is_blank(q[-1]))
+			q--;
+		while (q > p && !is_blank(q[-1]))
+			q--;
+	}
+	while (p < q && is_blank(*p))
+		p++;
+	for (name_end = q; name_end > p && is_blank(name_end[-1]);)
+		name_end--;
+	if (name_end == p || name_end == q)
+		return -1;
+	if (parse_fields(rt->fields + 1, fields_end(rt), q, end, rec, &why) < 0)
+		return -1;
+	rec->text = p;
+	rec->text_len = (size_t)(name_end - p);
+	return 0;
+}
+
 /* pad: bytes after line + len that may be read (the reader keeps 8). */
-static int parse_line(char *line, size_t len, size_t pad, struct record *rec, const char **why)
+static __attribute__((noinline)) int parse_line(char *line, size_t len, size_t pad, struct record *rec,
+					     const char **why)
 {
 	const char *lim = line + len + pad;
-	char *end, *sp;
+	char *end, *sp, *rest;
 	const struct record_type *rt;
-	char *f[MAX_FIELDS + 1];
-	size_t fl[MAX_FIELDS + 1];
-	int n;
 
 	while (len && (line[len - 1] == '\r' || line[len - 1] == '\n'))
 		len--;
@@ -338,8 +501,9 @@ static int parse_line(char *line, size_t len, size_t pad, struct record *rec, co
 	if (!len)
 		return 0;
 	if (len > 4 && memcmp(line, "MEM ", 4) == 0) {
-		/* The common record, read without splitting; anything unusual
-		 * goes the general way below. */
+		/* The common record, read without splitting (its fields are
+		 * record_types[REC_MEM]'s); anything unusual goes the general
+		 * way below. */
 		double mem = 0, t = 0;
 		const char *p = scan_plain_number(line + 4, end, lim, &mem);
 
@@ -354,132 +518,30 @@ static int parse_line(char *line, size_t len, size_t pad, struct record *rec, co
 	if (!rt)
 		return 0; /* unknown keyword, pre-2013 untagged "<mem> <t>", garbage: skipped */
 
-	memset(rec, 0, sizeof(*rec));
-	rec->kind = rt->kind;
-	rec->level = -1;
-	if (rt->min_fields < 0) {
-		char *v = sp ? sp + 1 : end;
+	*rec = (struct record){ .kind = rt->kind, .level = -1 };
+	rest = sp ? sp + 1 : end;
+	if (parse_fields(rt->fields, fields_end(rt), rest, end, rec, why) < 0) {
+		struct record again = { .kind = rt->kind, .level = -1 };
 
-		rec->text = v;
-		rec->text_len = (size_t)(end - v);
-		if (rt->kind == REC_MPROF && !rec->text_len) {
-			*why = "missing format version";
+		if (!rt->fields[0].tail || parse_spaced(rt, rest, end, &again) < 0)
 			return -1;
-		}
-		return 1;
+		*rec = again;
+		*why = "name with unescaped spaces";
 	}
-	n = sp ? split_fields(sp + 1, end, f, fl, MAX_FIELDS) : 0;
-	if (n < rt->min_fields || n > rt->max_fields) {
-		*why = "wrong number of fields";
-		return -1;
-	}
-	*why = "bad number";
-	switch (rt->kind) {
-	case REC_MEM:
-	case REC_PEAK:
-		if (num_field(f[0], fl[0], &rec->mem, true) < 0) {
-			*why = "memory is not a finite number >= 0";
-			return -1;
-		}
-		if (num_field(f[1], fl[1], &rec->t, false) < 0) {
-			*why = "time is not a finite number";
-			return -1;
-		}
-		return 1;
-	case REC_CHLD:
-	case REC_CHLDPEAK:
-		if (pid_field(f[0], fl[0], &rec->pid) < 0) {
-			*why = "bad pid";
-			return -1;
-		}
-		if (num_field(f[1], fl[1], &rec->mem, true) < 0) {
-			*why = "memory is not a finite number >= 0";
-			return -1;
-		}
-		if (num_field(f[2], fl[2], &rec->t, false) < 0) {
-			*why = "time is not a finite number";
-			return -1;
-		}
-		return 1;
-	case REC_FUNC:
-		rec->text = f[0];
-		rec->text_len = fl[0];
-		if (num_field(f[1], fl[1], &rec->mem, true) < 0 ||
-		    num_field(f[3], fl[3], &rec->mem_end, true) < 0) {
-			*why = "memory is not a finite number >= 0";
-			return -1;
-		}
-		if (num_field(f[2], fl[2], &rec->t, false) < 0 ||
-		    num_field(f[4], fl[4], &rec->t_end, false) < 0) {
-			*why = "time is not a finite number";
-			return -1;
-		}
-		if (rec->t_end < rec->t) {
-			*why = "ends before it starts";
-			return -1;
-		}
-		if (n >= 6) {
-			long lv;
+	if (rt->check) {
+		const char *bad = rt->check(rec);
 
-			if (pid_field(f[5], fl[5], &lv) < 0 || lv > 100000) {
-				*why = "bad nesting level";
-				return -1;
-			}
-			rec->level = (int)lv;
-		}
-		if (n == 7) {
-			if (fl[6] != 10 || memcmp(f[6], "unfinished", 10) != 0) {
-				*why = "unknown flag after the level";
-				return -1;
-			}
-			rec->unfinished = true;
-		}
-		return 1;
-	case REC_MARK:
-		rec->text = f[0];
-		rec->text_len = fl[0];
-		if (num_field(f[1], fl[1], &rec->mem, true) < 0) {
-			*why = "memory is not a finite number >= 0";
+		if (bad) {
+			*why = bad;
 			return -1;
 		}
-		if (num_field(f[2], fl[2], &rec->t, false) < 0) {
-			*why = "time is not a finite number";
-			return -1;
-		}
-		return 1;
-	case REC_CHLDCMD:
-		if (pid_field(f[0], fl[0], &rec->pid) < 0) {
-			*why = "bad pid";
-			return -1;
-		}
-		rec->text = f[1];
-		rec->text_len = fl[1];
-		return 1;
-	case REC_EXIT: {
-		long st;
-
-		if (num_field(f[0], fl[0], &rec->t, false) < 0) {
-			*why = "time is not a finite number";
-			return -1;
-		}
-		rec->text = f[1];
-		rec->text_len = fl[1];
-		if (pid_field(f[2], fl[2], &st) < 0 || st > 255) {
-			*why = "bad status";
-			return -1;
-		}
-		rec->status = (int)st;
-		return 1;
 	}
-	default:
-		break;
-	}
-	*why = "unsupported record";
-	return -1;
+	return 1;
 }
 
 int profile_parse_line(char *line, size_t len, struct record *rec, const char **why)
 {
+	*why = NULL;
 	return parse_line(line, len, 0, rec, why);
 }
 
@@ -510,7 +572,6 @@ void profile_reader_close(struct profile_reader *r)
 		close(r->fd);
 	free(r->buf);
 	free(r->path);
-	free(r->scratch);
 	memset(r, 0, sizeof(*r));
 	r->fd = -1;
 }
@@ -598,6 +659,73 @@ static int reader_next_mem(struct profile_reader *r, struct record *rec)
 	return 1;
 }
 
+/* No whole line in the buffer: read more, grow, or skip a line too long.
+ * 1: look again; 0: end of file; -1: error (reported). This, reader_report
+ * and parse_line are kept out of line: inlined into profile_reader_next,
+ * they make its fast way for MEM slower (by 4 to 7% on 10M samples). */
+static __attribute__((noinline)) int reader_more(struct profile_reader *r)
+{
+	if (r->eof) {
+		if (r->pos < r->len) {
+			r->lineno++;
+			r->incomplete_tail = true;
+			warning("%s:%ld: last line has no end (file still being written?); ignored",
+				r->path, r->lineno);
+			r->pos = r->len;
+		}
+		return 0;
+	}
+	if (r->pos == 0 && r->len == r->cap && r->cap < READ_BUF) {
+		r->cap *= 2;
+		r->buf = xrealloc(r->buf, r->cap + READ_PAD);
+		memset(r->buf + r->len, 0, READ_PAD);
+		return 1;
+	}
+	if (r->pos == 0 && r->len == r->cap) {
+		/* A line longer than the longest buffer: nothing we write. */
+		const struct record_type *rt;
+		char *sp = memchr(r->buf, ' ', 32);
+
+		r->lineno++;
+		rt = record_type_lookup(r->buf, sp ? (size_t)(sp - r->buf) : 0);
+		if (rt)
+			return error("%s:%ld: bad %s record: line longer than %u bytes",
+				     r->path, r->lineno, rt->keyword, READ_BUF);
+		return reader_skip_line(r) < 0 ? -1 : 1;
+	}
+	return reader_fill(r) < 0 ? -1 : 1;
+}
+
+/* The file last warned about: a second pass over it (peak --func) says nothing. */
+static char *noted_path;
+
+/* What parse_line said about a line with a known keyword: an error, or a
+ * note, said once per file. */
+static __attribute__((noinline)) int reader_report(struct profile_reader *r, const char *line,
+						   size_t len, int rc, const struct record *rec,
+						   const char *why)
+{
+	const struct record_type *rt = record_type_of(rec->kind);
+	char form[256];
+
+	if (rc < 0) {
+		const char *sp = memchr(line, ' ', len);
+		int kwlen = sp ? (int)(sp - line) : (int)len;
+
+		return error("%s:%ld: bad %.*s record: %s (expected %s)", r->path, r->lineno, kwlen,
+			     line, why, record_form(rec->kind, form, sizeof(form)));
+	}
+	if (!r->noted && !(noted_path && strcmp(noted_path, r->path) == 0)) {
+		free(noted_path);
+		noted_path = xstrdup(r->path);
+		warning("%s:%ld: %s %s, as the Python tool writes timestamp labels: all but the "
+			"last %d fields read as the name (said once)", r->path, r->lineno, rt->keyword,
+			why, rt->fields[0].tail);
+	}
+	r->noted = true;
+	return 0;
+}
+
 int profile_reader_next(struct profile_reader *r, struct record *rec)
 {
 	if (reader_next_mem(r, rec))
@@ -606,43 +734,13 @@ int profile_reader_next(struct profile_reader *r, struct record *rec)
 		char *line = r->buf + r->pos;
 		char *nl = memchr(line, '\n', r->len - r->pos);
 		size_t len;
-		const char *why;
+		const char *why = NULL;
 		int rc;
 
 		if (!nl) {
-			if (r->eof) {
-				if (r->pos < r->len) {
-					r->lineno++;
-					r->incomplete_tail = true;
-					warning("%s:%ld: last line has no end (file still being written?); ignored",
-						r->path, r->lineno);
-					r->pos = r->len;
-				}
-				return 0;
-			}
-			if (r->pos == 0 && r->len == r->cap && r->cap < READ_BUF) {
-				r->cap *= 2;
-				r->buf = xrealloc(r->buf, r->cap + READ_PAD);
-				memset(r->buf + r->len, 0, READ_PAD);
-				continue;
-			}
-			if (r->pos == 0 && r->len == r->cap) {
-				/* A line longer than the longest buffer: nothing we write. */
-				const struct record_type *rt;
-				char *sp = memchr(r->buf, ' ', 32);
-
-				r->lineno++;
-				rt = record_type_lookup(r->buf, sp ? (size_t)(sp - r->buf) : 0);
-				if (rt)
-					return error("%s:%ld: bad %s record: line longer than %u bytes",
-						     r->path, r->lineno, rt->keyword, READ_BUF);
-				if (reader_skip_line(r) < 0)
-					return -1;
-				continue;
-			}
-			rc = reader_fill(r);
-			if (rc < 0)
-				return -1;
+			rc = reader_more(r);
+			if (rc <= 0)
+				return rc;
 			continue;
 		}
 		len = (size_t)(nl - line);
@@ -651,13 +749,8 @@ int profile_reader_next(struct profile_reader *r, struct record *rec)
 		rc = parse_line(line, len, READ_PAD, rec, &why);
 		if (rc == 0)
 			continue;
-		if (rc < 0) {
-			const char *sp = memchr(line, ' ', len);
-			int kwlen = sp ? (int)(sp - line) : (int)len;
-
-			return error("%s:%ld: bad %.*s record: %s (expected %s)", r->path, r->lineno,
-				     kwlen, line, why, record_type_of(rec->kind)->form);
-		}
+		if (why && reader_report(r, line, len, rc, rec, why) < 0)
+			return -1;
 		rec->lineno = r->lineno;
 		return 1;
 	}
@@ -725,31 +818,88 @@ int profile_writer_flush(struct profile_writer *w)
 	return 0;
 }
 
-static int writer_put(struct profile_writer *w, const char *fmt, ...) MPROF_PRINTF(2, 3);
-
-static int writer_put(struct profile_writer *w, const char *fmt, ...)
+/* Room for need more bytes in the buffer: flush, or grow for a record
+ * larger than the buffer. */
+static int writer_reserve(struct profile_writer *w, size_t need)
 {
-	va_list ap;
-	int n;
-
 	if (w->err)
 		return -1;
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(w->buf + w->len, w->cap - w->len, fmt, ap);
-		va_end(ap);
-		if (n < 0)
-			return -1;
-		if ((size_t)n < w->cap - w->len)
-			break;
-		if (w->len) {
-			if (profile_writer_flush(w) < 0)
-				return -1;
-			continue;
-		}
-		xgrow((void **)&w->buf, &w->cap, (size_t)n + 1, 1);
+	if (w->cap - w->len >= need)
+		return 0;
+	if (w->len && profile_writer_flush(w) < 0)
+		return -1;
+	if (w->cap < need)
+		xgrow((void **)&w->buf, &w->cap, need, 1);
+	return 0;
+}
+
+/* The most bytes a field takes, with the blank before it. */
+static size_t field_room(const struct field_spec *fs, const struct record *rec)
+{
+	switch (fs->kind) {
+	case FIELD_NAME:
+		return 1 + PROFILE_NAME_MAX;
+	case FIELD_REST:
+		return 1 + rec->text_len;
+	case FIELD_FLAG:
+		return 1 + strlen(fs->form);
+	default:
+		return 1 + NUM_MAX;
 	}
-	w->len += (size_t)n;
+}
+
+/* Write one field at p (room for it is there); returns the end. */
+static char *put_field(char *p, const struct field_spec *fs, const struct record *rec)
+{
+	const void *at = (const char *)rec + fs->off;
+	size_t n;
+
+	if (fs->kind == FIELD_FLAG && !*(const bool *)at)
+		return p;
+	*p++ = ' ';
+	switch (fs->kind) {
+	case FIELD_NUM:
+	case FIELD_MEM:
+		return p + sprintf(p, "%.*f", fs->prec, *(const double *)at);
+	case FIELD_PID:
+		return p + sprintf(p, "%ld", *(const long *)at);
+	case FIELD_INT:
+		return p + sprintf(p, "%d", *(const int *)at);
+	case FIELD_FLAG:
+		n = strlen(fs->form);
+		memcpy(p, fs->form, n);
+		return p + n;
+	case FIELD_NAME:
+		n = profile_escape(rec->text ? rec->text : "", rec->text ? rec->text_len : 0, p,
+				   PROFILE_NAME_MAX);
+		if (!n)
+			p[n++] = '?';
+		return p + n;
+	default:
+		if (rec->text_len)
+			memcpy(p, rec->text, rec->text_len);
+		return p + rec->text_len;
+	}
+}
+
+int profile_write(struct profile_writer *w, const struct record *rec)
+{
+	const struct record_type *rt = &record_types[rec->kind];
+	const struct field_spec *fend = fields_end(rt);
+	size_t need = strlen(rt->keyword) + 2;
+	char *p;
+
+	for (const struct field_spec *fs = rt->fields; fs < fend; fs++)
+		need += field_room(fs, rec);
+	if (writer_reserve(w, need) < 0)
+		return -1;
+	p = w->buf + w->len;
+	memcpy(p, rt->keyword, strlen(rt->keyword));
+	p += strlen(rt->keyword);
+	for (const struct field_spec *fs = rt->fields; fs < fend; fs++)
+		p = put_field(p, fs, rec);
+	*p++ = '\n';
+	w->len = (size_t)(p - w->buf);
 	if (w->len > w->cap / 2)
 		return profile_writer_flush(w);
 	return 0;
@@ -789,10 +939,17 @@ char *profile_format_cmdline(char *const argv[])
 	return s;
 }
 
+static int write_text(struct profile_writer *w, enum record_kind kind, const char *text)
+{
+	struct record rec = { .kind = kind, .text = text, .text_len = strlen(text) };
+
+	return profile_write(w, &rec);
+}
+
 int profile_write_cmdline(struct profile_writer *w, char *const argv[])
 {
 	char *s = profile_format_cmdline(argv);
-	int rc = writer_put(w, "%s %s\n", record_types[REC_CMDLINE].keyword, s);
+	int rc = write_text(w, REC_CMDLINE, s);
 
 	free(s);
 	return rc;
@@ -800,57 +957,72 @@ int profile_write_cmdline(struct profile_writer *w, char *const argv[])
 
 int profile_write_header(struct profile_writer *w, const char *fields)
 {
-	return writer_put(w, "%s %d %s%s%s\n", record_types[REC_MPROF].keyword,
-			  PROFILE_FORMAT_VERSION, MPROF_VERSION, *fields ? " " : "", fields);
+	char *s = xasprintf("%d %s%s%s", PROFILE_FORMAT_VERSION, MPROF_VERSION, *fields ? " " : "",
+			    fields);
+	int rc = write_text(w, REC_MPROF, s);
+
+	free(s);
+	return rc;
+}
+
+static int write_sample(struct profile_writer *w, enum record_kind kind, long pid, double mem,
+			double t)
+{
+	struct record rec = { .kind = kind, .pid = pid, .mem = mem, .t = t };
+
+	return profile_write(w, &rec);
 }
 
 int profile_write_mem(struct profile_writer *w, double mem, double t)
 {
-	return writer_put(w, "MEM %.6f %.6f\n", mem, t);
+	return write_sample(w, REC_MEM, 0, mem, t);
 }
 
 int profile_write_chld(struct profile_writer *w, long pid, double mem, double t)
 {
-	return writer_put(w, "CHLD %ld %.6f %.6f\n", pid, mem, t);
+	return write_sample(w, REC_CHLD, pid, mem, t);
+}
+
+int profile_write_peak(struct profile_writer *w, double mem, double t)
+{
+	return write_sample(w, REC_PEAK, 0, mem, t);
+}
+
+int profile_write_chldpeak(struct profile_writer *w, long pid, double mem, double t)
+{
+	return write_sample(w, REC_CHLDPEAK, pid, mem, t);
 }
 
 int profile_write_func(struct profile_writer *w, const char *name, double mem, double t,
 		       double mem_end, double t_end, int level, bool unfinished)
 {
-	char esc[PROFILE_NAME_MAX];
+	struct record rec = { .kind = REC_FUNC, .text = name, .text_len = strlen(name),
+			      .mem = mem, .t = t, .mem_end = mem_end, .t_end = t_end,
+			      .level = level, .unfinished = unfinished };
 
-	profile_escape(name, strlen(name), esc, sizeof(esc));
-	return writer_put(w, "FUNC %s %.4f %.6f %.4f %.6f %d%s\n", *esc ? esc : "?", mem, t,
-			  mem_end, t_end, level, unfinished ? " unfinished" : "");
+	return profile_write(w, &rec);
 }
 
 int profile_write_mark(struct profile_writer *w, const char *label, double mem, double t)
 {
-	char esc[PROFILE_NAME_MAX];
+	struct record rec = { .kind = REC_MARK, .text = label, .text_len = strlen(label),
+			      .mem = mem, .t = t };
 
-	profile_escape(label, strlen(label), esc, sizeof(esc));
-	return writer_put(w, "MARK %s %.6f %.6f\n", *esc ? esc : "?", mem, t);
-}
-
-int profile_write_peak(struct profile_writer *w, double mem, double t)
-{
-	return writer_put(w, "PEAK %.6f %.6f\n", mem, t);
-}
-
-int profile_write_chldpeak(struct profile_writer *w, long pid, double mem, double t)
-{
-	return writer_put(w, "CHLDPEAK %ld %.6f %.6f\n", pid, mem, t);
+	return profile_write(w, &rec);
 }
 
 int profile_write_chldcmd(struct profile_writer *w, long pid, const char *name)
 {
-	char esc[PROFILE_NAME_MAX];
+	struct record rec = { .kind = REC_CHLDCMD, .pid = pid, .text = name,
+			      .text_len = strlen(name) };
 
-	profile_escape(name, strlen(name), esc, sizeof(esc));
-	return writer_put(w, "CHLDCMD %ld %s\n", pid, *esc ? esc : "?");
+	return profile_write(w, &rec);
 }
 
 int profile_write_exit(struct profile_writer *w, double t, const char *how, int n)
 {
-	return writer_put(w, "EXIT %.6f %s %d\n", t, how, n);
+	struct record rec = { .kind = REC_EXIT, .t = t, .text = how, .text_len = strlen(how),
+			      .status = n };
+
+	return profile_write(w, &rec);
 }

@@ -17,28 +17,18 @@
 #define PROFILE_NAME_MAX 1024
 
 enum record_kind {
-	REC_CMDLINE,  /* CMDLINE <command line>                              text */
-	REC_MEM,      /* MEM <MiB> <t>                                       mem, t */
-	REC_CHLD,     /* CHLD <pid> <MiB> <t>                                pid, mem, t */
-	REC_FUNC,     /* FUNC <name> <MiB> <t> <MiB end> <t end> [<level> [unfinished]]
-	               *                           text, mem, t, mem_end, t_end, level, unfinished */
-	REC_MARK,     /* MARK <label> <MiB> <t>                              text, mem, t */
-	REC_PEAK,     /* PEAK <MiB> <t>: kernel high-water mark of the target  mem, t */
-	REC_CHLDPEAK, /* CHLDPEAK <pid> <MiB> <t>: same for a child          pid, mem, t */
-	REC_CHLDCMD,  /* CHLDCMD <pid> <name>: a child's command name        pid, text */
-	REC_MPROF,    /* MPROF <format> <version> key=value...              text (after the keyword) */
-	REC_EXIT,     /* EXIT <t> <how> <n>: how the target ended            t, text (how), status */
+	REC_CMDLINE,  /* CMDLINE <command line> */
+	REC_MEM,      /* MEM <MiB> <time> */
+	REC_CHLD,     /* CHLD <pid> <MiB> <time> */
+	REC_FUNC,     /* FUNC <name> <MiB> <time> <MiB> <time> [<level> [unfinished]] */
+	REC_MARK,     /* MARK <label> <MiB> <time> */
+	REC_PEAK,     /* PEAK <MiB> <time>: kernel high-water mark of the target */
+	REC_CHLDPEAK, /* CHLDPEAK <pid> <MiB> <time>: same for a child */
+	REC_CHLDCMD,  /* CHLDCMD <pid> <name>: a child's command name */
+	REC_MPROF,    /* MPROF <format> <version> [key=value...] */
+	REC_EXIT,     /* EXIT <time> <exit|signal|detached> <n>: how the target ended */
 	REC_KIND_COUNT
 };
-
-struct record_type {
-	const char *keyword;
-	enum record_kind kind;
-	int min_fields, max_fields; /* -1: the rest of the line is one text field */
-	const char *form;           /* for error messages */
-};
-
-const struct record_type *record_type_of(enum record_kind kind);
 
 struct record {
 	enum record_kind kind;
@@ -48,10 +38,63 @@ struct record {
 	bool unfinished; /* FUNC: the span was still open when the target ended */
 	long pid;
 	int status;      /* EXIT */
-	const char *text; /* escaped as in the file; valid until the next read */
+	/* The one text field of a record. Read: escaped as in the file, valid
+	 * until the next read. Written: the bytes as they are (a FIELD_NAME is
+	 * escaped by the writer). */
+	const char *text;
 	size_t text_len;
 	long lineno;
 };
+
+/* The kinds of field; each reads into and writes from one member of struct
+ * record. */
+enum field_kind {
+	FIELD_END,   /* after the last field */
+	FIELD_NUM,   /* a finite number: double */
+	FIELD_MEM,   /* a finite number >= 0 (MiB): double */
+	FIELD_PID,   /* 1 to 10 decimal digits: long */
+	FIELD_INT,   /* decimal digits, 0 to max: int */
+	FIELD_NAME,  /* one field, escaped (profile_escape): text */
+	FIELD_FLAG,  /* the word `form` or nothing: bool */
+	FIELD_REST,  /* the rest of the line as it is (the last field): text */
+};
+
+struct field_spec {
+	enum field_kind kind;
+	unsigned short off;  /* offsetof(struct record, member); unused by text fields */
+	unsigned char prec;  /* FIELD_NUM, FIELD_MEM: decimals written */
+	bool optional;       /* may be missing when read (the member keeps its default:
+	                      * 0, level -1); a flag is always optional */
+	unsigned char tail;  /* FIELD_NAME first in its record: the number of fields after
+	                      * it that the Python tool writes; a line that does not
+	                      * parse, or has too many fields, is read again with all
+	                      * but the last `tail` fields as the name (spaces unescaped) */
+	long max;            /* FIELD_INT: the largest value */
+	const char *form;    /* "<MiB>" in the record's form; a flag's word */
+	const char *bad;     /* why such a field is refused */
+};
+
+#define RECORD_FIELDS_MAX 12
+
+/* One record type: how it is read and written. Fields are separated by one
+ * space when written; blanks (spaces, tabs) when read.
+ *
+ * A new record type: a REC_ kind above, its line in record_types (profile.c),
+ * members of struct record for values no member holds yet, and a
+ * profile_write_* wrapper if its writers want one. Older readers skip an
+ * unknown keyword. A new field of a record: one line in its entry, optional
+ * and after the others, so that files written before still read. */
+struct record_type {
+	const char *keyword;
+	enum record_kind kind;
+	struct field_spec fields[RECORD_FIELDS_MAX]; /* up to a FIELD_END, or all */
+	/* A check across fields after reading: NULL, or why the record is refused. */
+	const char *(*check)(const struct record *rec);
+};
+
+const struct record_type *record_type_of(enum record_kind kind);
+/* "FUNC <name> <MiB> ... [<level> [unfinished]]", for messages and docs. */
+const char *record_form(enum record_kind kind, char *buf, size_t cap);
 
 /* Streaming reader: one pass, bounded memory, any bytes.
  * Unknown keywords, blank lines and untagged old "<mem> <t>" lines are skipped
@@ -66,7 +109,7 @@ struct profile_reader {
 	long lineno;
 	bool eof;
 	bool incomplete_tail; /* set when the last line had no newline */
-	char *scratch;        /* for fields that need a copy */
+	bool noted;           /* a record read with a note (said once per file) */
 };
 
 int profile_reader_open(struct profile_reader *r, const char *path);
@@ -75,11 +118,14 @@ int profile_reader_next(struct profile_reader *r, struct record *rec);
 void profile_reader_close(struct profile_reader *r);
 
 /* Parse one line (without its newline) into *rec.
- * 1: a record; 0: a line to skip; -1: malformed, with the reason in *why. */
+ * 1: a record, with *why NULL or a note to warn about (read, but written
+ * oddly); 0: a line to skip; -1: malformed, with the reason in *why. */
 int profile_parse_line(char *line, size_t len, struct record *rec, const char **why);
 
 /* Numbers as strtod reads them, with a fast exact path for plain decimals. */
 int profile_parse_number(const char *s, size_t len, double *out);
+/* 1 to 10 decimal digits and nothing else (pids, levels, statuses). */
+int profile_parse_digits(const char *s, size_t len, long *out);
 
 /* Length of the valid UTF-8 sequence of 2 to 4 bytes at s, or 0. */
 size_t profile_utf8_len(const unsigned char *s, size_t avail);
@@ -114,6 +160,10 @@ struct profile_writer {
 int profile_writer_open(struct profile_writer *w, const char *path, enum profile_open_mode mode);
 /* Adopt an already open fd (tests, stdout). */
 void profile_writer_init_fd(struct profile_writer *w, int fd, const char *name);
+/* Any record, as its record type describes it (rec->lineno is not used). A
+ * FIELD_NAME that is empty is written "?". */
+int profile_write(struct profile_writer *w, const struct record *rec);
+/* The same, for each kind. */
 int profile_write_cmdline(struct profile_writer *w, char *const argv[]);
 int profile_write_header(struct profile_writer *w, const char *fields);
 int profile_write_mem(struct profile_writer *w, double mem, double t);

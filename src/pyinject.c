@@ -59,7 +59,7 @@ bool python_is_script(const char *prog)
 	return prog && str_ends_with(prog, ".py");
 }
 
-static bool is_python_interpreter(const char *prog)
+bool python_is_interpreter(const char *prog)
 {
 	const char *base = strrchr(prog, '/');
 
@@ -82,7 +82,7 @@ int python_command_opts(char *const *prog, bool explicit_python, const char *con
 
 	if (!prog || !prog[0])
 		return error("no Python program to run");
-	if (explicit_python && is_python_interpreter(prog[0])) {
+	if (explicit_python && python_is_interpreter(prog[0])) {
 		strvec_push(&cmd, prog[0]);
 		for (i = 1; prog[i] && prog[i][0] == '-' && strcmp(prog[i], "-m") != 0 &&
 			    strcmp(prog[i], "-c") != 0; i++) {

@@ -24,6 +24,10 @@ char *mprof_data_path(const char *name);
  * python3 without being told: its name ends in ".py". */
 bool python_is_script(const char *prog);
 
+/* Whether prog names a Python interpreter: its base name starts with
+ * "python" (python3, python3.12, /usr/bin/python). */
+bool python_is_interpreter(const char *prog);
+
 /* Fill argv_out (appended to) with the command that runs prog under python3
  * with the launcher:
  *   explicit_python false:  prog is "script.py args..."

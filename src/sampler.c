@@ -1,5 +1,6 @@
 #include "sampler.h"
 
+#include "channel.h"
 #include "events.h"
 #include "proctree.h"
 #include "spawn.h"
@@ -555,7 +556,7 @@ static void drain_events(struct sampler *s)
 	if (!s->ev || s->ch.rfd < 0)
 		return;
 	if (s->writing) {
-		events_drain(s->ev, s->ch.rfd, mem_for_events, s);
+		wrote(s, events_drain(s->ev, s->ch.rfd, mem_for_events, s) < 0 ? -1 : 0);
 		return;
 	}
 	/* Nothing is written any more, but the channel must not fill up and
@@ -706,7 +707,7 @@ static void finish(struct sampler *s)
 		kid_name(s, &s->kids[i]);
 	}
 	if (s->ev)
-		events_finish(s->ev, s->sample_t, s->sample_mem);
+		wrote(s, events_finish(s->ev, s->sample_t, s->sample_mem));
 	if (!s->writing)
 		return;
 	switch (s->res->end) {

@@ -1,6 +1,6 @@
 #include "spawn.h"
 
-#include "events.h"
+#include "channel.h"
 #include "proc.h"
 #include "util.h"
 

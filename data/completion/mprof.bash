@@ -19,7 +19,8 @@ _mprof_opts_list="-h --help --version"
 _mprof_opts_rm="--dry-run -h --help --version"
 _mprof_opts_clean="--dry-run -h --help --version"
 _mprof_opts_mark="-b --begin -e --end -h --help --version"
-_mprof_opts_lines="-o= --output= --precision= -m= -h --help --version"
+_mprof_opts_lines="-o= --output= --precision= --backend= --include-children --pdb-mmem=
+	--timestamp -m= -h --help --version"
 
 # How many profiles `mprof list` shows in the current directory.
 _mprof_profile_count()
@@ -80,10 +81,12 @@ _mprof_value()
 	case $cmd:$opt in
 	run:--backend | attach:--backend)
 		COMPREPLY=($(compgen -W "rss pss uss psutil psutil_pss psutil_uss posix" -- "$cur")) ;;
+	lines:--backend)
+		COMPREPLY=($(compgen -W "rss pss uss tracemalloc psutil psutil_pss psutil_uss posix" -- "$cur")) ;;
 	plot:--color)
 		COMPREPLY=($(compgen -W "auto always never" -- "$cur")) ;;
 	plot:-o | plot:--output)
-		_mprof_files "$cur" png svg pdf html htm ;;
+		_mprof_files "$cur" png jpg jpeg svg svgz pdf ps eps html htm ;;
 	*:-o | *:--output)
 		_mprof_files "$cur" any ;;
 	esac

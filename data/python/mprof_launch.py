@@ -1,19 +1,35 @@
 """Run a Python program as `mprof run` and `mprof lines` do.
 
-    python3 mprof_launch.py [--lines [--output FILE] [--precision N]] [--]
-                            (SCRIPT | -m MODULE | -c CODE) [ARGS...]
+    python3 mprof_launch.py [--lines [LINES-OPTIONS]] [--] (SCRIPT | -m MODULE | -c CODE) [ARGS...]
+
+    LINES-OPTIONS: --output FILE, --precision N, --backend rss|pss|uss|tracemalloc,
+                   --include-children, --pdb-mmem MIB, --timestamp
 
 Makes `profile` a builtin (and `from memory_profiler import profile` give the
 same), then runs the program as `python3 SCRIPT ARGS...` would: as __main__,
 with the same sys.argv and sys.path[0]. With --lines, decorated functions are
-traced line by line and their tables printed at exit (to FILE, or stdout).
+traced line by line and their tables printed at exit (to FILE, or stdout);
+with --timestamp too, each call is recorded instead and printed as a FUNC
+record. mprof lines checks the options; this only reads them.
 """
 
 import os
 import sys
 
-USAGE = ("usage: mprof_launch.py [--lines [--output FILE] [--precision N]] [--] "
+USAGE = ("usage: mprof_launch.py [--lines [--output FILE] [--precision N] [--backend NAME] "
+         "[--include-children] [--pdb-mmem MIB] [--timestamp]] [--] "
          "(SCRIPT | -m MODULE | -c CODE) [ARGS...]")
+
+# option: (key of the options, how its value is read; None: a flag)
+OPTIONS = {
+    "--lines": ("lines", None),
+    "--output": ("output", str),
+    "--precision": ("precision", int),
+    "--backend": ("backend", str),
+    "--include-children": ("children", None),
+    "--pdb-mmem": ("max_mem", float),
+    "--timestamp": ("timestamps", None),
+}
 
 
 def _usage(msg):
@@ -22,32 +38,29 @@ def _usage(msg):
 
 
 def _parse(argv):
-    opts = {"lines": False, "output": None, "precision": 3}
+    opts = {"lines": False, "output": None, "precision": 3, "backend": "rss",
+            "children": False, "max_mem": None, "timestamps": False}
     i = 0
-    while i < len(argv):
-        a = argv[i]
-        if a == "--":
-            i += 1
-            break
-        if a == "--lines":
-            opts["lines"] = True
-        elif a in ("--output", "--precision"):
-            if i + 1 >= len(argv):
-                _usage("option %s needs a value" % a)
-            opts[a[2:]] = argv[i + 1]
-            i += 1
-        elif a.startswith("--"):
-            _usage("unknown option %s" % a)
+    while i < len(argv) and argv[i] != "--" and argv[i].startswith("--"):
+        if argv[i] not in OPTIONS:
+            _usage("unknown option %s" % argv[i])
+        key, kind = OPTIONS[argv[i]]
+        if kind is None:
+            opts[key] = True
+        elif i + 1 >= len(argv):
+            _usage("option %s needs a value" % argv[i])
         else:
-            break
+            try:
+                opts[key] = kind(argv[i + 1])
+            except ValueError:
+                _usage("option %s: '%s' is not a number" % (argv[i], argv[i + 1]))
+            i += 1
+        i += 1
+    if i < len(argv) and argv[i] == "--":
         i += 1
     rest = argv[i:]
     if not rest:
         _usage("no program to run")
-    try:
-        opts["precision"] = int(opts["precision"])
-    except ValueError:
-        _usage("--precision wants a whole number")
     return opts, rest
 
 
@@ -101,7 +114,8 @@ def main():
     import mprof_profile
     if opts["lines"]:
         import mprof_lines
-        prof = mprof_lines.install(opts["output"], opts["precision"])
+        prof = mprof_lines.install(opts["output"], opts["precision"], opts["backend"],
+                                   opts["children"], opts["max_mem"], opts["timestamps"])
         mprof_profile.install(prof)
     else:
         mprof_profile.install()

@@ -31,7 +31,8 @@ import threading
 import time
 import types
 
-__all__ = ["profile", "install"]
+__all__ = ["profile", "install", "drive", "bracket", "Block", "encode_name",
+           "function_name"]
 
 EVENTS_ENV = "MPROF_EVENTS"
 LINE_MAX = 4096     # an event, newline included: one atomic pipe write
@@ -148,11 +149,14 @@ def function_name(func):
 
 # ---- brackets ----
 
-def _drive(gen, name):
-    """Run a generator or coroutine, bracketing each step of it."""
+def drive(gen, enter, leave):
+    """Run a generator or coroutine with enter() before each step of it (a
+    resumption to its next yield, and its close) and leave(what enter gave)
+    after. A generator itself, so that callers `yield from` it. Shared by
+    the brackets here and the line tracer of `mprof lines`."""
     value, error = None, None
     while True:
-        _send(b"B", name)
+        token = enter()
         try:
             if error is not None:
                 e, error = error, None
@@ -162,15 +166,15 @@ def _drive(gen, name):
         except StopIteration as stop:
             return stop.value
         finally:
-            _send(b"E", name)
+            leave(token)
         try:
             value = yield out
         except GeneratorExit:
-            _send(b"B", name)
+            token = enter()
             try:
                 gen.close()
             finally:
-                _send(b"E", name)
+                leave(token)
             raise
         except BaseException as e:      # thrown in: pass it on to gen
             error = e
@@ -178,41 +182,54 @@ def _drive(gen, name):
 
 
 @types.coroutine
-def _drive_await(coro, name):
-    return (yield from _drive(coro, name))
+def _drive_await(coro, enter, leave):
+    return (yield from drive(coro, enter, leave))
 
 
-def _bracket(func, name):
+def bracket(func, name, send=None):
+    """func, sending a span named name (bytes of encode_name) per call, or per
+    step of a generator or coroutine, through send(kind, name) (by default
+    to mprof run)."""
+    if send is None:
+        send = _send
+    if inspect.isgeneratorfunction(func) or inspect.iscoroutinefunction(func):
+        def enter():
+            send(b"B", name)
+
+        def leave(_):
+            send(b"E", name)
     if inspect.isgeneratorfunction(func):
         def wrapper(*args, **kwargs):
-            return (yield from _drive(func(*args, **kwargs), name))
+            return (yield from drive(func(*args, **kwargs), enter, leave))
     elif inspect.iscoroutinefunction(func):
         async def wrapper(*args, **kwargs):
-            return await _drive_await(func(*args, **kwargs), name)
+            return await _drive_await(func(*args, **kwargs), enter, leave)
     else:
         def wrapper(*args, **kwargs):
-            _send(b"B", name)
+            send(b"B", name)
             try:
                 return func(*args, **kwargs)
             finally:
-                _send(b"E", name)
+                send(b"E", name)
     functools.update_wrapper(wrapper, func)
     return wrapper
 
 
-class _Timestamp:
-    """A `with` block sent as a span named `.label`."""
-    __slots__ = ("_name",)
+class Block:
+    """A `with` block sent as a span (name: bytes of encode_name), through
+    send(kind, name), by default to mprof run."""
+    __slots__ = ("_name", "_send")
 
-    def __init__(self, name):
+    def __init__(self, name, send=None):
         self._name = name
+        self._send = send if send is not None else _send
 
     def __enter__(self):
-        _send(b"B", self._name)
+        self._send(b"B", self._name)
         return self
 
     def __exit__(self, *exc):
-        _send(b"E", self._name)
+        self._send(b"E", self._name)
         return False
 
 
@@ -243,12 +260,12 @@ class Profile:
             raise ValueError("Value must be callable")
         if _fd is None:
             return func
-        return _bracket(func, encode_name(function_name(func)))
+        return bracket(func, encode_name(function_name(func)))
 
     def timestamp(self, name="<block>"):
         if _fd is None:
             return _NOTHING
-        return _Timestamp(encode_name("." + str(name)))
+        return Block(encode_name("." + str(name)))
 
     def __repr__(self):
         return "<mprof profile: %s>" % ("sending to mprof run" if _fd is not None

@@ -2,6 +2,7 @@
  * command lines, checked against a FIFO that the test makes and reads itself,
  * independently of mprof run. */
 #include "testlib.h"
+#include "channel.h"
 #include "events.h"
 #include "include/mprof.h"
 #include "profile.h"
@@ -969,6 +970,40 @@ START_TEST(test_run_shell)
 }
 END_TEST
 
+/* `mprof mark --end` with no span open: said in words, with the shell's pid;
+ * the next bad one is counted, and the count said once at the end. */
+START_TEST(test_run_shell_bad_events)
+{
+	char *dir = tl_tmpdir(), *script = tl_path(dir, "bad.sh"), *path = tl_path(dir, "p.dat");
+	char *want, *got;
+	struct tl_result r;
+
+	tl_write_file(script, "m=\"$1\"\n"
+			      "\"$m\" mark --end\n"
+			      "\"$m\" mark --end no such span\n"
+			      "\"$m\" mark --begin fine\n"
+			      "\"$m\" mark --end\n"
+			      "echo $$\n");
+	tl_run(&r, dir, "mprof", "run", "-o", path, "sh", script, MPROF_BIN);
+	ck_assert_msg(r.status == 0, "%s", r.err);
+	want = xasprintf("mprof: warning: dropped an event from the profiled program: end of a span "
+			 "with none open, from pid %ld; any more are counted at the end\n"
+			 "mprof: warning: 2 bad events from the profiled program dropped\n",
+			 strtol(r.out, NULL, 10));
+	ck_assert_msg(str_ends_with(r.err, want), "stderr:\n%s\nwant at its end:\n%s", r.err, want);
+	ck_assert_int_eq(tl_count_prefix(r.err, "mprof: warning: "), 2);
+	got = summarize_profile(path);
+	ck_assert_str_eq(got, "fine 0\n");
+	free(got);
+	free(want);
+	tl_result_free(&r);
+	free(path);
+	free(script);
+	tl_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
 /* A program killed with SIGKILL keeps every span it finished. */
 START_TEST(test_run_sigkill)
 {
@@ -1060,6 +1095,7 @@ int main(void)
 	tcase_add_test(tc_run, test_run_python_import);
 	tcase_add_test(tc_run, test_run_c);
 	tcase_add_test(tc_run, test_run_shell);
+	tcase_add_test(tc_run, test_run_shell_bad_events);
 	tcase_add_test(tc_run, test_run_sigkill);
 	suite_add_tcase(s, tc_run);
 	return tl_run_suite(s);

@@ -1,9 +1,11 @@
 #include "testlib.h"
+#include "channel.h"
 #include "events.h"
 #include "profile.h"
 #include "util.h"
 
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -169,6 +171,115 @@ START_TEST(test_event_overlong_line)
 }
 END_TEST
 
+/* What was wrong with a dropped event, in words; then, at the end, how many. */
+static const struct {
+	const char *input;
+	const char *first; /* the warning for the first bad event */
+	unsigned long dropped;
+} drops[] = {
+	{ "E 15382 15382 1.5\n", "end of a span with none open, from pid 15382", 1 },
+	{ "B 7 8 1 a\nE 7 8 2 job\n", "end of span 'job' with none of that name open, from pid 7, thread 8", 1 },
+	{ "E 7 7 2 a b\n", "end of span 'a\\x20b' with none of that name open, from pid 7", 1 },
+	{ "hello\nB x 1 1 f\n", "not an event (B, E or M, then pid, thread id, time): 'hello'", 2 },
+	{ "B x 1 1 f\n", "no pid, thread id and time (positive numbers) in 'B\\x20x", 1 },
+	{ "B 1 2 abc f\n", "a time that is not a positive number ('abc'), from pid 1, thread 2", 1 },
+	{ "B 1 1 1\n", "the beginning of a span without a name, from pid 1", 1 },
+	{ "M 1 1 1\nE 1 1 1\nE 1 1 1\n", "a marker without a label, from pid 1", 3 },
+};
+
+/* A NUL kind is no event (strchr finds the terminator of "BEM"). */
+START_TEST(test_drop_nul_kind)
+{
+	char *dir = tl_tmpdir(), *path = tl_path(dir, "p.dat"), *text;
+	struct profile_writer w;
+	struct events *ev;
+	double mem = 1;
+
+	ck_assert_int_eq(profile_writer_open(&w, path, PROFILE_CREATE), 0);
+	ev = events_new(&w);
+	error_set_quiet(true);
+	ck_assert_int_eq(events_feed(ev, "\0 1 1 1 x\n", 11, fake_mem, &mem), 0);
+	ck_assert_uint_eq(events_dropped(ev), 1);
+	ck_assert_ptr_nonnull(strstr(error_last(), "not an event"));
+	events_finish(ev, 10, 1);
+	error_set_quiet(false);
+	events_free(ev);
+	ck_assert_int_eq(profile_writer_close(&w), 0);
+	text = tl_read_file(path, NULL);
+	ck_assert_str_eq(text, "");
+	free(text);
+	tl_rmrf(dir);
+	free(path);
+	free(dir);
+}
+END_TEST
+
+START_TEST(test_drop_messages)
+{
+	char *dir = tl_tmpdir(), *path = tl_path(dir, "p.dat");
+	struct profile_writer w;
+	struct events *ev;
+	double mem = 1;
+	char *want;
+
+	ck_assert_int_eq(profile_writer_open(&w, path, PROFILE_CREATE), 0);
+	ev = events_new(&w);
+	error_set_quiet(true);
+	ck_assert_int_eq(events_feed(ev, drops[_i].input, strlen(drops[_i].input), fake_mem, &mem), 0);
+	want = xasprintf("dropped an event from the profiled program: %s", drops[_i].first);
+	ck_assert_msg(str_starts_with(error_last(), want), "'%s', want '%s'", error_last(), want);
+	free(want);
+	ck_assert_uint_eq(events_dropped(ev), drops[_i].dropped);
+	ck_assert_int_eq(events_finish(ev, 10, 1), 0);
+	want = xasprintf("%lu bad event%s from the profiled program dropped", drops[_i].dropped,
+			 drops[_i].dropped == 1 ? "" : "s");
+	ck_assert_str_eq(error_last(), want);
+	error_set_quiet(false);
+	free(want);
+	events_free(ev);
+	ck_assert_int_eq(profile_writer_close(&w), 0);
+	tl_rmrf(dir);
+	free(path);
+	free(dir);
+}
+END_TEST
+
+/* Records that cannot be written: the writer says why once, events say so
+ * to their caller, and are still read. */
+START_TEST(test_write_failure)
+{
+	struct profile_writer w;
+	struct events *ev;
+	double mem = 1;
+	int fd = open("/dev/full", O_WRONLY | O_CLOEXEC), rc = 0;
+	char line[64];
+
+	if (fd < 0) {
+		fprintf(stderr, "SKIP: no /dev/full: a failing write is not tried\n");
+		return;
+	}
+	profile_writer_init_fd(&w, fd, "/dev/full");
+	ev = events_new(&w);
+	error_set_quiet(true);
+	for (int i = 1; i <= 5000 && rc == 0; i++) {
+		int n = snprintf(line, sizeof(line), "B 1 1 %d.5 span\nE 1 1 %d.75\n", i, i);
+
+		rc = events_feed(ev, line, (size_t)n, fake_mem, &mem);
+	}
+	ck_assert_int_eq(rc, -1);
+	ck_assert_ptr_nonnull(strstr(error_last(), "cannot write '/dev/full'"));
+	ck_assert_uint_lt(events_spans(ev), 5000);
+	/* still read: a span begun now is not an error, and ends unfinished
+	 * without being written */
+	ck_assert_int_eq(events_feed(ev, "B 1 1 9999 x\n", 13, fake_mem, &mem), -1);
+	ck_assert_int_eq(events_finish(ev, 10000, 1), -1);
+	ck_assert_uint_eq(events_dropped(ev), 0);
+	error_set_quiet(false);
+	events_free(ev);
+	profile_writer_close(&w);
+}
+END_TEST
+
 START_TEST(test_channel)
 {
 	struct events_channel ch;
@@ -216,6 +327,9 @@ int main(void)
 	tcase_add_loop_test(tc, test_event_cases, 0, ARRAY_SIZE(cases));
 	tcase_add_test(tc, test_event_output_parses);
 	tcase_add_test(tc, test_event_overlong_line);
+	tcase_add_loop_test(tc, test_drop_messages, 0, ARRAY_SIZE(drops));
+	tcase_add_test(tc, test_drop_nul_kind);
+	tcase_add_test(tc, test_write_failure);
 	tcase_add_test(tc, test_channel);
 	suite_add_tcase(s, tc);
 	return tl_run_suite(s);

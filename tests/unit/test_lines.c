@@ -1,5 +1,6 @@
 /* mprof lines: line-by-line memory of decorated Python functions. */
 #include "testlib.h"
+#include "profile.h"
 #include "util.h"
 
 #include <math.h>
@@ -316,11 +317,316 @@ cleanup:
 }
 END_TEST
 
+/* A script in a fresh directory *dir (caller removes it). */
+static char *script_in(char **dir, const char *name, const char *text)
+{
+	char *path;
+
+	*dir = tl_tmpdir();
+	path = tl_path(*dir, name);
+	tl_write_file(path, text);
+	return path;
+}
+
+/* Remove what script_in made. */
+static void script_done(char *dir, char *script)
+{
+	free(script);
+	tl_rmrf(dir);
+	free(dir);
+}
+
+/* Decimals of the Increment column in a row. */
+static int row_decimals(const struct row *r)
+{
+	char inc[64];
+	const char *dot;
+
+	ck_assert_int_eq(sscanf(r->text, "%*d %*s MiB %63s MiB", inc), 1);
+	dot = strchr(inc, '.');
+	return dot ? (int)strlen(dot + 1) : 0;
+}
+
+#define STREAM_SCRIPT \
+	"import sys\n" \
+	"try:\n" \
+	"    from memory_profiler import profile\n" \
+	"except ImportError:\n" \
+	"    pass\n" \
+	"fp = open(sys.argv[1], 'w')\n" \
+	"\n" \
+	"@profile(stream=fp, precision=4)\n" \
+	"def f():\n" \
+	"    a = bytearray(10 << 20)  # ALLOC10\n" \
+	"    return len(a)\n" \
+	"\n" \
+	"@profile(precision=1)\n" \
+	"def g():\n" \
+	"    b = bytearray(5 << 20)  # ALLOC5\n" \
+	"    return len(b)\n" \
+	"\n" \
+	"@profile\n" \
+	"def h():\n" \
+	"    return 1  # PLAIN\n" \
+	"\n" \
+	"f(); g(); h()\n" \
+	"if len(sys.argv) > 2:\n" \
+	"    fp.close()\n"
+
+/* @profile(stream=f, precision=N): that function's table goes to f with N
+ * decimals, as the Python tool's profile writes it; the others go with
+ * --precision to the output. */
+START_TEST(test_decorator_stream_precision)
+{
+	char *dir, *script = script_in(&dir, "st.py", STREAM_SCRIPT);
+	char *path = tl_path(dir, "f.txt"), *text;
+	struct tl_result r;
+	struct row row;
+
+	tl_run(&r, NULL, "mprof", "lines", script, path);
+	ck_assert_msg(r.status == 0, "%s", r.err);
+	text = tl_read_file(path, NULL);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_int_eq(tl_count_prefix(text, "Filename: "), 1);
+	row = find_row(text, "# ALLOC10");
+	ck_assert_int_eq(row_decimals(&row), 4);
+	ck_assert(strncmp(row.text + 6 + 1 + 12, "  10.", 5) == 0); /* "{:8.4f} MiB" */
+	ck_assert_ptr_null(strstr(r.out, "# ALLOC10"));
+	row = find_row(r.out, "# ALLOC5");
+	ck_assert_int_eq(row_decimals(&row), 1);
+	row = find_row(r.out, "# PLAIN");
+	ck_assert_int_eq(row_decimals(&row), 3);
+	free(text);
+	tl_result_free(&r);
+
+	/* closed before the end: said, and the table goes with the others */
+	tl_run(&r, NULL, "mprof", "lines", script, path, "close");
+	ck_assert_msg(r.status == 0, "%s", r.err);
+	ck_assert_ptr_nonnull(strstr(r.err, "the stream given to @profile of f is closed"));
+	ck_assert_int_eq(row_decimals((row = find_row(r.out, "# ALLOC10"), &row)), 4);
+	tl_result_free(&r);
+	free(path);
+	script_done(dir, script);
+}
+END_TEST
+
+/* The same table, in the same file, as the Python tool's own profile writes
+ * when the script runs under plain python3. */
+START_TEST(test_stream_same_as_python_tool)
+{
+	char *dir, *script = script_in(&dir, "st.py", STREAM_SCRIPT);
+	char *ours = tl_path(dir, "ours.txt"), *theirs = tl_path(dir, "theirs.txt"), *a, *b;
+	struct tl_result r;
+	struct row ra, rb;
+
+	tl_run(&r, NULL, "/usr/bin/python3", "-c", "import memory_profiler");
+	if (r.status != 0) {
+		fprintf(stderr, "SKIP: /usr/bin/python3 has no memory_profiler: no comparison\n");
+		tl_result_free(&r);
+		goto cleanup;
+	}
+	tl_result_free(&r);
+	tl_run(&r, NULL, "/usr/bin/python3", script, theirs);
+	ck_assert_msg(r.status == 0, "%s", r.err);
+	tl_result_free(&r);
+	tl_run(&r, NULL, "mprof", "lines", "/usr/bin/python3", script, ours);
+	ck_assert_msg(r.status == 0, "%s", r.err);
+	tl_result_free(&r);
+	a = tl_read_file(ours, NULL);
+	b = tl_read_file(theirs, NULL);
+	ra = find_row(a, "# ALLOC10");
+	rb = find_row(b, "# ALLOC10");
+	ck_assert_int_eq(ra.lineno, rb.lineno);
+	ck_assert_int_eq(row_decimals(&ra), row_decimals(&rb));
+	ck_assert(strncmp(ra.text + CONTENTS_AT, rb.text + CONTENTS_AT, 20) == 0);
+	ck_assert(fabs(ra.inc - rb.inc) < 1.0);
+	free(a);
+	free(b);
+cleanup:
+	free(ours);
+	free(theirs);
+	script_done(dir, script);
+}
+END_TEST
+
+/* Memory a Python line maps outside the Python heap: resident memory sees
+ * it, tracemalloc does not; both see a bytearray. */
+#define HEAP_SCRIPT \
+	"import mmap\n" \
+	"@profile\n" \
+	"def f():\n" \
+	"    a = bytearray(10 << 20)  # ALLOC10\n" \
+	"    m = mmap.mmap(-1, 30 << 20)  # MAP\n" \
+	"    m.write(b'x' * (30 << 20))  # TOUCH\n" \
+	"    return len(a) + len(m)\n" \
+	"f()\n"
+
+static const struct {
+	const char *backend;
+	double alloc10, touch; /* Increments */
+} backends[] = {
+	{ "rss", 10, 30 },
+	{ "psutil", 10, 30 },
+	{ "posix", 10, 30 },
+	{ "uss", 10, 30 },
+	{ "psutil_uss", 10, 30 },
+	{ "pss", 10, 30 },
+	{ "tracemalloc", 10, 0 },
+};
+
+START_TEST(test_backends)
+{
+	char *dir, *script = script_in(&dir, "heap.py", HEAP_SCRIPT);
+	struct tl_result r;
+	struct row row;
+
+	if (strcmp(backends[_i].backend, "rss") && strcmp(backends[_i].backend, "tracemalloc") &&
+	    strcmp(backends[_i].backend, "psutil") && strcmp(backends[_i].backend, "posix") &&
+	    access("/proc/self/smaps_rollup", R_OK) != 0) {
+		fprintf(stderr, "SKIP: no /proc/self/smaps_rollup: --backend %s not tried\n",
+			backends[_i].backend);
+		goto cleanup;
+	}
+	tl_run(&r, NULL, "mprof", "lines", "--backend", backends[_i].backend, script);
+	ck_assert_msg(r.status == 0, "%s: %s", backends[_i].backend, r.err);
+	row = find_row(r.out, "# ALLOC10");
+	ck_assert_msg(fabs(row.inc - backends[_i].alloc10) < 1.5, "%s: ALLOC10 %.3f",
+		      backends[_i].backend, row.inc);
+	/* 30 MiB mapped and touched, and a 30 MiB bytes made and freed on the
+	 * way: other pages come and go with it (PSS shares, malloc's arenas) */
+	row = find_row(r.out, "# TOUCH");
+	ck_assert_msg(fabs(row.inc - backends[_i].touch) < 8.0, "%s: TOUCH %.3f",
+		      backends[_i].backend, row.inc);
+	tl_result_free(&r);
+cleanup:
+	script_done(dir, script);
+}
+END_TEST
+
+/* A child that holds 60 MiB from READY to WAIT. */
+#define CHILD_SCRIPT \
+	"import subprocess, sys\n" \
+	"CHILD = \"import sys; x = b'x' * (60 << 20); print('ready', flush=True); sys.stdin.read()\"\n" \
+	"@profile\n" \
+	"def f():\n" \
+	"    p = subprocess.Popen([sys.executable, '-c', CHILD], stdin=subprocess.PIPE, stdout=subprocess.PIPE)\n" \
+	"    p.stdout.readline()  # READY\n" \
+	"    p.stdin.close()  # RELEASE\n" \
+	"    p.wait()  # WAIT\n" \
+	"f()\n"
+
+START_TEST(test_include_children)
+{
+	char *dir, *script = script_in(&dir, "kids.py", CHILD_SCRIPT);
+	struct tl_result r;
+	struct row row;
+	double release;
+
+	tl_run(&r, NULL, "mprof", "lines", "--include-children", script);
+	ck_assert_msg(r.status == 0, "%s", r.err);
+	row = find_row(r.out, "# READY");
+	ck_assert_msg(row.inc > 50, "READY: %.3f MiB", row.inc);
+	/* the child frees and ends while RELEASE or WAIT run */
+	release = find_row(r.out, "# RELEASE").inc;
+	row = find_row(r.out, "# WAIT");
+	ck_assert_msg(release + row.inc < -50, "the child's memory does not go away: %.3f + %.3f MiB",
+		      release, row.inc);
+	tl_result_free(&r);
+	tl_run(&r, NULL, "mprof", "lines", script);
+	ck_assert_msg(r.status == 0, "%s", r.err);
+	row = find_row(r.out, "# READY");
+	ck_assert_msg(fabs(row.inc) < 5, "READY without children: %.3f MiB", row.inc);
+	tl_result_free(&r);
+	script_done(dir, script);
+}
+END_TEST
+
+/* --pdb-mmem: the debugger, with the script's standard input, at the line
+ * after memory reached the limit; the tables are still printed. */
+START_TEST(test_pdb_mmem)
+{
+	char *dir, *script = script_in(&dir, "pd.py", "@profile\n"
+						    "def f():\n"
+						    "    a = bytearray(10 << 20)  # ALLOC10\n"
+						    "    b = bytearray(40 << 20)  # ALLOC40\n"
+						    "    c = 1  # AFTER\n"
+						    "    return len(a) + c\n"
+						    "print('result', f())\n");
+	char *cmd = xasprintf("printf 'p len(b) >> 20\\nc\\n' | '%s' lines --pdb-mmem 45 '%s'",
+			      MPROF_BIN, script);
+	struct tl_result r;
+
+	tl_run(&r, NULL, "sh", "-c", cmd);
+	ck_assert_msg(r.status == 0, "%s", r.err);
+	ck_assert_ptr_nonnull(strstr(r.out, "exceeded the maximum of 45.00 MiB\nStepping into the debugger\n"));
+	ck_assert_ptr_nonnull(strstr(r.out, "-> c = 1  # AFTER\n(Pdb) 40\n"));
+	ck_assert_ptr_nonnull(strstr(r.out, "result 10485761\n"));
+	ck_assert(find_row(r.out, "# ALLOC40").has_values);
+	tl_result_free(&r);
+	/* below the limit: no debugger */
+	tl_run(&r, NULL, "mprof", "lines", "--pdb-mmem", "100000", script);
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_ptr_null(strstr(r.out, "Stepping into the debugger"));
+	tl_result_free(&r);
+	free(cmd);
+	script_done(dir, script);
+}
+END_TEST
+
+/* --timestamp: a FUNC record per call and per block, levels per thread, in
+ * the format of mprofile(5). */
+START_TEST(test_timestamp)
+{
+	char *dir, *script = script_in(&dir, "ts.py", "@profile\n"
+						    "def f():\n"
+						    "    return bytearray(1 << 20)\n"
+						    "f()\n"
+						    "with profile.timestamp('two words'):\n"
+						    "    f()\n");
+	char *path = tl_path(dir, "ts.txt"), *text, *line, *save = NULL;
+	const char *want[] = { "__main__.f 0", "__main__.f 1", ".two\\x20words 0" };
+	struct tl_result r;
+	size_t n = 0;
+
+	tl_run(&r, NULL, "mprof", "lines", "--timestamp", "-o", path, script);
+	ck_assert_msg(r.status == 0, "%s", r.err);
+	ck_assert_str_eq(r.out, "");
+	tl_result_free(&r);
+	text = tl_read_file(path, NULL);
+	ck_assert_ptr_nonnull(text);
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save), n++) {
+		struct record rec;
+		const char *why;
+		char got[128];
+
+		ck_assert_uint_lt(n, ARRAY_SIZE(want));
+		ck_assert_int_eq(profile_parse_line(line, strlen(line), &rec, &why), 1);
+		ck_assert_int_eq(rec.kind, REC_FUNC);
+		ck_assert_ptr_null(why);
+		snprintf(got, sizeof(got), "%.*s %d", (int)rec.text_len, rec.text, rec.level);
+		ck_assert_str_eq(got, want[n]);
+		ck_assert(rec.t > 1e9 && rec.t_end >= rec.t && rec.mem > 0);
+	}
+	ck_assert_uint_eq(n, ARRAY_SIZE(want));
+	free(text);
+	free(path);
+	script_done(dir, script);
+}
+END_TEST
+
 static const struct {
 	const char *args[4];
 	int status;
 	const char *err;
 } errors[] = {
+	{ { "--backend", "tracemalloc", "--include-children", "a.py" }, 2,
+	  "mprof lines: options --include-children and --backend tracemalloc: tracemalloc counts "
+	  "the Python heap of this process only" },
+	{ { "--backend", "heap", "a.py" }, 2, "mprof lines: option --backend: 'heap' is not one of" },
+	{ { "--pdb-mmem", "x", "a.py" }, 2, "mprof lines: option --pdb-mmem: a memory in MiB above 0" },
+	{ { "--pdb-mmem", "0", "a.py" }, 2, "mprof lines: option --pdb-mmem: a memory in MiB above 0" },
+	{ { "--pdb-mmem", "5", "--timestamp", "a.py" }, 2,
+	  "mprof lines: options --pdb-mmem and --timestamp: --timestamp does not trace lines" },
 	{ { NULL }, 2, "mprof lines: a Python script to run is needed" },
 	{ { "--precision", "x", "a.py" }, 2, "mprof lines: option --precision: a whole number" },
 	{ { "--precision", "13", "a.py" }, 2, "mprof lines: option --precision: a whole number" },
@@ -360,6 +666,12 @@ int main(void)
 	tcase_add_test(tc, test_module);
 	tcase_add_test(tc, test_same_table_as_python_tool);
 	tcase_add_loop_test(tc, test_errors, 0, ARRAY_SIZE(errors));
+	tcase_add_test(tc, test_decorator_stream_precision);
+	tcase_add_test(tc, test_stream_same_as_python_tool);
+	tcase_add_loop_test(tc, test_backends, 0, ARRAY_SIZE(backends));
+	tcase_add_test(tc, test_include_children);
+	tcase_add_test(tc, test_pdb_mmem);
+	tcase_add_test(tc, test_timestamp);
 	suite_add_tcase(s, tc);
 	return tl_run_suite(s);
 }

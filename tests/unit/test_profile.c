@@ -3,6 +3,8 @@
 #include "util.h"
 
 #include <fcntl.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +39,16 @@ static const struct {
 	{ "FUNC f 1 5 3 4 0", -1, REC_FUNC, 0, 0, NULL, 0 },
 	{ "FUNC f 1 2 3", -1, REC_FUNC, 0, 0, NULL, 0 },
 	{ "FUNC f 1 2 3 4 x", -1, REC_FUNC, 0, 0, NULL, 0 },
+	/* the Python tool writes timestamp labels with their spaces: the numbers
+	 * are the last five fields */
+	{ "FUNC .two words 21.7422 1795988006.8494 31.7461 1795988007.0051 0", 1, REC_FUNC,
+	  21.7422, 1795988006.8494, ".two words", 0 },
+	{ "FUNC .a  b\tc 1 2 3 4 1", 1, REC_FUNC, 1, 2, ".a  b\tc", 1 },
+	{ "FUNC .1 2 10.0 100.5 12.0 101.5 3", 1, REC_FUNC, 10, 100.5, ".1 2", 3 },
+	{ "FUNC .a b 1 2 3 4", -1, REC_FUNC, 0, 0, NULL, 0 },
+	{ "FUNC .a b 1 5 3 4 0", -1, REC_FUNC, 0, 0, NULL, 0 },
+	{ "FUNC .a b 1 2 3 4 0 unfinished", -1, REC_FUNC, 0, 0, NULL, 0 },
+	{ "FUNC  1 2 3 4 0", -1, REC_FUNC, 0, 0, NULL, 0 },
 	{ "MARK start\\x20here 12.5 7.25", 1, REC_MARK, 12.5, 7.25, "start\\x20here", 0 },
 	{ "PEAK 65.0 3.5", 1, REC_PEAK, 65.0, 3.5, NULL, 0 },
 	{ "CHLDPEAK 12 65.0 3.5", 1, REC_CHLDPEAK, 65.0, 3.5, NULL, 0 },
@@ -564,6 +576,251 @@ START_TEST(test_writer_full_disk_keeps_whole_records)
 }
 END_TEST
 
+/* What is wrong, or the note on a record read all the same. */
+static const struct {
+	const char *line;
+	int rc;
+	const char *why; /* NULL: none */
+} whys[] = {
+	{ "FUNC f 1 2 3 4 0", 1, NULL },
+	{ "FUNC .two words 1 2 3 4 0", 1, "name with unescaped spaces" },
+	{ "FUNC f 1 2 3 4 2 bogus", -1, "unknown flag after the level" },
+	{ "FUNC f 1 2 3 4 100001", -1, "bad nesting level" },
+	{ "FUNC f 1 2 -3 4 0", -1, "memory is not a finite number >= 0" },
+	{ "FUNC f 1 2 3 x 0", -1, "time is not a finite number" },
+	{ "FUNC f 1 5 3 4", -1, "ends before it starts" },
+	{ "FUNC f 1", -1, "wrong number of fields" },
+	{ "MEM 1", -1, "wrong number of fields" },
+	{ "MEM abc", -1, "wrong number of fields" },
+	{ "CHLD 12345678901 1 2", -1, "bad pid" },
+	{ "EXIT 1 exit 256", -1, "bad status" },
+	{ "EXIT 1 exit 3 4", -1, "wrong number of fields" },
+	{ "MPROF", -1, "missing format version" },
+	{ "MPROF ", -1, "missing format version" },
+	{ "CMDLINE", 1, NULL },
+};
+
+START_TEST(test_parse_why)
+{
+	char buf[256];
+	struct record rec;
+	const char *why = "not set";
+	size_t len = strlen(whys[_i].line);
+
+	memcpy(buf, whys[_i].line, len + 1);
+	ck_assert_int_eq(profile_parse_line(buf, len, &rec, &why), whys[_i].rc);
+	if (whys[_i].why)
+		ck_assert_msg(why && strcmp(why, whys[_i].why) == 0, "'%s': '%s'", whys[_i].line, why);
+	else
+		ck_assert_ptr_null(why);
+}
+END_TEST
+
+static int read_funcs(const char *path, char *names, size_t cap)
+{
+	struct profile_reader r;
+	struct record rec;
+	int rc, n = 0;
+
+	ck_assert_int_eq(profile_reader_open(&r, path), 0);
+	names[0] = '\0';
+	while ((rc = profile_reader_next(&r, &rec)) > 0) {
+		size_t o = strlen(names);
+
+		if (rec.kind == REC_FUNC) {
+			snprintf(names + o, cap - o, "%.*s %d|", (int)rec.text_len, rec.text, rec.level);
+			n++;
+		}
+	}
+	profile_reader_close(&r);
+	return rc < 0 ? -1 : n;
+}
+
+/* A profile the Python tool wrote with timestamp labels holding spaces (by
+ * `with profile.timestamp("two words")`, see timestamp-spaces.py beside it)
+ * is read whole, with one warning per file. */
+START_TEST(test_python_spaced_labels)
+{
+	char *path = tl_data("python-mprof/timestamp-spaces.dat"), *dir = tl_tmpdir();
+	char *copy = tl_path(dir, "copy.dat"), *text = tl_read_file(path, NULL), names[512];
+
+	ck_assert_ptr_nonnull(text);
+	tl_write_file(copy, text);
+	error_set_quiet(true);
+	ck_assert_int_eq(read_funcs(path, names, sizeof(names)), 3);
+	ck_assert_str_eq(names, "__main__.grow 1|.two words 0|.three word label 0|");
+	ck_assert_msg(strstr(error_last(), "timestamp-spaces.dat:2: FUNC name with unescaped spaces"),
+		      "warning: '%s'", error_last());
+	/* read again (as peak --func does): no second warning */
+	warning("nothing since");
+	ck_assert_int_eq(read_funcs(path, names, sizeof(names)), 3);
+	ck_assert_str_eq(error_last(), "nothing since");
+	/* another file: its own warning */
+	ck_assert_int_eq(read_funcs(copy, names, sizeof(names)), 3);
+	ck_assert_ptr_nonnull(strstr(error_last(), "copy.dat:2: FUNC name with unescaped spaces"));
+	error_set_quiet(false);
+	free(text);
+	free(copy);
+	free(path);
+	tl_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
+/* The same, with a file the installed Python tool writes now. */
+START_TEST(test_python_tool_spaced_labels)
+{
+	const char *tool = "/usr/bin/python3-mprof";
+	char *dir, *script = tl_data("python-mprof/timestamp-spaces.py"), *dat;
+	struct tl_result r;
+
+	if (access(tool, X_OK) != 0) {
+		fprintf(stderr, "SKIP: %s is not installed: the Python tool's own file is not read\n", tool);
+		free(script);
+		return;
+	}
+	dir = tl_tmpdir();
+	dat = tl_path(dir, "ts.dat");
+	tl_run(&r, dir, tool, "run", "-o", dat, script);
+	ck_assert_msg(r.status == 0, "%s: %s", tool, r.err);
+	tl_result_free(&r);
+	tl_run(&r, dir, "mprof", "peak", "--func", "two words", dat);
+	ck_assert_msg(r.status == 0, "mprof peak: %s", r.err);
+	ck_assert_ptr_nonnull(strstr(r.out, " MiB"));
+	ck_assert_ptr_null(strstr(r.out, "NaN"));
+	ck_assert_int_eq(tl_count_prefix(r.err, "mprof: warning: "), 1);
+	ck_assert_ptr_nonnull(strstr(r.err, "FUNC name with unescaped spaces"));
+	tl_result_free(&r);
+	free(dat);
+	free(script);
+	tl_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
+/* ---- the record table ---- */
+
+/* What the reader and the writer assume of the table. */
+START_TEST(test_table_invariants)
+{
+	for (int k = 0; k < REC_KIND_COUNT; k++) {
+		const struct record_type *rt = record_type_of((enum record_kind)k);
+		int texts = 0, n = 0;
+		bool optional_seen = false;
+
+		ck_assert_int_eq(rt->kind, k);
+		ck_assert_ptr_nonnull(rt->keyword);
+		for (const struct field_spec *fs = rt->fields;
+		     fs < rt->fields + RECORD_FIELDS_MAX && fs->kind != FIELD_END; fs++, n++) {
+			bool opt = fs->optional || fs->kind == FIELD_FLAG;
+
+			ck_assert_msg(opt || !optional_seen, "%s: a required field after an optional one",
+				      rt->keyword);
+			optional_seen |= opt;
+			texts += fs->kind == FIELD_NAME || fs->kind == FIELD_REST;
+			if (fs->kind == FIELD_REST)
+				ck_assert(n + 1 == RECORD_FIELDS_MAX || fs[1].kind == FIELD_END);
+			if (fs->tail)
+				ck_assert(n == 0 && fs->kind == FIELD_NAME);
+			ck_assert_ptr_nonnull(fs->form);
+			if (fs->kind != FIELD_NAME && fs->kind != FIELD_REST)
+				ck_assert_ptr_nonnull(fs->bad);
+		}
+		ck_assert_msg(texts <= 1, "%s: one text field at most", rt->keyword);
+	}
+	/* the fast way of reading MEM takes "MEM <mem> <t>" */
+	{
+		const struct field_spec *f = record_type_of(REC_MEM)->fields;
+
+		ck_assert_str_eq(record_type_of(REC_MEM)->keyword, "MEM");
+		ck_assert(f[0].kind == FIELD_MEM && f[0].off == offsetof(struct record, mem));
+		ck_assert(f[1].kind == FIELD_NUM && f[1].off == offsetof(struct record, t));
+		ck_assert(f[2].kind == FIELD_END);
+	}
+}
+END_TEST
+
+static const struct {
+	enum record_kind kind;
+	const char *form;
+} forms[] = {
+	{ REC_FUNC, "FUNC <name> <MiB> <time> <MiB> <time> [<level> [unfinished]]" },
+	{ REC_EXIT, "EXIT <time> <exit|signal|detached> <n>" },
+	{ REC_CHLD, "CHLD <pid> <MiB> <time>" },
+	{ REC_CMDLINE, "CMDLINE [<command line>]" },
+};
+
+START_TEST(test_table_forms)
+{
+	char buf[256];
+
+	ck_assert_str_eq(record_form(forms[_i].kind, buf, sizeof(buf)), forms[_i].form);
+	/* cut short, still a string */
+	ck_assert_uint_eq(strlen(record_form(forms[_i].kind, buf, 6)), 5);
+}
+END_TEST
+
+/* Every kind, written from a struct record by the table and read back. */
+static const struct {
+	struct record rec;
+	const char *line;
+} written[] = {
+	{ { .kind = REC_CMDLINE, .text = "./p 'a b'", .text_len = 9 }, "CMDLINE ./p 'a b'\n" },
+	{ { .kind = REC_MEM, .mem = 1.5, .t = 2.25 }, "MEM 1.500000 2.250000\n" },
+	{ { .kind = REC_CHLD, .pid = 42, .mem = 3, .t = 4 }, "CHLD 42 3.000000 4.000000\n" },
+	{ { .kind = REC_FUNC, .text = "a b", .text_len = 3, .mem = 1, .t = 2, .mem_end = 3, .t_end = 4,
+	    .level = 2 }, "FUNC a\\x20b 1.0000 2.000000 3.0000 4.000000 2\n" },
+	{ { .kind = REC_FUNC, .text = "f", .text_len = 1, .mem = 1, .t = 2, .mem_end = 3, .t_end = 4,
+	    .level = 0, .unfinished = true }, "FUNC f 1.0000 2.000000 3.0000 4.000000 0 unfinished\n" },
+	{ { .kind = REC_MARK, .text = "", .text_len = 0, .mem = 1, .t = 2 }, "MARK ? 1.000000 2.000000\n" },
+	{ { .kind = REC_PEAK, .mem = 9, .t = 8 }, "PEAK 9.000000 8.000000\n" },
+	{ { .kind = REC_CHLDPEAK, .pid = 7, .mem = 9, .t = 8 }, "CHLDPEAK 7 9.000000 8.000000\n" },
+	{ { .kind = REC_CHLDCMD, .pid = 7, .text = "sh", .text_len = 2 }, "CHLDCMD 7 sh\n" },
+	{ { .kind = REC_MPROF, .text = "1 0.1.0", .text_len = 7 }, "MPROF 1 0.1.0\n" },
+	{ { .kind = REC_EXIT, .t = 5, .text = "signal", .text_len = 6, .status = 9 },
+	  "EXIT 5.000000 signal 9\n" },
+};
+
+START_TEST(test_table_write_read)
+{
+	char *dir = tl_tmpdir(), *path = tl_path(dir, "w.dat"), *text;
+	const struct record *want = &written[_i].rec;
+	struct profile_writer w;
+	struct profile_reader r;
+	struct record rec;
+	char esc[64];
+	size_t n;
+
+	ck_assert_int_eq(profile_writer_open(&w, path, PROFILE_CREATE), 0);
+	ck_assert_int_eq(profile_write(&w, want), 0);
+	ck_assert_int_eq(profile_writer_close(&w), 0);
+	text = tl_read_file(path, NULL);
+	ck_assert_str_eq(text, written[_i].line);
+	ck_assert_int_eq(profile_reader_open(&r, path), 0);
+	ck_assert_int_eq(profile_reader_next(&r, &rec), 1);
+	ck_assert_int_eq(rec.kind, want->kind);
+	ck_assert(rec.mem == want->mem && rec.t == want->t);
+	ck_assert(rec.mem_end == want->mem_end && rec.t_end == want->t_end);
+	ck_assert_int_eq(rec.pid, want->pid);
+	ck_assert_int_eq(rec.status, want->status);
+	ck_assert_int_eq(rec.unfinished, want->unfinished);
+	ck_assert_int_eq(rec.level, want->kind == REC_FUNC ? want->level : -1);
+	if (want->kind == REC_CMDLINE || want->kind == REC_MPROF) /* the rest of the line, as it is */
+		n = (size_t)snprintf(esc, sizeof(esc), "%s", want->text);
+	else if (!(n = profile_escape(want->text ? want->text : "", want->text_len, esc, sizeof(esc))))
+		n = (size_t)snprintf(esc, sizeof(esc), "?");
+	ck_assert_uint_eq(rec.text_len, want->text ? n : 0);
+	if (want->text)
+		ck_assert(memcmp(rec.text, esc, n) == 0);
+	ck_assert_int_eq(profile_reader_next(&r, &rec), 0);
+	profile_reader_close(&r);
+	free(text);
+	tl_rmrf(dir);
+	free(path);
+	free(dir);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("profile");
@@ -583,6 +840,12 @@ int main(void)
 	tcase_add_test(tc, test_writer_roundtrip);
 	tcase_add_test(tc, test_writer_extreme_numbers);
 	tcase_add_test(tc, test_writer_full_disk_keeps_whole_records);
+	tcase_add_loop_test(tc, test_parse_why, 0, ARRAY_SIZE(whys));
+	tcase_add_test(tc, test_python_spaced_labels);
+	tcase_add_test(tc, test_python_tool_spaced_labels);
+	tcase_add_test(tc, test_table_invariants);
+	tcase_add_loop_test(tc, test_table_forms, 0, ARRAY_SIZE(forms));
+	tcase_add_loop_test(tc, test_table_write_read, 0, ARRAY_SIZE(written));
 	suite_add_tcase(s, tc);
 	return tl_run_suite(s);
 }
