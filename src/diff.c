@@ -24,7 +24,7 @@ static struct diff_row *row_add(struct diff *d, size_t *cap, enum diff_kind kind
 {
 	struct diff_row *r;
 
-	xgrow((void **)&d->rows, cap, d->nrows + 1, sizeof(*d->rows));
+	XGROW(d->rows, *cap, d->nrows + 1);
 	r = &d->rows[d->nrows++];
 	memset(r, 0, sizeof(*r));
 	r->kind = kind;

@@ -272,7 +272,7 @@ static void span_begin(struct events *ev, const struct event *e)
 		stack_release_if_empty(s);
 		return;
 	}
-	xgrow((void **)&s->v, &s->cap, s->n + 1, sizeof(*s->v));
+	XGROW(s->v, s->cap, s->n + 1);
 	sp = &s->v[s->n++];
 	sp->name = xstrndup(e->name, e->name_len);
 	sp->t = e->t;

@@ -87,7 +87,7 @@ static struct peak_child *child_of(struct peak *p, long pid)
 			return c;
 		h = (h + 1) & (p->nslots - 1);
 	}
-	xgrow((void **)&p->children, &p->children_cap, p->nchildren + 1, sizeof(*p->children));
+	XGROW(p->children, p->children_cap, p->nchildren + 1);
 	c = &p->children[p->nchildren++];
 	c->pid = pid;
 	c->mem = c->kernel = NAN;
@@ -124,7 +124,7 @@ struct span_list {
 
 static void span_push(struct span_list *l, double start, double end)
 {
-	xgrow((void **)&l->v, &l->cap, l->n + 1, sizeof(*l->v));
+	XGROW(l->v, l->cap, l->n + 1);
 	l->v[l->n].start = start;
 	l->v[l->n].end = end;
 	l->n++;

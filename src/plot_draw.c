@@ -304,7 +304,7 @@ struct path {
 
 static void path_add(struct path *pa, const struct draw *d, double t, double v)
 {
-	xgrow((void **)&pa->p, &pa->cap, pa->n + 1, sizeof(*pa->p));
+	XGROW(pa->p, pa->cap, pa->n + 1);
 	pa->p[pa->n++] = (struct point){ X(d, t), Y(d, v) };
 }
 
@@ -661,7 +661,7 @@ static void note_label(struct draw *d, const struct plot_rect *box, const char *
 
 	if (!dr)
 		return;
-	xgrow((void **)&dr->labels, &dr->labels_cap, dr->nlabels + 1, sizeof(*dr->labels));
+	XGROW(dr->labels, dr->labels_cap, dr->nlabels + 1);
 	dr->labels[dr->nlabels++] = (struct plot_label){ *box, xstrdup(text) };
 }
 

@@ -430,8 +430,8 @@ static struct plot_series *child_get(struct model_reader *r, long pid)
 			if (m->children[r->child_index[h] - 1].pid == pid)
 				return &m->children[r->child_index[h] - 1];
 	}
-	xgrow((void **)&m->children, &r->child_cap, m->nchildren + 1, sizeof(*m->children));
-	xgrow((void **)&r->child_hot, &r->child_hot_cap, m->nchildren + 1, sizeof(*r->child_hot));
+	XGROW(m->children, r->child_cap, m->nchildren + 1);
+	XGROW(r->child_hot, r->child_hot_cap, m->nchildren + 1);
 	series_init(&m->children[m->nchildren], &m->grid, pid);
 	r->child_hot[m->nchildren] = (struct series_hot){ NULL, 0, 0 };
 	m->nchildren++;
@@ -478,7 +478,7 @@ static uint32_t func_get(struct model_reader *r, const char *key, size_t len)
 				return (uint32_t)(r->func_index[h] - 1);
 		}
 	}
-	xgrow((void **)&m->funcs, &r->func_cap, m->nfuncs + 1, sizeof(*m->funcs));
+	XGROW(m->funcs, r->func_cap, m->nfuncs + 1);
 	f = &m->funcs[m->nfuncs];
 	memset(f, 0, sizeof(*f));
 	f->key = xstrndup(key, len);
@@ -576,7 +576,7 @@ static void span_add(struct model_reader *r, const struct plot_span *s)
 				r->span_limit *= 2;
 		}
 		if (m->nspans == r->span_cap)
-			xgrow((void **)&m->spans, &r->span_cap, m->nspans + 1, sizeof(*m->spans));
+			XGROW(m->spans, r->span_cap, m->nspans + 1);
 	}
 	m->spans[m->nspans++] = *s;
 }
@@ -618,7 +618,7 @@ static void mark_add(struct model_reader *r, const struct record *rec, double t)
 		if (m->nmarks > r->mark_limit / 2)
 			r->mark_limit *= 2;
 	}
-	xgrow((void **)&m->marks, &r->mark_cap, m->nmarks + 1, sizeof(*m->marks));
+	XGROW(m->marks, r->mark_cap, m->nmarks + 1);
 	k = &m->marks[m->nmarks++];
 	k->label = plot_display_text(rec->text, rec->text_len, true);
 	k->t = t;
@@ -846,7 +846,7 @@ static void spans_infer_levels(struct plot_model *m)
 			depth--;
 		if (s->level < 0)
 			s->level = (int32_t)depth;
-		xgrow((void **)&stack, &cap, depth + 1, sizeof(*stack));
+		XGROW(stack, cap, depth + 1);
 		stack[depth++] = s->t1;
 	}
 	free(stack);

@@ -374,7 +374,7 @@ static char *slurp(pid_t pid, const char *name, size_t *len)
 			break;
 		n += (size_t)k;
 		if (cap - n < 2)
-			xgrow((void **)&buf, &cap, cap * 2, 1);
+			XGROW(buf, cap, cap * 2);
 	}
 	close(fd);
 	buf[n] = '\0';

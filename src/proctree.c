@@ -15,7 +15,7 @@
 
 void pidvec_push(struct pidvec *pv, pid_t pid)
 {
-	xgrow((void **)&pv->v, &pv->cap, pv->n + 1, sizeof(*pv->v));
+	XGROW(pv->v, pv->cap, pv->n + 1);
 	pv->v[pv->n++] = pid;
 }
 
@@ -193,7 +193,7 @@ static void children_cached(struct proc_tree *t, pid_t pid, uint64_t now, struct
 			children_of(pid, out);
 			return;
 		}
-		xgrow((void **)&t->nodes, &t->capnodes, t->nnodes + 1, sizeof(*t->nodes));
+		XGROW(t->nodes, t->capnodes, t->nnodes + 1);
 		nd = &t->nodes[t->nnodes];
 		if (!node_open(nd, pid))
 			return; /* vanished */
@@ -296,7 +296,7 @@ static int scan_proc(struct proc_tree *t, pid_t root)
 		p += 2;
 		if (!proc_scan_u64(&p, &ppid))
 			continue;
-		xgrow((void **)&t->pairs, &t->cap, t->n + 1, sizeof(*t->pairs));
+		XGROW(t->pairs, t->cap, t->n + 1);
 		t->pairs[t->n].ppid = (pid_t)ppid;
 		t->pairs[t->n].pid = (pid_t)pid;
 		t->n++;
@@ -334,7 +334,7 @@ static void note_outside(struct proc_tree *t, const struct pidvec *desc)
 {
 	size_t before = t->nout;
 
-	xgrow((void **)&t->scratch, &t->capscratch, desc->n + 1, sizeof(*t->scratch));
+	XGROW(t->scratch, t->capscratch, desc->n + 1);
 	if (desc->n) {
 		memcpy(t->scratch, desc->v, desc->n * sizeof(*desc->v));
 		qsort(t->scratch, desc->n, sizeof(*t->scratch), cmp_pid);
@@ -344,7 +344,7 @@ static void note_outside(struct proc_tree *t, const struct pidvec *desc)
 
 		if (pid_in(t->scratch, desc->n, pid))
 			continue;
-		xgrow((void **)&t->outside, &t->capout, t->nout + 1, sizeof(*t->outside));
+		XGROW(t->outside, t->capout, t->nout + 1);
 		t->outside[t->nout++] = pid;
 	}
 	if (t->nout != before)

@@ -829,7 +829,7 @@ static int writer_reserve(struct profile_writer *w, size_t need)
 	if (w->len && profile_writer_flush(w) < 0)
 		return -1;
 	if (w->cap < need)
-		xgrow((void **)&w->buf, &w->cap, need, 1);
+		XGROW(w->buf, w->cap, need);
 	return 0;
 }
 

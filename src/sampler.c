@@ -139,7 +139,7 @@ static void kid_add(struct sampler *s, size_t at, pid_t pid, uint64_t now)
 {
 	struct child *c;
 
-	xgrow((void **)&s->kids, &s->capkids, s->nkids + 1, sizeof(*s->kids));
+	XGROW(s->kids, s->capkids, s->nkids + 1);
 	memmove(s->kids + at + 1, s->kids + at, (s->nkids - at) * sizeof(*s->kids));
 	s->nkids++;
 	c = &s->kids[at];

@@ -94,7 +94,7 @@ static void model_prefix(const struct scene *sc, size_t i, char *buf, size_t cap
 
 static size_t entry_add(struct scene *sc, enum scene_key key, size_t ref, struct scene_rgb c, char *text)
 {
-	xgrow((void **)&sc->legend, &sc->legend_cap, sc->nlegend + 1, sizeof(*sc->legend));
+	XGROW(sc->legend, sc->legend_cap, sc->nlegend + 1);
 	sc->legend[sc->nlegend] = (struct scene_entry){ key, ref, c, text };
 	return sc->nlegend++;
 }
@@ -137,7 +137,7 @@ static void line_add(struct scene *sc, size_t i, const struct plot_series *s, bo
 	struct scene_line *l;
 	char *text = line_text(sc, i, s);
 
-	xgrow((void **)&sc->lines, &sc->lines_cap, sc->nlines + 1, sizeof(*sc->lines));
+	XGROW(sc->lines, sc->lines_cap, sc->nlines + 1);
 	l = &sc->lines[sc->nlines];
 	memset(l, 0, sizeof(*l));
 	l->model = i;
@@ -172,7 +172,7 @@ static struct scene_peak *peak_add(struct scene *sc, enum scene_peak_kind kind, 
 {
 	struct scene_peak *p;
 
-	xgrow((void **)&sc->peaks, &sc->peaks_cap, sc->npeaks + 1, sizeof(*sc->peaks));
+	XGROW(sc->peaks, sc->peaks_cap, sc->npeaks + 1);
 	p = &sc->peaks[sc->npeaks++];
 	memset(p, 0, sizeof(*p));
 	p->kind = kind;

@@ -107,7 +107,7 @@ static size_t name_search(const struct name_index *ix, const char *name, size_t 
 
 static void name_insert(struct name_index *ix, size_t pos, const char *name, size_t len, size_t row)
 {
-	xgrow((void **)&ix->v, &ix->cap, ix->n + 1, sizeof(*ix->v));
+	XGROW(ix->v, ix->cap, ix->n + 1);
 	memmove(ix->v + pos + 1, ix->v + pos, (ix->n - pos) * sizeof(*ix->v));
 	ix->v[pos] = (struct name_entry){ name, len, row };
 	ix->n++;
@@ -153,7 +153,7 @@ static size_t func_row(struct summary *s, const struct record *rec)
 	pos = name_search(ix, rd->text, len, &found);
 	if (found)
 		return ix->last = ix->v[pos].row;
-	xgrow((void **)&s->funcs, &rd->funcs_cap, s->nfuncs + 1, sizeof(*s->funcs));
+	XGROW(s->funcs, rd->funcs_cap, s->nfuncs + 1);
 	rd->calls = xrealloc(rd->calls, rd->funcs_cap * sizeof(*rd->calls));
 	memset(&rd->calls[s->nfuncs], 0, sizeof(*rd->calls));
 	f = &s->funcs[s->nfuncs];
@@ -176,7 +176,7 @@ static struct summary_mark *mark_row(struct summary *s, const struct record *rec
 	pos = name_search(ix, rd->text, len, &found);
 	if (found)
 		return &s->marks[ix->v[pos].row];
-	xgrow((void **)&s->marks, &rd->marks_cap, s->nmarks + 1, sizeof(*s->marks));
+	XGROW(s->marks, rd->marks_cap, s->nmarks + 1);
 	m = &s->marks[s->nmarks];
 	memset(m, 0, sizeof(*m));
 	m->label = copy_name(rd->text, len);
@@ -207,7 +207,7 @@ static struct summary_child *child_row(struct summary *s, long pid)
 		else
 			hi = mid;
 	}
-	xgrow((void **)&s->children, &rd->children_cap, s->nchildren + 1, sizeof(*s->children));
+	XGROW(s->children, rd->children_cap, s->nchildren + 1);
 	memmove(s->children + lo + 1, s->children + lo, (s->nchildren - lo) * sizeof(*s->children));
 	s->nchildren++;
 	c = &s->children[lo];
@@ -272,7 +272,7 @@ static void add_func(struct summary *s, const struct record *rec)
 	f->increment += rec->mem_end - rec->mem;
 	lower_to(&f->first, rec->t);
 	if (!rd->no_calls) {
-		xgrow((void **)&cl->v, &cl->cap, cl->n + 1, sizeof(*cl->v));
+		XGROW(cl->v, cl->cap, cl->n + 1);
 		cl->v[cl->n++] = (struct peak_span){ rec->t, rec->t_end };
 	}
 	note_main_time(rd, rec->t);

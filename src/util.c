@@ -136,19 +136,20 @@ char *xstrndup(const char *s, size_t n)
 	return check_alloc(strndup(s, n));
 }
 
-void xgrow(void **p, size_t *cap, size_t need, size_t size)
+void *xgrow_array(void *p, size_t *cap, size_t need, size_t size)
 {
 	size_t c = *cap ? *cap : 16;
 
 	if (need <= *cap)
-		return;
+		return p;
 	while (c < need) {
 		if (c > SIZE_MAX / 2 / size)
 			check_alloc(NULL);
 		c *= 2;
 	}
-	*p = xrealloc(*p, c * size);
+	p = xrealloc(p, c * size);
 	*cap = c;
+	return p;
 }
 
 char *xasprintf(const char *fmt, ...)
@@ -266,7 +267,7 @@ bool str_ends_with(const char *s, const char *suffix)
 
 void strvec_push_nodup(struct strvec *sv, char *s)
 {
-	xgrow((void **)&sv->v, &sv->cap, sv->n + 2, sizeof(*sv->v));
+	XGROW(sv->v, sv->cap, sv->n + 2);
 	sv->v[sv->n++] = s;
 	sv->v[sv->n] = NULL;
 }

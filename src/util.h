@@ -44,8 +44,12 @@ void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
-/* Grow *p (of *cap elements of size `size`) to hold at least `need` elements. */
-void xgrow(void **p, size_t *cap, size_t need, size_t size);
+/* The array p of *cap elements of `size` bytes, grown to hold at least
+ * `need` (doubling): the same pointer, or a new one. Use XGROW. */
+void *xgrow_array(void *p, size_t *cap, size_t need, size_t size);
+/* Grow the array p (of cap elements) to hold at least need: p and cap are
+ * lvalues, and p keeps its type. */
+#define XGROW(p, cap, need) ((p) = xgrow_array((p), &(cap), (need), sizeof(*(p))))
 char *xasprintf(const char *fmt, ...) MPROF_PRINTF(1, 2);
 
 /* Strict number parsing: the whole string must be a number.

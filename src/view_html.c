@@ -428,7 +428,7 @@ static size_t group_spans(const struct page *pg, double gap, struct span_group *
 				g->unfinished |= s->unfinished;
 				continue;
 			}
-			xgrow((void **)out, cap, n + 1, sizeof(**out));
+			XGROW(*out, *cap, n + 1);
 			(*out)[n] = (struct span_group){
 				.func = fn, .level = s->level, .t0 = s->t0, .t1 = s->t1, .m0 = s->m0, .m1 = s->m1,
 				.calls = s->calls ? s->calls : 1, .unfinished = s->unfinished,

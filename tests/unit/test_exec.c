@@ -88,7 +88,7 @@ static void add_mem(struct prof *p, const struct record *rec)
 		p->mem_first = rec->mem;
 		p->t_first = rec->t;
 	}
-	xgrow((void **)&p->mem_v, &p->cap, (size_t)p->mem + 1, sizeof(*p->mem_v));
+	XGROW(p->mem_v, p->cap, (size_t)p->mem + 1);
 	p->mem_v[p->mem++] = rec->mem;
 	p->mem_last = rec->mem;
 	if (rec->mem > p->mem_max)
