@@ -13,7 +13,7 @@ _mprof_opts_run="-T= --interval= -o= --output= --force --append -C --include-chi
 	--nopython --max= --kill-above= -q --quiet -h --help --version"
 _mprof_opts_attach=$_mprof_opts_run
 _mprof_opts_plot="-o= --output= -t= --title= -n --no-function-ts -w= --window= -f --flame
-	-s --slope --terminal --color= --width= --height= --dpi= --backend= -h --help --version"
+	-s --slope --align= --terminal --color= --width= --height= --dpi= --backend= -h --help --version"
 _mprof_opts_peak="--func= --max= --exact -h --help --version"
 _mprof_opts_summary="--json -h --help --version"
 _mprof_opts_diff="--json --junit= --func= --exact --max-increase= -h --help --version"

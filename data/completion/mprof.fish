@@ -100,6 +100,7 @@ complete -c mprof -n $p -s n -l no-function-ts -d 'no function brackets and no p
 complete -c mprof -n $p -s w -l window -x -d 'only the time from T0 to T1 seconds'
 complete -c mprof -n $p -s f -l flame -d 'calls as a flame graph'
 complete -c mprof -n $p -s s -l slope -d 'trend lines and their slopes'
+complete -c mprof -n $p -l align -x -d "time 0 at a marker or a function's first call"
 complete -c mprof -n $p -l terminal -d 'draw in the terminal'
 complete -c mprof -n $p -l color -x -a 'auto always never' -d 'terminal colours'
 complete -c mprof -n $p -l width -x -d 'width in pixels'
