@@ -631,15 +631,15 @@ START_TEST(test_run_max)
 	struct facts f;
 
 	if (cases[_i].e)
-		tl_run(&r, dir, "mprof", "run", "-E", "--max", cases[_i].max, "-o", out, MW, "alloc", "40", "sleep",
-		       "300", "exit", cases[_i].exit_n);
+		tl_run(&r, dir, "mprof", "run", "-E", "-T", "0.05", "--max", cases[_i].max, "-o", out, MW, "alloc",
+		       "40", "sleep", "1000", "exit", cases[_i].exit_n);
 	else
-		tl_run(&r, dir, "mprof", "run", "--max", cases[_i].max, "-o", out, MW, "alloc", "40", "sleep",
-		       "300", "exit", cases[_i].exit_n);
+		tl_run(&r, dir, "mprof", "run", "-T", "0.05", "--max", cases[_i].max, "-o", out, MW, "alloc", "40",
+		       "sleep", "1000", "exit", cases[_i].exit_n);
 	ck_assert_msg(r.status == cases[_i].status, "status %d: %s", r.status, r.err);
 	check_end_line(r.err, out);
 	read_facts(out, &f);
-	ck_assert(f.mem_max >= 40);
+	ck_assert_msg(f.mem_max >= 40, "peak %.3f MiB: the 40 MiB were not sampled", f.mem_max);
 	want = fmt("mprof: %s: peak %.3f MiB is over the budget of 20.000 MiB (20M)\n", out, f.mem_max);
 	ck_assert_msg((strstr(r.err, want) != NULL) == cases[_i].over, "%s", r.err);
 	free(want);
