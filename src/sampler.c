@@ -86,6 +86,7 @@ struct sampler {
 	uint64_t read_ns;     /* when `mem` was measured */
 	double mem;           /* MiB, the latest measurement */
 	double sample_t, sample_mem; /* the latest MEM record */
+	uint64_t kill_ns;     /* --kill-above: when SIGTERM was sent; 0: not yet */
 };
 
 /* ---- writing ---- */
@@ -356,6 +357,21 @@ static bool attached_gone(pid_t pid)
 	return !proc_read_stat(pid, &st) || st.state == 'Z' || st.state == 'X';
 }
 
+/* --kill-above, at each sample (see sampler_opts). */
+static void kill_above(struct sampler *s, uint64_t now, double mem, double t)
+{
+	if (s->gone || s->kill_ns == NEVER)
+		return;
+	if (!s->kill_ns && mem * MIB > (double)s->o->kill_above) {
+		wrote(s, profile_write_mark(&s->w, s->o->kill_label, mem, t));
+		kill(s->pid, SIGTERM);
+		s->kill_ns = now;
+	} else if (s->kill_ns && now - s->kill_ns >= SAMPLER_KILL_GRACE * NS_PER_SEC) {
+		kill(s->pid, SIGKILL);
+		s->kill_ns = NEVER;
+	}
+}
+
 /* One sample; false when the target had no memory left to read. */
 static bool sample(struct sampler *s, uint64_t now)
 {
@@ -380,6 +396,8 @@ static bool sample(struct sampler *s, uint64_t now)
 		s->res->samples++;
 		s->sample_t = t;
 		s->sample_mem = mem;
+		if (s->o->kill_above)
+			kill_above(s, now, mem, t);
 	}
 	if (s->o->multiprocess)
 		for (size_t i = 0; i < s->nkids; i++)

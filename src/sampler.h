@@ -32,7 +32,14 @@ struct sampler_opts {
 	/* attach: the process to watch (argv is NULL) */
 	pid_t attach;
 	bool progress;               /* say what is happening on stderr */
+	/* --kill-above: at the first sample over kill_above bytes (0: never),
+	 * a MARK kill_label, SIGTERM to the target, SIGKILL at the first
+	 * sample SAMPLER_KILL_GRACE seconds later if it still lives */
+	uint64_t kill_above;
+	const char *kill_label;
 };
+
+#define SAMPLER_KILL_GRACE 2
 
 enum sampler_end {
 	SAMPLER_EXITED,    /* the target exited: status is its exit status */
