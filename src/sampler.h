@@ -32,6 +32,15 @@ struct sampler_opts {
 	/* attach: the process to watch (argv is NULL) */
 	pid_t attach;
 	bool progress;               /* say what is happening on stderr */
+	/* cgroups (cgroup_probe.h): run the program in a cgroup of its own
+	 * under memory_max (bytes, 0: none); or, attach is 0 and cgroup_arg
+	 * set, watch an existing cgroup (found as cgroup_by says), whose
+	 * charge is then also the MEM samples */
+	bool cgroup;
+	uint64_t memory_max;
+	const char *cgroup_arg;
+	int cgroup_by;               /* enum cgroup_by */
+	bool reset_peak;
 };
 
 enum sampler_end {
@@ -50,6 +59,8 @@ struct sampler_result {
 	unsigned long samples;    /* MEM records written */
 	unsigned long missed;     /* deadlines skipped because the loop was late */
 	unsigned long unreadable; /* samples lost: the target lived but could not be read */
+	unsigned cgroup_events;   /* CGROUP_EV_* bits seen during the run */
+	double cgroup_peak;       /* MiB, the CGPEAK written; 0 if none */
 	pid_t pid;                /* the target */
 	char *output;             /* the profile's name (caller frees) */
 };
