@@ -131,6 +131,8 @@ static int write_sample(struct cgroup_probe *p, struct profile_writer *w,
 	int rc;
 
 	p->last_mib = rec.mem;
+	if (st->anon + st->kernel + st->shmem + st->sock > p->floor)
+		p->floor = st->anon + st->kernel + st->shmem + st->sock;
 	rc = profile_write(w, &rec);
 	if (rc >= 0)
 		rc = write_events(p, w, s, t);
@@ -174,6 +176,11 @@ int cgroup_probe_finish(struct cgroup_probe *p, struct profile_writer *w, double
 		return rc; /* from before the attach: not this run's */
 	p->peak = s.peak;
 	return profile_write_cgpeak(w, (double)s.peak / MIB, t);
+}
+
+int cgroup_probe_kill(struct cgroup_probe *p)
+{
+	return p->made ? cgroup_kill(&p->cg) : 0;
 }
 
 int cgroup_probe_close(struct cgroup_probe *p, double timeout)

@@ -32,6 +32,8 @@ struct cgroup_probe {
 	uint64_t peak_before;      /* attach: a peak from before the attach; 0: none */
 	uint64_t peak;             /* the cgroup's peak, last read (bytes) */
 	double last_mib;           /* the last CGROUP charge written */
+	uint64_t floor;            /* the most of anon + kernel + shmem + sock in a sample:
+				    * what no reclaim can free without swap (bytes) */
 };
 
 /* Make the cgroup of a run (memory_max: bytes, 0 for none). 0, or -1 with the
@@ -48,6 +50,8 @@ void cgroup_probe_describe(const struct cgroup_probe *p, char *buf, size_t cap);
 int cgroup_probe_sample(struct cgroup_probe *p, struct profile_writer *w, double t);
 /* The end: a last sample and CGPEAK (attach: only a peak of this run). */
 int cgroup_probe_finish(struct cgroup_probe *p, struct profile_writer *w, double t);
+/* Kill what is left in a cgroup made by create. 0, or -1 with errno. */
+int cgroup_probe_kill(struct cgroup_probe *p);
 /* Close the reader; remove a cgroup made by create (its processes get
  * timeout seconds to go). 0, or -1 (reported). */
 int cgroup_probe_close(struct cgroup_probe *p, double timeout);

@@ -753,6 +753,7 @@ static void finish(struct sampler *s)
 		wrote(s, cgroup_probe_finish(&s->cgp, &s->w, t));
 		s->res->cgroup_events = s->cgp.seen;
 		s->res->cgroup_peak = (double)s->cgp.peak / MIB;
+		s->res->cgroup_floor = (double)s->cgp.floor / MIB;
 	}
 	if (!s->writing)
 		return;
@@ -1011,6 +1012,10 @@ int sampler_run(const struct sampler_opts *o, struct sampler_result *res)
 	set_clock(&s);
 	begin(&s);
 	loop(&s);
+	if (o->kill_at_timeout && s.cg && !s.gone && !s.attached && cgroup_probe_kill(&s.cgp) == 0) {
+		reap(&s, true);
+		res->timed_out = true;
+	}
 	finish(&s);
 	report_unreadable(&s);
 	tell_hwm_before(&s);

@@ -41,6 +41,7 @@ struct sampler_opts {
 	const char *cgroup_arg;
 	int cgroup_by;               /* enum cgroup_by */
 	bool reset_peak;
+	bool kill_at_timeout;        /* run --cgroup: at the timeout, kill the job instead */
 };
 
 enum sampler_end {
@@ -61,6 +62,8 @@ struct sampler_result {
 	unsigned long unreadable; /* samples lost: the target lived but could not be read */
 	unsigned cgroup_events;   /* CGROUP_EV_* bits seen during the run */
 	double cgroup_peak;       /* MiB, the CGPEAK written; 0 if none */
+	double cgroup_floor;      /* MiB, the most of anon + kernel + shmem + sock sampled */
+	bool timed_out;           /* kill_at_timeout: the job was killed at the timeout */
 	pid_t pid;                /* the target */
 	char *output;             /* the profile's name (caller frees) */
 };
