@@ -39,6 +39,7 @@ struct fit {
 	char *const *argv;
 	int nruns;
 	int again;                /* runs of a limit tried before */
+	int flaky;                /* limits that passed once and failed once */
 	double timeout;
 	double *passed;           /* limits that passed (MiB) */
 	size_t npassed, cap;
@@ -101,9 +102,9 @@ static int prefix_value(struct opt_parser *p, void *field, const char *arg)
 static const struct opt fit_opts[] = {
 	OPT_CALLBACK(0, "runs", "N", struct fit_args, runs, runs_value,
 		     "at most N runs in all, the first without a limit (default 12)"),
-	OPT_CALLBACK(0, "tolerance", "SIZE|PCT", struct fit_args, tol_bytes, tolerance_value,
+	OPT_CALLBACK(0, "tolerance", "SIZE", struct fit_args, tol_bytes, tolerance_value,
 		     "stop when the limit is known this closely: a size (4M)\n"
-		     "or a percentage of the peak (default 1%, at least 1 MiB)"),
+		     "or a percentage of the peak (2%); default 1%, at least 1 MiB"),
 	OPT_CALLBACK(0, "timeout", "SEC", struct fit_args, timeout, seconds_value,
 		     "a run that takes longer is killed and counts as failed\n"
 		     "(default: 3 times the run without a limit, plus 10 s)"),
@@ -122,7 +123,7 @@ const struct opt_cmd opt_cmd_fit = {
 	"run once without a limit, then under limits bisected between its peak\n"
 	"and the part of it that cannot be reclaimed. PROGRAM must be repeatable:\n"
 	"do the same work, from the same start, each time it is run.\n",
-	fit_opts, "Needs a memory cgroup mprof may create (see mprof run --cgroup).\n", OPT_STOP_AT_ARG,
+	fit_opts, "Needs a memory cgroup mprof may create: see Cgroups in mprof(1).\n", OPT_STOP_AT_ARG,
 };
 
 enum outcome { FIT_OK, FIT_FAILED, FIT_ERROR };
@@ -224,6 +225,7 @@ static int bisect(struct fit *f, double *lo, double *hi, double peak, double tol
 			return -1;
 		if (o == FIT_OK)
 			return 0;
+		f->flaky++;
 		warning("flaky: the program passed once and failed once under %.1f MiB; looking above it", *hi);
 		*lo = *hi;
 		*hi = next_pass_above(f, *lo, peak);
@@ -261,6 +263,9 @@ static int fit_search(struct fit *f)
 	printf("peak %.1f MiB, of which %.1f MiB reclaimable cache; fits in %.1f MiB (tried %d limit%s, %s)\n",
 	       res.cgroup_peak, fmax(0, res.cgroup_peak - res.cgroup_floor), hi, f->nruns - 1 - f->again,
 	       f->nruns - 1 - f->again == 1 ? "" : "s", took);
+	if (f->flaky)
+		printf("flaky: %d limit%s passed once and failed once; the program may not be repeatable\n",
+		       f->flaky, f->flaky > 1 ? "s" : "");
 	if (hi - lo > tol)
 		printf("the runs ran out: the limit is between %.1f and %.1f MiB\n", lo, hi);
 	return 0;

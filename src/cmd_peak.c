@@ -49,7 +49,7 @@ const struct opt_cmd opt_cmd_peak = {
 	"'  Child <pid>' and its own peak. Where mprof run recorded the kernel's\n"
 	"exact high-water mark, which also counts spikes between two samples, a\n"
 	"'Kernel peak' line follows the first, and a child's line ends with it.\n"
-	"A run in a cgroup (run --cgroup, attach --cgroup) adds its exact peak,\n"
+	"A run in a memory cgroup (see mprof run) adds the cgroup's exact peak,\n"
 	"page cache and kernel memory included, as a 'Cgroup peak' line.\n"
 	"An integer is an index (0 the oldest profile, -1 the newest), as in\n"
 	"'mprof list'.\n",
