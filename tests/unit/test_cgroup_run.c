@@ -523,6 +523,45 @@ START_TEST(test_attach_by_path)
 }
 END_TEST
 
+/* attach --cgroup ends when the cgroup is removed, long before its timeout. */
+START_TEST(test_attach_until_removed)
+{
+	struct cgroup_sys sys;
+	struct cgroup cg;
+	struct tl_result r;
+	char *dir, *dat, *text;
+	pid_t pid;
+	double t0;
+
+	if (!real_sys(&sys, "attach --cgroup until it is removed"))
+		return;
+	ck_assert_int_eq(cgroup_create(&cg, &sys, 0), 0);
+	fflush(NULL);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		usleep(1500000);
+		_exit(cgroup_remove(&cg, 1) == 0 ? 0 : 1);
+	}
+	dir = tl_tmpdir();
+	dat = tl_path(dir, "gone.dat");
+	t0 = (double)mono_ns() * 1e-9;
+	tl_run(&r, dir, "mprof", "attach", "--cgroup", cg.path, "-t", "50", "-o", dat);
+	ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
+	cgroup_remove(&cg, 1);
+	ck_assert_msg(r.status == 0, "%s", r.err);
+	ck_assert_msg((double)mono_ns() * 1e-9 - t0 < 40, "it waited for its timeout");
+	text = tl_read_file(dat, NULL);
+	ck_assert_int_ge(tl_count_prefix(text, "MEM "), 1);
+	tl_result_free(&r);
+	free(text);
+	free(dat);
+	cgroup_sys_release(&sys);
+	tl_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
 /* A cgroup that cannot be made (an ordinary user outside a delegated
  * subtree): one message, non-zero, no profile left. */
 START_TEST(test_cannot_create)
@@ -601,6 +640,7 @@ int main(void)
 	tcase_add_test(tc, test_fit);
 	tcase_add_test(tc, test_fit_flaky);
 	tcase_add_test(tc, test_attach_by_path);
+	tcase_add_test(tc, test_attach_until_removed);
 	tcase_add_test(tc, test_cannot_create);
 	suite_add_tcase(s, tc);
 	return tl_run_suite(s);
