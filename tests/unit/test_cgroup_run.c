@@ -91,6 +91,55 @@ START_TEST(test_records_round_trip)
 }
 END_TEST
 
+/* A profile with cgroup records, as mprof run --cgroup writes them. */
+static const char cg_profile[] =
+	"CMDLINE job\n"
+	"MPROF 1 0.1.0 backend=rss interval=0.1 mode=self pid=1 cgroup=/x cgroup_version=v1\n"
+	"MEM 10.0 100.0\nCGROUP 50.000 10 40 0 0 0 0 40 100.0\nCGPRESSURE 0 0 100.0\n"
+	"MEM 12.0 100.1\nCGROUP 250.000 12 238 0 0 0 0 238 100.1\nCGPRESSURE 10 5 100.1\n"
+	"MARK cgroup:max 250.0 100.1\n"
+	"MEM 11.0 100.2\nCGROUP 240.000 11 229 0 0 0 0 229 100.2\n"
+	"PEAK 12.5 100.2\nCGPEAK 260.5 100.2\nEXIT 100.2 exit 0\n";
+
+/* mprof peak: the cgroup's peak on its own line, after the kernel's. */
+START_TEST(test_peak_line)
+{
+	char *dir = tl_tmpdir(), *path = tl_path(dir, "cg.dat"), *want;
+	struct tl_result r;
+
+	tl_write_file(path, cg_profile);
+	tl_run(&r, dir, "mprof", "peak", path);
+	ck_assert_msg(r.status == 0, "%s", r.err);
+	want = xasprintf("%s\t12.000 MiB\n  Kernel peak\t\t\t12.500 MiB\n  Cgroup peak\t\t\t260.500 MiB\n", path);
+	ck_assert_str_eq(r.out, want);
+	tl_result_free(&r);
+	free(want);
+	free(path);
+	tl_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
+/* mprof plot: the cgroup's charge is a line of the plot, with its legend
+ * entry, and its axis reaches the cgroup's peak. */
+START_TEST(test_plot_line)
+{
+	char *dir = tl_tmpdir(), *path = tl_path(dir, "cg.dat");
+	struct tl_result r;
+
+	tl_write_file(path, cg_profile);
+	tl_run(&r, dir, "mprof", "plot", "--terminal", "--color", "never", "--width", "120", "--height",
+	       "30", path);
+	ck_assert_msg(r.status == 0, "%s", r.err);
+	ck_assert_msg(strstr(r.out, "cgroup (page cache and kernel memory included)"), "%s", r.out);
+	ck_assert_msg(strstr(r.out, "cgroup kernel peak 260.5 MiB"), "%s", r.out);
+	tl_result_free(&r);
+	free(path);
+	tl_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
 /* --- real cgroups --- */
 
 /* The hierarchy, when mprof can make cgroups here; else a SKIP. */
@@ -630,6 +679,8 @@ int main(void)
 
 	tcase_add_loop_test(tc, test_records, 0, ARRAY_SIZE(rec_cases));
 	tcase_add_test(tc, test_records_round_trip);
+	tcase_add_test(tc, test_peak_line);
+	tcase_add_test(tc, test_plot_line);
 	tcase_add_loop_test(tc, test_bad_options, 0, ARRAY_SIZE(bad_cases));
 	suite_add_tcase(s, tc);
 	tc = tcase_create("real");
