@@ -163,7 +163,7 @@ static enum outcome run_once(struct fit *f, double limit, struct sampler_result 
 	rc = sampler_run(&so, res);
 	free(out);
 	if (rc < 0 && !res->output)
-		return FIT_ERROR;
+		return FIT_ERROR; /* said: no cgroup, no program, no profile */
 	f->nruns++;
 	describe(res, what, sizeof(what));
 	if (limit > 0)
@@ -177,6 +177,10 @@ static enum outcome run_once(struct fit *f, double limit, struct sampler_result 
 	res->output = NULL;
 	if (rc < 0)
 		return FIT_ERROR;
+	if (res->stop_signal) {
+		error("interrupted (signal %d): no limit found", res->stop_signal);
+		return FIT_ERROR;
+	}
 	return strcmp(what, "fits") == 0 ? FIT_OK : FIT_FAILED;
 }
 
@@ -246,8 +250,14 @@ static int fit_search(struct fit *f)
 	double t0 = (double)mono_ns() * 1e-9, peak, lo, hi, tol;
 	char took[48];
 
-	if (run_once(f, 0, &res) != FIT_OK)
+	switch (run_once(f, 0, &res)) {
+	case FIT_ERROR:
+		return -1;
+	case FIT_FAILED:
 		return error("the program does not succeed even without a limit: nothing to fit");
+	case FIT_OK:
+		break;
+	}
 	if (!(res.cgroup_peak > 0))
 		return error("the cgroup's peak could not be read");
 	peak = ceil(res.cgroup_peak / PAGE_MIB) * PAGE_MIB;

@@ -481,6 +481,30 @@ START_TEST(test_fit_flaky)
 }
 END_TEST
 
+/* A program that fails without a limit: nothing to fit, said, status 1. */
+START_TEST(test_fit_fails_unlimited)
+{
+	struct cgroup_sys sys;
+	char *dir, *prefix;
+	struct tl_result r;
+
+	if (!real_sys(&sys, "mprof fit of a failing program"))
+		return;
+	dir = tl_tmpdir();
+	prefix = tl_path(dir, "f");
+	tl_run(&r, dir, "mprof", "fit", "-o", prefix, "false");
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_msg(strstr(r.err, "the program does not succeed even without a limit"), "%s", r.err);
+	ck_assert_msg(strstr(r.out, "run 1: no limit: failed, exit status 1"), "%s", r.out);
+	ck_assert_int_eq(tl_count_prefix(r.out, "run "), 1);
+	tl_result_free(&r);
+	free(prefix);
+	cgroup_sys_release(&sys);
+	tl_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
 struct job {
 	pid_t pid;
 	int in, out;
@@ -690,6 +714,7 @@ int main(void)
 	tcase_add_test(tc, test_run_oom);
 	tcase_add_test(tc, test_fit);
 	tcase_add_test(tc, test_fit_flaky);
+	tcase_add_test(tc, test_fit_fails_unlimited);
 	tcase_add_test(tc, test_attach_by_path);
 	tcase_add_test(tc, test_attach_until_removed);
 	tcase_add_test(tc, test_cannot_create);
