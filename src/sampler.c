@@ -790,7 +790,7 @@ static void report_unreadable(const struct sampler *s)
  * killing it); else what is left of the job has a second to go. */
 static void cgroup_release(struct sampler *s)
 {
-	if (cgroup_probe_cgroup(&s->cgp) && !s->gone) {
+	if (cgroup_probe_cgroup(&s->cgp) && s->pid > 0 && !s->gone) {
 		warning("the program (pid %d) still runs in the cgroup %s; remove it (rmdir) once the "
 			"program has ended", (int)s->pid, s->cgp.cg.path);
 		s->cgp.made = false;

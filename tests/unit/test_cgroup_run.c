@@ -8,6 +8,7 @@
 #include "profile.h"
 #include "util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -342,6 +343,49 @@ static bool left_behind(const char *dir, pid_t pid)
 	free(cmd);
 	return rc == 0;
 }
+
+/* Cgroups mprof-PID-N under our own whose PID has ended: left behind. */
+static int dead_leftovers(const struct cgroup_sys *sys)
+{
+	char *own = sys->mem_self && strcmp(sys->mem_self, "/") ? xasprintf("%s%s", sys->mem_mount, sys->mem_self)
+								: xstrdup(sys->mem_mount);
+	DIR *d = opendir(own);
+	struct dirent *e;
+	int n = 0, pid;
+
+	ck_assert_msg(d != NULL, "%s", own);
+	while ((e = readdir(d)))
+		if (sscanf(e->d_name, "mprof-%d-", &pid) == 1 && kill(pid, 0) < 0 && errno == ESRCH) {
+			fprintf(stderr, "left behind: %s/%s\n", own, e->d_name);
+			n++;
+		}
+	closedir(d);
+	free(own);
+	return n;
+}
+
+/* The profile cannot be written: the cgroup made for the run goes too. */
+START_TEST(test_run_no_output)
+{
+	struct cgroup_sys sys;
+	char *dir, *dat;
+	struct tl_result r;
+
+	if (!real_sys(&sys, "run --cgroup, no profile"))
+		return;
+	dir = tl_tmpdir();
+	dat = tl_path(dir, "missing/x.dat");
+	tl_run(&r, dir, "mprof", "run", "--cgroup", "-o", dat, "true");
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_msg(strstr(r.err, "cannot write") && !strstr(r.err, "cgroup"), "%s", r.err);
+	tl_result_free(&r);
+	ck_assert_int_eq(dead_leftovers(&sys), 0);
+	free(dat);
+	cgroup_sys_release(&sys);
+	tl_rmrf(dir);
+	free(dir);
+}
+END_TEST
 
 /* A limit below the anonymous need: the kernel kills the program; a marker,
  * the exit as killed, a profile that reads, and no cgroup left. */
@@ -712,6 +756,7 @@ int main(void)
 	tcase_add_test(tc, test_run_exact_peak);
 	tcase_add_test(tc, test_python_reads);
 	tcase_add_test(tc, test_run_oom);
+	tcase_add_test(tc, test_run_no_output);
 	tcase_add_test(tc, test_fit);
 	tcase_add_test(tc, test_fit_flaky);
 	tcase_add_test(tc, test_fit_fails_unlimited);
