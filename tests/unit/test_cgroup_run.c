@@ -640,6 +640,46 @@ START_TEST(test_attach_by_path)
 }
 END_TEST
 
+/* attach --reset-peak: the peak of a job that has gone is forgotten; the run's
+ * own peak is written. */
+START_TEST(test_attach_reset_peak)
+{
+	struct cgroup_sys sys;
+	struct cgroup cg;
+	struct job j;
+	struct tl_result r;
+	struct prof p;
+	char *dir, *dat;
+	uint64_t before, after;
+
+	if (!real_sys(&sys, "attach --reset-peak"))
+		return;
+	ck_assert_int_eq(cgroup_create(&cg, &sys, 0), 0);
+	job_start(&j, &cg, "48");
+	job_end(&j);
+	before = peak_of(&cg);
+	dir = tl_tmpdir();
+	dat = tl_path(dir, "r.dat");
+	tl_run(&r, dir, "mprof", "attach", "--cgroup", cg.path, "--reset-peak", "-t", "0.3", "-o", dat);
+	after = peak_of(&cg);
+	ck_assert_int_eq(cgroup_remove(&cg, 5), 0);
+	if (r.status != 0 && strstr(r.err, "peak")) {
+		tl_skip("attach --reset-peak: this kernel cannot reset the peak: %s", r.err);
+	} else {
+		ck_assert_msg(r.status == 0, "%s", r.err);
+		ck_assert_msg(before >= 48 * MIB, "the job's peak was %.1f MiB", (double)before / MIB);
+		ck_assert_msg(after < 16 * MIB, "the peak after the reset is %.1f MiB", (double)after / MIB);
+		read_prof(dat, &p);
+		ck_assert_msg(p.cgpeak < 16, "CGPEAK %.1f MiB: not the run's", p.cgpeak);
+	}
+	tl_result_free(&r);
+	free(dat);
+	cgroup_sys_release(&sys);
+	tl_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
 /* attach --cgroup ends when the cgroup is removed, long before its timeout. */
 START_TEST(test_attach_until_removed)
 {
@@ -762,6 +802,7 @@ int main(void)
 	tcase_add_test(tc, test_fit_fails_unlimited);
 	tcase_add_test(tc, test_attach_by_path);
 	tcase_add_test(tc, test_attach_until_removed);
+	tcase_add_test(tc, test_attach_reset_peak);
 	tcase_add_test(tc, test_cannot_create);
 	suite_add_tcase(s, tc);
 	return tl_run_suite(s);
