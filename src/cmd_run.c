@@ -221,6 +221,9 @@ static void parse_args(struct run_args *a, int argc, char **argv)
 		die_usage(a->cmd, "options --force and --append: give one or the other");
 	if (a->python && a->nopython)
 		die_usage(a->cmd, "options --python and --nopython: give one or the other");
+	if (a->attach && a->so.cgroup)
+		die_usage(a->cmd, "--cgroup starts a program in a new cgroup; to watch a cgroup, "
+			  "mprof attach --cgroup PATH");
 	if (a->memory_max_given && !a->so.cgroup)
 		die_usage(a->cmd, "option --memory-max needs --cgroup");
 	if (a->so.reset_peak && !a->so.cgroup_arg)

@@ -763,6 +763,7 @@ static const struct {
 	{ { "mprof", "run", "--memory-max", "1G", "true" }, "--memory-max needs --cgroup" },
 	{ { "mprof", "run", "--cgroup", "--memory-max", "12", "true" }, "option --memory-max: '12'" },
 	{ { "mprof", "attach", "--reset-peak", "1" }, "--reset-peak needs --cgroup" },
+	{ { "mprof", "run", "-a", "--cgroup", "1" }, "to watch a cgroup, mprof attach --cgroup PATH" },
 	{ { "mprof", "attach", "--cgroup", "/x", "--unit", "y" }, "one of --cgroup, --unit, --container" },
 	{ { "mprof", "fit", "--runs", "1", "true" }, "option --runs: '1'" },
 	{ { "mprof", "fit", "--tolerance", "0%", "true" }, "option --tolerance: '0%'" },
