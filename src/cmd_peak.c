@@ -9,6 +9,8 @@
  *     Kernel peak<TAB><TAB><TAB>130.000 MiB
  * and for a child (CHLDPEAK) a last column on its line:
  *     Child <pid><TAB><TAB><TAB>12.345 MiB<TAB>kernel peak 75.000 MiB
+ * and for the memory cgroup of the run (CGPEAK) a line after those,
+ *     Cgroup peak<TAB><TAB><TAB>412.000 MiB
  * A child with CHLDPEAK records and no CHLD sample shows NaN as its sample.
  */
 #include "commands.h"
@@ -58,6 +60,8 @@ const struct opt_cmd opt_cmd_peak = {
 	"'  Child <pid>' and its own peak. Where mprof run recorded the kernel's\n"
 	"exact high-water mark, which also counts spikes between two samples, a\n"
 	"'Kernel peak' line follows the first, and a child's line ends with it.\n"
+	"A run in a memory cgroup (see mprof run) adds the cgroup's exact peak,\n"
+	"page cache and kernel memory included, as a 'Cgroup peak' line.\n"
 	"An integer is an index (0 the oldest profile, -1 the newest), as in\n"
 	"'mprof list'.\n",
 	peak_opts,
@@ -131,6 +135,10 @@ static int peak_file(const char *path, const struct peak_args *a)
 	if (!func && !isnan(p.kernel)) {
 		printf("  Kernel peak\t\t\t");
 		print_mib(p.kernel, "\n");
+	}
+	if (!func && !isnan(p.cgroup)) {
+		printf("  Cgroup peak\t\t\t");
+		print_mib(p.cgroup, "\n");
 	}
 	for (size_t i = 0; i < p.nchildren; i++) {
 		printf("  Child %ld\t\t\t", p.children[i].pid);

@@ -1,4 +1,5 @@
 /* mprof run, mprof attach: options, then the sampler does the work. */
+#include "cgroup.h"
 #include "commands.h"
 #include "options.h"
 #include "proc.h"
@@ -11,6 +12,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +48,7 @@ struct run_args {
 	bool quiet;
 	struct size_arg max, kill_above;
 	char kill_label[64];          /* the marker of --kill-above */
+	bool memory_max_given;
 	char **program;           /* PROGRAM ARGS..., NULL-terminated */
 	int nprogram;
 };
@@ -102,45 +105,114 @@ static int backend_value(struct opt_parser *p, void *field, const char *arg)
 			     arg);
 }
 
-static const struct opt run_opts[] = {
-	OPT_CALLBACK('T', "interval", "SEC", struct run_args, so.interval, interval_value,
-		     "seconds between samples (default 0.1, at least 0.0001)"),
-	OPT_CALLBACK('o', "output", "FILE", struct run_args, so.output, output_value,
-		     "write the profile to FILE; an existing FILE is refused"),
-	OPT_BOOL(0, "force", struct run_args, force, "replace FILE if it exists"),
-	OPT_BOOL(0, "append", struct run_args, append, "add to FILE if it exists"),
-	OPT_BOOL('C', "include-children", struct run_args, so.children,
-		 "MEM is the sum over the program and all its descendants"),
-	OPT_BOOL('M', "multiprocess", struct run_args, so.multiprocess,
-		 "also a CHLD record per child process per sample"),
-	OPT_BOOL('E', "exit-code", struct run_args, exit_code,
-		 "exit with the program's status (128+N after signal N)"),
-	OPT_CALLBACK('t', "timeout", "SEC", struct run_args, so.timeout, timeout_value,
-		     "stop sampling after SEC; the program keeps running\n"
-		     "(attach: 3600 unless given; 0: no limit)"),
-	OPT_CALLBACK('a', "attach", NULL, struct run_args, attach, attach_value,
-		     "PROGRAM is a pid or a part of a process name;\n"
-		     "options may follow it, as with mprof attach"),
-	OPT_CALLBACK(0, "backend", "BACKEND", struct run_args, so.backend, backend_value,
-		     "rss (default), pss or uss; also psutil, psutil_pss,\n"
-		     "psutil_uss, posix (as rss)"),
-	OPT_BOOL(0, "python", struct run_args, python,
-		 "PROGRAM is a Python interpreter and a script or -m module"),
-	OPT_BOOL(0, "nopython", struct run_args, nopython, "run a *.py PROGRAM without function brackets"),
-	OPT_CALLBACK(0, "max", "SIZE", struct run_args, max, size_opt_value,
-		     "a budget (500M, 1.5G; see SIZES in mprof(1)): at the end,\n"
-		     "exit 1 after a line saying so when the peak is over SIZE"),
-	OPT_CALLBACK(0, "kill-above", "SIZE", struct run_args, kill_above, size_opt_value,
-		     "at the first sample over SIZE, record a marker\n"
-		     "'killed-above-<SIZE in MiB>MiB', send SIGTERM, and SIGKILL\n"
-		     "2 seconds later if the program still lives; exit 1"),
-	OPT_BOOL('q', "quiet", struct run_args, quiet,
+static int memory_max_value(struct opt_parser *p, void *field, const char *arg)
+{
+	struct run_args *a = p->values;
+	enum size_error e = size_parse(arg, field);
+
+	if (e)
+		return opt_bad_value(p, "'%s': %s", arg, size_strerror(e));
+	if (!*(uint64_t *)field)
+		return opt_bad_value(p, "'%s': the limit must be more than 0", arg);
+	a->memory_max_given = true;
+	return 0;
+}
+
+/* attach --cgroup PATH, --unit NAME, --container ID: one of them */
+static int cgroup_arg(struct opt_parser *p, const char *arg, enum cgroup_by by)
+{
+	struct run_args *a = p->values;
+
+	if (!*arg)
+		return opt_bad_value(p, "a cgroup, unit or container is needed");
+	if (a->so.cgroup_arg)
+		return opt_bad_value(p, "one of --cgroup, --unit, --container, given once");
+	a->so.cgroup_arg = arg;
+	a->so.cgroup_by = by;
+	return 0;
+}
+
+static int cg_path_value(struct opt_parser *p, void *field, const char *arg)
+{
+	(void)field;
+	return cgroup_arg(p, arg, CGROUP_BY_PATH);
+}
+
+static int cg_unit_value(struct opt_parser *p, void *field, const char *arg)
+{
+	(void)field;
+	return cgroup_arg(p, arg, CGROUP_BY_UNIT);
+}
+
+static int cg_container_value(struct opt_parser *p, void *field, const char *arg)
+{
+	(void)field;
+	return cgroup_arg(p, arg, CGROUP_BY_CONTAINER);
+}
+
+#define RUN_COMMON_OPTS \
+	OPT_CALLBACK('T', "interval", "SEC", struct run_args, so.interval, interval_value, \
+		     "seconds between samples (default 0.1, at least 0.0001)"), \
+	OPT_CALLBACK('o', "output", "FILE", struct run_args, so.output, output_value, \
+		     "write the profile to FILE; an existing FILE is refused"), \
+	OPT_BOOL(0, "force", struct run_args, force, "replace FILE if it exists"), \
+	OPT_BOOL(0, "append", struct run_args, append, "add to FILE if it exists"), \
+	OPT_BOOL('C', "include-children", struct run_args, so.children, \
+		 "MEM is the sum over the program and all its descendants"), \
+	OPT_BOOL('M', "multiprocess", struct run_args, so.multiprocess, \
+		 "also a CHLD record per child process per sample"), \
+	OPT_BOOL('E', "exit-code", struct run_args, exit_code, \
+		 "exit with the program's status (128+N after signal N)"), \
+	OPT_CALLBACK('t', "timeout", "SEC", struct run_args, so.timeout, timeout_value, \
+		     "stop sampling after SEC; the program keeps running\n" \
+		     "(attach: 3600 unless given; 0: no limit)"), \
+	OPT_CALLBACK('a', "attach", NULL, struct run_args, attach, attach_value, \
+		     "PROGRAM is a pid or a part of a process name;\n" \
+		     "options may follow it, as with mprof attach"), \
+	OPT_CALLBACK(0, "backend", "BACKEND", struct run_args, so.backend, backend_value, \
+		     "rss (default), pss or uss; also psutil, psutil_pss,\n" \
+		     "psutil_uss, posix (as rss)"), \
+	OPT_BOOL(0, "python", struct run_args, python, \
+		 "PROGRAM is a Python interpreter and a script or -m module"), \
+	OPT_BOOL(0, "nopython", struct run_args, nopython, "run a *.py PROGRAM without function brackets"), \
+	OPT_CALLBACK(0, "max", "SIZE", struct run_args, max, size_opt_value, \
+		     "a budget (500M, 1.5G; see SIZES in mprof(1)): at the end,\n" \
+		     "exit 1 after a line saying so when the peak is over SIZE"), \
+	OPT_CALLBACK(0, "kill-above", "SIZE", struct run_args, kill_above, size_opt_value, \
+		     "at the first sample over SIZE, record a marker\n" \
+		     "'killed-above-<SIZE in MiB>MiB', send SIGTERM, and SIGKILL\n" \
+		     "2 seconds later if the program still lives; exit 1"), \
+	OPT_BOOL('q', "quiet", struct run_args, quiet, \
 		 "no line on stderr at the start and at the end"),
+
+static const struct opt run_opts[] = {
+	RUN_COMMON_OPTS
+	OPT_BOOL(0, "cgroup", struct run_args, so.cgroup,
+		 "run PROGRAM in a memory cgroup of its own and sample it:\n"
+		 "its charge (page cache, kernel memory included), breakdown,\n"
+		 "pressure, events and exact peak"),
+	OPT_CALLBACK(0, "memory-max", "SIZE", struct run_args, so.memory_max, memory_max_value,
+		     "with --cgroup: the cgroup's memory limit (swap off for it)"),
+	OPT_END(),
+};
+
+static const struct opt attach_opts[] = {
+	RUN_COMMON_OPTS
+	OPT_CALLBACK(0, "cgroup", "PATH", struct run_args, so.cgroup_arg, cg_path_value,
+		     "watch the memory cgroup PATH (a directory, or a path\n"
+		     "inside the hierarchy), read-only, instead of a process"),
+	OPT_CALLBACK(0, "unit", "NAME", struct run_args, so.cgroup_arg, cg_unit_value,
+		     "watch the cgroup of the systemd unit NAME"),
+	OPT_CALLBACK(0, "container", "ID", struct run_args, so.cgroup_arg, cg_container_value,
+		     "watch the cgroup of a container (Docker, Podman, CRI) by id"),
+	OPT_BOOL(0, "reset-peak", struct run_args, so.reset_peak,
+		 "with a cgroup: reset its peak first (v1: for every reader)"),
 	OPT_END(),
 };
 
 #define RUN_USAGE OPT_USAGE("mprof run [options] [--] PROGRAM [ARGS...]", \
-			    "mprof attach [options] PID|NAME [options]")
+			    "mprof attach [options] PID|NAME [options]", \
+			    "mprof attach [options] --cgroup PATH|--unit NAME|--container ID")
 #define RUN_ABOUT \
 	"Run PROGRAM (or watch a running process) and sample its memory over time\n" \
 	"into mprofile_<YYYYMMDDhhmmss>.dat. Options after PROGRAM are its own.\n"
@@ -152,7 +224,7 @@ static const struct opt run_opts[] = {
 
 /* run: options end at PROGRAM, whose own options follow it */
 const struct opt_cmd opt_cmd_run = { "run", RUN_USAGE, RUN_ABOUT, run_opts, RUN_FOOTER, OPT_STOP_AT_ARG };
-const struct opt_cmd opt_cmd_attach = { "attach", RUN_USAGE, RUN_ABOUT, run_opts, RUN_FOOTER, 0 };
+const struct opt_cmd opt_cmd_attach = { "attach", RUN_USAGE, RUN_ABOUT, attach_opts, RUN_FOOTER, 0 };
 
 static void parse_args(struct run_args *a, int argc, char **argv)
 {
@@ -174,7 +246,16 @@ static void parse_args(struct run_args *a, int argc, char **argv)
 		die_usage(a->cmd, "options --force and --append: give one or the other");
 	if (a->python && a->nopython)
 		die_usage(a->cmd, "options --python and --nopython: give one or the other");
-	if (!a->nprogram)
+	if (a->attach && a->so.cgroup)
+		die_usage(a->cmd, "--cgroup starts a program in a new cgroup; to watch a cgroup, "
+			  "mprof attach --cgroup PATH");
+	if (a->memory_max_given && !a->so.cgroup)
+		die_usage(a->cmd, "option --memory-max needs --cgroup");
+	if (a->so.reset_peak && !a->so.cgroup_arg)
+		die_usage(a->cmd, "option --reset-peak needs --cgroup, --unit or --container");
+	if (a->so.cgroup_arg && a->nprogram)
+		die_usage(a->cmd, "a cgroup is watched, not a process: '%s' is one too many", a->program[0]);
+	if (!a->nprogram && !a->so.cgroup_arg)
 		die_usage(a->cmd, a->attach ? "a pid or a process name to attach to is needed"
 					    : "a program to run is needed");
 	if (a->attach && a->nprogram > 1)
@@ -262,6 +343,21 @@ static int end_report(const struct run_args *a, const char *path)
 	return over;
 }
 
+/* A job that met its limit: say so, as the profile's markers do. */
+static void report_oom(const struct run_args *a, const struct sampler_result *res)
+{
+	char lim[64] = "";
+
+	if (!(res->cgroup_events & CGROUP_EV_OOM_KILL))
+		return;
+	if (a->so.memory_max)
+		snprintf(lim, sizeof(lim), " at its limit of %.1f MiB", size_mib(a->so.memory_max));
+	if (res->end == SAMPLER_SIGNALED && res->status == SIGKILL)
+		fprintf(stderr, "mprof: the program was killed by the kernel's OOM killer%s\n", lim);
+	else
+		fprintf(stderr, "mprof: a process of the job was killed by the kernel's OOM killer%s\n", lim);
+}
+
 static int run_or_attach(const char *cmd, bool attach, int argc, char **argv)
 {
 	struct run_args a = { 0 };
@@ -285,7 +381,10 @@ static int run_or_attach(const char *cmd, bool attach, int argc, char **argv)
 	}
 	a.so.output_mode = a.force ? PROFILE_REPLACE : a.append ? PROFILE_APPEND : PROFILE_CREATE;
 
-	if (a.attach) {
+	if (a.so.cgroup_arg) {
+		if (!a.timeout_given)
+			a.so.timeout = ATTACH_TIMEOUT;
+	} else if (a.attach) {
 		a.so.attach = attach_target(cmd, a.program[0]);
 		if (!a.timeout_given)
 			a.so.timeout = ATTACH_TIMEOUT;
@@ -313,6 +412,7 @@ static int run_or_attach(const char *cmd, bool attach, int argc, char **argv)
 	strvec_clear(&run_argv);
 	strvec_clear(&cmdline);
 	free(res.output);
+	report_oom(&a, &res);
 	if (res.end == SAMPLER_NOT_RUN)
 		return res.exec_errno == ENOENT ? 127 : 126;
 	if (rc < 0 || over < 0)

@@ -16,6 +16,7 @@ static const struct cmd_struct commands[] = {
 	{ "attach", cmd_attach, "sample the memory of a running process" },
 	{ "clean",  cmd_clean,  "remove every mprofile_*.dat in the current directory" },
 	{ "diff",   cmd_diff,   "compare two profiles; budgets on the increase" },
+	{ "fit",    cmd_fit,    "the smallest memory limit a program succeeds under" },
 	{ "lines",  cmd_lines,  "line-by-line memory of decorated Python functions" },
 	{ "list",   cmd_list,   "list the profiles in the current directory" },
 	{ "mark",   cmd_mark,   "record a marker or a phase from a shell script being profiled" },

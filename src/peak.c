@@ -178,7 +178,7 @@ int peak_read(struct peak *p, const char *path, const char *func)
 	int rc;
 
 	memset(p, 0, sizeof(*p));
-	p->mem = p->kernel = NAN;
+	p->mem = p->kernel = p->cgroup = NAN;
 	if (func) {
 		if (func[0] != '.')
 			p->func_dot = xasprintf(".%s", func);
@@ -201,6 +201,9 @@ int peak_read(struct peak *p, const char *path, const char *func)
 			break;
 		case REC_PEAK:
 			raise_to(&p->kernel, rec.mem);
+			break;
+		case REC_CGPEAK:
+			raise_to(&p->cgroup, rec.mem);
 			break;
 		case REC_CHLD:
 			raise_to(&child_of(p, rec.pid)->mem, rec.mem);

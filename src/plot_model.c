@@ -749,6 +749,12 @@ static void model_record(struct model_reader *r, const struct record *rec)
 		t = rel_time(r, rec->t);
 		kernel_peak_keep(&child_get(r, rec->pid)->kernel_peak, t, rec->mem);
 		break;
+	case REC_CGROUP:
+		series_add(r, child_get(r, PLOT_CGROUP_PID), rel_time(r, rec->t), rec->mem);
+		break;
+	case REC_CGPEAK:
+		kernel_peak_keep(&child_get(r, PLOT_CGROUP_PID)->kernel_peak, rel_time(r, rec->t), rec->mem);
+		break;
 	default:
 		model_text_record(r, rec);
 		break;

@@ -45,8 +45,13 @@ struct plot_point {
 	bool set;
 };
 
+/* The pid of the series of a run's memory cgroup (CGROUP, CGPEAK), kept
+ * among the children: its total charge, page cache and kernel memory included. */
+#define PLOT_CGROUP_PID (-1L)
+
 struct plot_series {
-	long pid;             /* 0: the profiled program (MEM); else a child (CHLD) */
+	long pid;             /* 0: the profiled program (MEM); else a child (CHLD),
+			       * or PLOT_CGROUP_PID */
 	char *name;           /* child's command name (CHLDCMD), display text, or NULL */
 	struct plot_bucket **pages; /* sparse: a page is allocated when first used */
 	size_t n;             /* samples inside the range */

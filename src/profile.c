@@ -29,6 +29,7 @@
 	{ FIELD_NUM, AT(member), decimals, .form = "<time>", .bad = "time is not a finite number" }
 #define PID_FIELD { FIELD_PID, AT(pid), .form = "<pid>", .bad = "bad pid" }
 #define NAME_FIELD(what) { FIELD_NAME, .form = what }
+#define CG_FIELD(i, what) { FIELD_MEM, AT(cg[i]), 3, .form = what, .bad = "memory is not a finite number >= 0" }
 
 static const char *func_check(const struct record *rec)
 {
@@ -62,6 +63,14 @@ static const struct record_type record_types[REC_KIND_COUNT] = {
 				     .bad = "missing format version" }),
 	RECORD(REC_EXIT, "EXIT", TIME_FIELD(t, 6), NAME_FIELD("<exit|signal|detached>"),
 	       { FIELD_INT, AT(status), .max = 255, .form = "<n>", .bad = "bad status" }),
+	RECORD(REC_CGROUP, "CGROUP", MEM_FIELD(mem, 3), CG_FIELD(0, "<anon>"), CG_FIELD(1, "<file>"),
+	       CG_FIELD(2, "<kernel>"), CG_FIELD(3, "<shmem>"), CG_FIELD(4, "<sock>"),
+	       CG_FIELD(5, "<file_active>"), CG_FIELD(6, "<file_inactive>"), TIME_FIELD(t, 6)),
+	RECORD(REC_CGPRESSURE, "CGPRESSURE",
+	       { FIELD_MEM, AT(cg[0]), 0, .form = "<some_us>", .bad = "stall time is not a number >= 0" },
+	       { FIELD_MEM, AT(cg[1]), 0, .form = "<full_us>", .bad = "stall time is not a number >= 0" },
+	       TIME_FIELD(t, 6)),
+	RECORD(REC_CGPEAK, "CGPEAK", MEM_FIELD(mem, 6), TIME_FIELD(t, 6)),
 };
 
 const struct record_type *record_type_of(enum record_kind kind)
@@ -986,6 +995,11 @@ int profile_write_chld(struct profile_writer *w, long pid, double mem, double t)
 int profile_write_peak(struct profile_writer *w, double mem, double t)
 {
 	return write_sample(w, REC_PEAK, 0, mem, t);
+}
+
+int profile_write_cgpeak(struct profile_writer *w, double mem, double t)
+{
+	return write_sample(w, REC_CGPEAK, 0, mem, t);
 }
 
 int profile_write_chldpeak(struct profile_writer *w, long pid, double mem, double t)

@@ -27,6 +27,10 @@ enum record_kind {
 	REC_CHLDCMD,  /* CHLDCMD <pid> <name>: a child's command name */
 	REC_MPROF,    /* MPROF <format> <version> [key=value...] */
 	REC_EXIT,     /* EXIT <time> <exit|signal|detached> <n>: how the target ended */
+	REC_CGROUP,   /* CGROUP <MiB> <anon> <file> <kernel> <shmem> <sock> <active> <inactive> <time>:
+		       * the charge of the target's memory cgroup and its breakdown, MiB */
+	REC_CGPRESSURE, /* CGPRESSURE <some_us> <full_us> <time>: PSI memory stall totals */
+	REC_CGPEAK,   /* CGPEAK <MiB> <time>: the cgroup's own high-water mark */
 	REC_KIND_COUNT
 };
 
@@ -38,6 +42,8 @@ struct record {
 	bool unfinished; /* FUNC: the span was still open when the target ended */
 	long pid;
 	int status;      /* EXIT */
+	double cg[7];    /* CGROUP: anon file kernel shmem sock file_active file_inactive;
+			  * CGPRESSURE: some full (us) */
 	/* The one text field of a record. Read: escaped as in the file, valid
 	 * until the next read. Written: the bytes as they are (a FIELD_NAME is
 	 * escaped by the writer). */
@@ -175,6 +181,7 @@ int profile_write_peak(struct profile_writer *w, double mem, double t);
 int profile_write_chldpeak(struct profile_writer *w, long pid, double mem, double t);
 int profile_write_chldcmd(struct profile_writer *w, long pid, const char *name);
 int profile_write_exit(struct profile_writer *w, double t, const char *how, int n);
+int profile_write_cgpeak(struct profile_writer *w, double mem, double t);
 /* Push buffered records to the file. -1 (reported) on failure. */
 int profile_writer_flush(struct profile_writer *w);
 size_t profile_writer_pending(const struct profile_writer *w);

@@ -1,5 +1,6 @@
 #include "sampler.h"
 
+#include "cgroup_probe.h"
 #include "channel.h"
 #include "events.h"
 #include "proctree.h"
@@ -8,6 +9,7 @@
 #include "waiter.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -87,7 +89,12 @@ struct sampler {
 	double mem;           /* MiB, the latest measurement */
 	double sample_t, sample_mem; /* the latest MEM record */
 	uint64_t kill_ns;     /* --kill-above: when SIGTERM was sent; 0: not yet */
+
+	struct cgroup_probe cgp; /* --cgroup, attach to a cgroup */
+	bool cg, cg_only;        /* a cgroup is sampled; it is the only target */
 };
+
+#define CGROUP_OF(s) ((s)->cg ? cgroup_probe_cgroup(&(s)->cgp) : NULL)
 
 /* ---- writing ---- */
 
@@ -331,6 +338,8 @@ static void kids_peak(struct sampler *s)
 static void slow_tick(struct sampler *s, uint64_t now, double t)
 {
 	s->hwm_ns = now;
+	if (s->cg_only)
+		return;
 	target_hwm_read(s);
 	target_hwm_write(s, t);
 	if (!s->o->children && !s->o->multiprocess) {
@@ -372,14 +381,34 @@ static void kill_above(struct sampler *s, uint64_t now, double mem, double t)
 	}
 }
 
+/* Attached to a cgroup: its charge is the MEM sample. False when it has gone. */
+static bool cgroup_only_sample(struct sampler *s, double t)
+{
+	if (!s->writing)
+		return !s->cgp.gone;
+	wrote(s, cgroup_probe_sample(&s->cgp, &s->w, t));
+	if (s->cgp.gone) {
+		s->gone = true;
+		return false;
+	}
+	wrote(s, profile_write_mem(&s->w, s->cgp.last_mib, t));
+	s->res->samples++;
+	s->sample_t = t;
+	s->sample_mem = s->mem = s->cgp.last_mib;
+	return true;
+}
+
 /* One sample; false when the target had no memory left to read. */
 static bool sample(struct sampler *s, uint64_t now)
 {
 	bool kids_needed = s->o->children || s->o->multiprocess;
 	uint64_t self, kids;
 	double t = time_now();
-	bool alive = measure(s, kids_needed, now, &self, &kids);
+	bool alive;
 
+	if (s->cg_only)
+		return cgroup_only_sample(s, t);
+	alive = measure(s, kids_needed, now, &self, &kids);
 	if (alive)
 		s->mem = total_mib(s, self, kids);
 	s->read_ns = now;
@@ -399,6 +428,8 @@ static bool sample(struct sampler *s, uint64_t now)
 		if (s->o->kill_above)
 			kill_above(s, now, mem, t);
 	}
+	if (s->cg)
+		wrote(s, cgroup_probe_sample(&s->cgp, &s->w, t));
 	if (s->o->multiprocess)
 		for (size_t i = 0; i < s->nkids; i++)
 			if (s->kids[i].mem_ok)
@@ -486,12 +517,16 @@ static const char *mode_name(const struct sampler_opts *o)
 
 static void write_head(struct sampler *s)
 {
-	char fields[256];
+	char fields[PATH_MAX + 512];
 	char **argv = NULL;
 	char pidstr[24];
 	char *one[] = { pidstr, NULL };
 
-	if (s->attached) {
+	if (s->cg_only) {
+		char *path[] = { s->cgp.r.path, NULL };
+
+		wrote(s, profile_write_cmdline(&s->w, path));
+	} else if (s->attached) {
 		snprintf(pidstr, sizeof(pidstr), "%d", (int)s->pid);
 		if (!proc_read_cmdline(s->pid, &argv))
 			argv = NULL;
@@ -505,6 +540,12 @@ static void write_head(struct sampler *s)
 	if (s->hwm_before)
 		snprintf(fields + strlen(fields), sizeof(fields) - strlen(fields), " peak_before_attach=%.6f",
 			 (double)s->hwm_before / MIB);
+	if (s->cg) {
+		size_t n = strlen(fields);
+
+		fields[n++] = ' ';
+		cgroup_probe_describe(&s->cgp, fields + n, sizeof(fields) - n);
+	}
 	wrote(s, profile_write_header(&s->w, fields));
 }
 
@@ -726,6 +767,12 @@ static void finish(struct sampler *s)
 	}
 	if (s->ev)
 		wrote(s, events_finish(s->ev, s->sample_t, s->sample_mem));
+	if (s->cg && s->writing) {
+		wrote(s, cgroup_probe_finish(&s->cgp, &s->w, t));
+		s->res->cgroup_events = s->cgp.seen;
+		s->res->cgroup_peak = (double)s->cgp.peak / MIB;
+		s->res->cgroup_floor = (double)s->cgp.floor / MIB;
+	}
 	if (!s->writing)
 		return;
 	switch (s->res->end) {
@@ -757,6 +804,18 @@ static void report_unreadable(const struct sampler *s)
 			s->kids_unreadable > 1 ? "their" : "its");
 }
 
+/* A program that still runs keeps its cgroup (it cannot be removed without
+ * killing it); else what is left of the job has a second to go. */
+static void cgroup_release(struct sampler *s)
+{
+	if (cgroup_probe_cgroup(&s->cgp) && s->pid > 0 && !s->gone) {
+		warning("the program (pid %d) still runs in the cgroup %s; remove it (rmdir) once the "
+			"program has ended", (int)s->pid, s->cgp.cg.path);
+		s->cgp.made = false;
+	}
+	cgroup_probe_close(&s->cgp, 1.0);
+}
+
 static void release(struct sampler *s)
 {
 	for (size_t i = 0; i < s->nkids; i++)
@@ -773,6 +832,8 @@ static void release(struct sampler *s)
 	if (s->sigfd >= 0)
 		close(s->sigfd);
 	sigprocmask(SIG_SETMASK, &s->oldmask, NULL);
+	if (s->cg)
+		cgroup_release(s);
 }
 
 /* The kernel's high-water mark of a process attached to may be from long
@@ -832,6 +893,9 @@ static int check_target(struct sampler *s)
 	if (o->backend != PROC_RSS && !proc_have_smaps_rollup())
 		return error("--backend %s needs /proc/PID/smaps_rollup (Linux 4.14 or later)",
 			     proc_backend_name(o->backend));
+	if (s->cg_only)
+		return cgroup_probe_attach(&s->cgp, (enum cgroup_by)o->cgroup_by, o->cgroup_arg,
+					   o->reset_peak);
 	if (s->attached)
 		return attach_open(s);
 	if (spawn_find_program(o->argv[0], &path) < 0) {
@@ -840,6 +904,8 @@ static int check_target(struct sampler *s)
 		return spawn_error(o->argv[0], errno);
 	}
 	free(path);
+	if (o->cgroup && cgroup_probe_create(&s->cgp, o->memory_max) < 0)
+		return -1;
 	return 0;
 }
 
@@ -849,7 +915,7 @@ static int start_program(struct sampler *s)
 {
 	int err;
 
-	if (spawn_start(s->o->argv, s->ch.path, &s->oldmask, &s->pid, &err) < 0) {
+	if (spawn_start(s->o->argv, s->ch.path, &s->oldmask, CGROUP_OF(s), &s->pid, &err) < 0) {
 		if (err) {
 			s->gone = true;
 			s->res->end = SAMPLER_NOT_RUN;
@@ -919,7 +985,10 @@ static void begin(struct sampler *s)
 {
 	write_head(s);
 	if (s->o->progress) {
-		if (s->attached)
+		if (s->cg_only)
+			fprintf(stderr, "mprof: attached to the cgroup %s, writing %s\n", s->cgp.r.path,
+				s->res->output);
+		else if (s->attached)
 			fprintf(stderr, "mprof: attached to pid %d, writing %s\n", (int)s->pid, s->res->output);
 		else
 			fprintf(stderr, "mprof: running '%s' (pid %d), writing %s\n", s->o->argv[0],
@@ -941,7 +1010,9 @@ int sampler_run(const struct sampler_opts *o, struct sampler_result *res)
 	s.pidfd = s.sigfd = -1;
 	s.target.fd = s.target.status_fd = -1;
 	s.ch.rfd = s.ch.wfd = -1;
-	s.attached = o->attach > 0;
+	s.attached = o->attach > 0 || o->cgroup_arg;
+	s.cg_only = o->cgroup_arg != NULL;
+	s.cg = o->cgroup || s.cg_only;
 	proc_tree_init(&s.tree);
 	sigprocmask(SIG_SETMASK, NULL, &s.oldmask);
 	res->end = SAMPLER_DETACHED;
@@ -959,6 +1030,10 @@ int sampler_run(const struct sampler_opts *o, struct sampler_result *res)
 	set_clock(&s);
 	begin(&s);
 	loop(&s);
+	if (o->kill_at_timeout && s.cg && !s.gone && !s.attached && cgroup_probe_kill(&s.cgp) == 0) {
+		reap(&s, true);
+		res->timed_out = true;
+	}
 	finish(&s);
 	report_unreadable(&s);
 	tell_hwm_before(&s);

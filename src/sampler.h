@@ -5,7 +5,9 @@
  * start + k*interval, waiting in between (waiter.h), reads the event channel,
  * records the kernel's high-water marks, forwards SIGINT/SIGTERM/SIGHUP to
  * the target and writes the profile: CMDLINE, MPROF, MEM/CHLD samples,
- * PEAK/CHLDPEAK, CHLDCMD, FUNC/MARK from events, and EXIT at the end.
+ * PEAK/CHLDPEAK, CHLDCMD, FUNC/MARK from events, and EXIT at the end. In a
+ * memory cgroup (cgroup_probe.h) also CGROUP, CGPRESSURE, the cgroup's event
+ * markers and CGPEAK.
  */
 #ifndef MPROF_SAMPLER_H
 #define MPROF_SAMPLER_H
@@ -37,6 +39,16 @@ struct sampler_opts {
 	 * sample SAMPLER_KILL_GRACE seconds later if it still lives */
 	uint64_t kill_above;
 	const char *kill_label;
+	/* cgroups (cgroup_probe.h): run the program in a cgroup of its own
+	 * under memory_max (bytes, 0: none); or, attach is 0 and cgroup_arg
+	 * set, watch an existing cgroup (found as cgroup_by says), whose
+	 * charge is then also the MEM samples */
+	bool cgroup;
+	uint64_t memory_max;
+	const char *cgroup_arg;
+	int cgroup_by;               /* enum cgroup_by */
+	bool reset_peak;
+	bool kill_at_timeout;        /* run --cgroup: at the timeout, kill the job instead */
 };
 
 #define SAMPLER_KILL_GRACE 2
@@ -57,6 +69,10 @@ struct sampler_result {
 	unsigned long samples;    /* MEM records written */
 	unsigned long missed;     /* deadlines skipped because the loop was late */
 	unsigned long unreadable; /* samples lost: the target lived but could not be read */
+	unsigned cgroup_events;   /* CGROUP_EV_* bits seen during the run */
+	double cgroup_peak;       /* MiB, the CGPEAK written; 0 if none */
+	double cgroup_floor;      /* MiB, the most of anon + kernel + shmem + sock sampled */
+	bool timed_out;           /* kill_at_timeout: the job was killed at the timeout */
 	pid_t pid;                /* the target */
 	char *output;             /* the profile's name (caller frees) */
 };

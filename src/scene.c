@@ -124,6 +124,8 @@ static char *line_text(const struct scene *sc, size_t i, const struct plot_serie
 	char pre[256], start[96];
 
 	model_prefix(sc, i, pre, sizeof(pre));
+	if (s->pid == PLOT_CGROUP_PID)
+		return xasprintf("%scgroup (page cache and kernel memory included)", pre);
 	if (s->pid && s->name)
 		return xasprintf("%schild %ld (%s)", pre, s->pid, s->name);
 	if (s->pid)
@@ -156,6 +158,16 @@ static void line_add(struct scene *sc, size_t i, const struct plot_series *s, bo
 	sc->nlines++;
 }
 
+/* A run in a cgroup: its charge, the last line of its profile. */
+static void cgroup_line(struct scene *sc, size_t i, bool slope)
+{
+	const struct plot_model *m = &sc->models[i];
+
+	for (size_t k = 0; k < m->nchildren; k++)
+		if (m->children[k].pid == PLOT_CGROUP_PID && m->children[k].n)
+			line_add(sc, i, &m->children[k], slope);
+}
+
 static void scene_lines(struct scene *sc, const struct plot_options *opt)
 {
 	for (size_t i = 0; i < sc->nmodels; i++) {
@@ -163,8 +175,9 @@ static void scene_lines(struct scene *sc, const struct plot_options *opt)
 
 		line_add(sc, i, &m->main, opt->slope);
 		for (size_t k = 0; k < m->nchildren; k++)
-			if (m->children[k].n)
+			if (m->children[k].n && m->children[k].pid != PLOT_CGROUP_PID)
 				line_add(sc, i, &m->children[k], opt->slope);
+		cgroup_line(sc, i, opt->slope);
 	}
 }
 
@@ -215,7 +228,9 @@ static void kernel_peak(struct scene *sc, size_t line)
 	p->sampled = s->peak.v;
 	scene_format_mib(p->v, mib, sizeof(mib));
 	scene_format_mib(p->sampled, smp, sizeof(smp));
-	if (s->pid)
+	if (s->pid == PLOT_CGROUP_PID)
+		snprintf(who, sizeof(who), "cgroup ");
+	else if (s->pid)
 		snprintf(who, sizeof(who), "child %ld ", s->pid);
 	else
 		who[0] = '\0';
@@ -235,7 +250,7 @@ static void scene_peaks(struct scene *sc)
 			end++;
 		sampled_peak(sc, first, SCENE_PEAK_SAMPLED);
 		for (size_t k = first + 1; k < end; k++)
-			if (top == SIZE_MAX || sc->lines[k].series->peak.v > sc->lines[top].series->peak.v)
+			if (sc->lines[k].series->pid != PLOT_CGROUP_PID && (top == SIZE_MAX || sc->lines[k].series->peak.v > sc->lines[top].series->peak.v))
 				top = k;
 		if (top != SIZE_MAX)
 			sampled_peak(sc, top, SCENE_PEAK_CHILDREN);

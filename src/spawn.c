@@ -1,5 +1,6 @@
 #include "spawn.h"
 
+#include "cgroup.h"
 #include "channel.h"
 #include "proc.h"
 #include "util.h"
@@ -95,8 +96,8 @@ static void free_env(char **env)
 	free(env);
 }
 
-int spawn_start(char *const argv[], const char *events_path, const sigset_t *mask, pid_t *pid,
-		int *exec_errno)
+int spawn_start(char *const argv[], const char *events_path, const sigset_t *mask,
+		const struct cgroup *cg, pid_t *pid, int *exec_errno)
 {
 	char **env = child_env(events_path);
 	int pipefd[2], err = 0;
@@ -119,8 +120,13 @@ int spawn_start(char *const argv[], const char *events_path, const sigset_t *mas
 	if (*pid == 0) {
 		sigprocmask(SIG_SETMASK, mask, NULL);
 		close(pipefd[0]);
-		execvpe(argv[0], argv, env);
-		err = errno;
+		/* a cgroup that cannot be joined: its errno, negated */
+		if (cg && cgroup_join_child(cg) < 0) {
+			err = -errno;
+		} else {
+			execvpe(argv[0], argv, env);
+			err = errno;
+		}
 		while (write(pipefd[1], &err, sizeof(err)) < 0 && errno == EINTR)
 			;
 		_exit(127);
@@ -135,6 +141,10 @@ int spawn_start(char *const argv[], const char *events_path, const sigset_t *mas
 		return 0; /* the pipe was closed by the exec */
 	while (waitpid(*pid, NULL, 0) < 0 && errno == EINTR)
 		;
+	if (err < 0) {
+		*exec_errno = -err;
+		return error("cannot start '%s' in the cgroup %s: %s", argv[0], cg->path, strerror(-err));
+	}
 	*exec_errno = err;
 	return spawn_error(argv[0], err);
 }

@@ -15,6 +15,8 @@
 #include <sys/resource.h>
 #include <sys/types.h>
 
+struct cgroup;
+
 /* Find `name` as execvp(3) would: 0 and the full path in *path (caller
  * frees), or -1 with errno (ENOENT, EACCES). */
 int spawn_find_program(const char *name, char **path);
@@ -26,11 +28,12 @@ int spawn_error(const char *name, int err);
 
 /* Start argv (argv[0] looked up in PATH) with our environment, in which
  * MPROF_EVENTS names events_path (none when NULL), and the signal mask
- * *mask. 0 and *pid once the exec has succeeded. -1 (reported) when it did
+ * *mask; in the cgroup cg when not NULL (the child joins it before the
+ * exec). 0 and *pid once the exec has succeeded. -1 (reported) when it did
  * not: *exec_errno is why (the child has been reaped), or 0 when no child
  * could be made. */
-int spawn_start(char *const argv[], const char *events_path, const sigset_t *mask, pid_t *pid,
-		int *exec_errno);
+int spawn_start(char *const argv[], const char *events_path, const sigset_t *mask,
+		const struct cgroup *cg, pid_t *pid, int *exec_errno);
 
 /* How a program ended. */
 struct spawn_exit {

@@ -5,13 +5,15 @@
 # digit is typed, the indices of the profiles of the current directory as
 # `mprof list` counts them (0 the oldest, -1 the newest).
 
-_mprof_commands="attach clean diff help lines list mark peak plot rm run summary"
+_mprof_commands="attach clean diff fit help lines list mark peak plot rm run summary"
 
 # The options of each command; those that take a value end in '='.
 _mprof_opts_run="-T= --interval= -o= --output= --force --append -C --include-children
 	-M --multiprocess -E --exit-code -t= --timeout= -a --attach --backend= --python
 	--nopython --max= --kill-above= -q --quiet -h --help --version"
-_mprof_opts_attach=$_mprof_opts_run
+_mprof_opts_attach="$_mprof_opts_run --cgroup= --unit= --container= --reset-peak"
+_mprof_opts_run="$_mprof_opts_run --cgroup --memory-max="
+_mprof_opts_fit="--runs= --tolerance= --timeout= -T= --interval= -o= --output= -h --help --version"
 _mprof_opts_plot="-o= --output= -t= --title= -n --no-function-ts -w= --window= -f --flame
 	-s --slope --align= --terminal --color= --width= --height= --dpi= --backend= -h --help --version"
 _mprof_opts_peak="--func= --max= --exact -h --help --version"
@@ -104,7 +106,7 @@ _mprof_argument()
 	case $cmd in
 	plot | peak | rm | summary | diff)
 		_mprof_profiles "$cur" ;;
-	run)
+	run | fit)
 		# the program: a command, or a file
 		compopt -o filenames 2>/dev/null
 		COMPREPLY=($(compgen -c -- "$cur") $(compgen -f -- "$cur")) ;;
@@ -155,9 +157,9 @@ _mprof()
 			opt=$w
 		fi
 		# after run's program or lines's script, the words are the program's
-		[[ ($cmd == run || $cmd == lines) ]] && ((args)) && break
+		[[ ($cmd == run || $cmd == fit || $cmd == lines) ]] && ((args)) && break
 	done
-	if [[ $cmd == run || $cmd == lines ]] && ((args)); then
+	if [[ $cmd == run || $cmd == fit || $cmd == lines ]] && ((args)); then
 		compopt -o default 2>/dev/null
 		return
 	fi

@@ -2,7 +2,7 @@
 # (*.dat) and the indices of the profiles of the current directory as
 # `mprof list` counts them (0 the oldest, -1 the newest).
 
-set -l commands attach clean diff help lines list mark peak plot rm run summary
+set -l commands attach clean diff fit help lines list mark peak plot rm run summary
 
 function __mprof_profile_indices
     set -l n 0
@@ -44,7 +44,7 @@ function __mprof_before_program
             set skip 0
         else if test $seen -eq 0; and not string match -q -- '-*' $w
             set seen 1   # the command
-        else if string match -qr -- '^(-[Tot]|--interval|--output|--timeout|--backend|--precision|--max|--kill-above|-m)$' $w
+        else if string match -qr -- '^(-[Tot]|--interval|--output|--timeout|--backend|--precision|--max|--kill-above|-m|--memory-max|--runs|--tolerance)$' $w
             set skip 1
         else if not string match -q -- '-*' $w
             return 1
@@ -59,6 +59,7 @@ complete -c mprof -n "__mprof_using" -s V -l version -d 'show the version'
 complete -c mprof -n "__mprof_using" -a attach -d 'sample the memory of a running process'
 complete -c mprof -n "__mprof_using" -a clean -d 'remove every mprofile_*.dat in the current directory'
 complete -c mprof -n "__mprof_using" -a diff -d 'compare two profiles; budgets on the increase'
+complete -c mprof -n "__mprof_using" -a fit -d 'the smallest memory limit a program succeeds under'
 complete -c mprof -n "__mprof_using" -a help -d 'describe a command'
 complete -c mprof -n "__mprof_using" -a lines -d 'line-by-line memory of decorated Python functions'
 complete -c mprof -n "__mprof_using" -a list -d 'list the profiles in the current directory'
@@ -89,6 +90,12 @@ complete -c mprof -n $ra -l kill-above -x -d 'kill the program over a size (500M
 complete -c mprof -n $ra -s q -l quiet -d 'no line at the start and at the end'
 complete -c mprof -n $ra -s h -l help -d 'show the options'
 complete -c mprof -n $ra -l version -d 'show the version'
+complete -c mprof -n "__mprof_using run; and __mprof_before_program" -l cgroup -d 'run in a memory cgroup of its own'
+complete -c mprof -n "__mprof_using run; and __mprof_before_program" -l memory-max -x -d 'the cgroup memory limit'
+complete -c mprof -n "__mprof_using attach" -l cgroup -r -a '(__fish_complete_directories)' -d 'watch a cgroup'
+complete -c mprof -n "__mprof_using attach" -l unit -x -d 'watch the cgroup of a systemd unit'
+complete -c mprof -n "__mprof_using attach" -l container -x -d 'watch the cgroup of a container'
+complete -c mprof -n "__mprof_using attach" -l reset-peak -d 'reset the cgroup peak first'
 complete -c mprof -n "__mprof_using run" -a '(__fish_complete_subcommand --fcs-skip=2)'
 complete -c mprof -n "__mprof_using attach" -a '(__fish_complete_pids)'
 
@@ -136,3 +143,14 @@ complete -c mprof -n $l -s m -x -d 'run a module'
 complete -c mprof -n $l -s h -l help -d 'show the options'
 complete -c mprof -n $l -l version -d 'show the version'
 complete -c mprof -n "__mprof_using lines" -k -a '(__fish_complete_suffix .py)'
+
+# fit
+set -l f "__mprof_using fit; and __mprof_before_program"
+complete -c mprof -n $f -l runs -x -d 'at most N runs'
+complete -c mprof -n $f -l tolerance -x -d 'how closely to know the limit'
+complete -c mprof -n $f -l timeout -x -d 'seconds a run may take'
+complete -c mprof -n $f -s T -l interval -x -d 'seconds between samples'
+complete -c mprof -n $f -s o -l output -r -F -d 'prefix of the profiles'
+complete -c mprof -n $f -s h -l help -d 'show the options'
+complete -c mprof -n $f -l version -d 'show the version'
+complete -c mprof -n "__mprof_using fit" -a '(__fish_complete_subcommand --fcs-skip=2)'
