@@ -421,15 +421,6 @@ bool proc_read_cmdline(pid_t pid, char ***out)
 	return true;
 }
 
-void proc_free_argv(char **argv)
-{
-	if (!argv)
-		return;
-	for (char **p = argv; *p; p++)
-		free(*p);
-	free(argv);
-}
-
 /* Does the process's name contain `name`? Its name is its comm, or, when comm
  * was cut to 15 bytes, the base name of its first argument (as psutil does). */
 static bool name_matches(pid_t pid, const char *name)
@@ -443,11 +434,10 @@ static bool name_matches(pid_t pid, const char *name)
 	if (strstr(comm, name))
 		return true;
 	if (strlen(comm) >= 15 && proc_read_cmdline(pid, &argv)) {
-		const char *base = strrchr(argv[0], '/');
+		const char *base = path_base(argv[0]);
 
-		base = base ? base + 1 : argv[0];
 		match = str_starts_with(base, comm) && strstr(base, name);
-		proc_free_argv(argv);
+		strv_free(argv);
 	}
 	return match;
 }

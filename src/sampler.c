@@ -478,7 +478,7 @@ static void write_head(struct sampler *s)
 		if (!proc_read_cmdline(s->pid, &argv))
 			argv = NULL;
 		wrote(s, profile_write_cmdline(&s->w, argv ? argv : one));
-		proc_free_argv(argv);
+		strv_free(argv);
 	} else {
 		wrote(s, profile_write_cmdline(&s->w, s->o->cmdline ? s->o->cmdline : s->o->argv));
 	}

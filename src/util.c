@@ -265,6 +265,13 @@ bool str_ends_with(const char *s, const char *suffix)
 	return a >= b && memcmp(s + a - b, suffix, b) == 0;
 }
 
+const char *path_base(const char *path)
+{
+	const char *s = strrchr(path, '/');
+
+	return s ? s + 1 : path;
+}
+
 void strvec_push_nodup(struct strvec *sv, char *s)
 {
 	XGROW(sv->v, sv->cap, sv->n + 2);
@@ -285,10 +292,17 @@ bool strvec_contains(const struct strvec *sv, const char *s)
 	return false;
 }
 
+void strv_free(char **v)
+{
+	if (!v)
+		return;
+	for (char **p = v; *p; p++)
+		free(*p);
+	free(v);
+}
+
 void strvec_clear(struct strvec *sv)
 {
-	for (size_t i = 0; i < sv->n; i++)
-		free(sv->v[i]);
-	free(sv->v);
+	strv_free(sv->v); /* NULL-terminated by strvec_push_nodup */
 	memset(sv, 0, sizeof(*sv));
 }

@@ -70,6 +70,8 @@ long pread_str(int fd, char *buf, size_t cap);
 
 bool str_starts_with(const char *s, const char *prefix);
 bool str_ends_with(const char *s, const char *suffix);
+/* What follows the last '/' of path (path itself when it has none). */
+const char *path_base(const char *path);
 
 /* A growable NULL-terminated array of owned strings. */
 struct strvec {
@@ -81,5 +83,7 @@ void strvec_push(struct strvec *sv, const char *s);
 void strvec_push_nodup(struct strvec *sv, char *s);
 bool strvec_contains(const struct strvec *sv, const char *s);
 void strvec_clear(struct strvec *sv);
+/* Free a NULL-terminated array of owned strings (NULL: nothing). */
+void strv_free(char **v);
 
 #endif
