@@ -1,5 +1,7 @@
 #include "plot_model.h"
 
+#include "plot_span_place.h"
+
 #include "profile.h"
 #include "util.h"
 
@@ -519,6 +521,8 @@ static int cmp_span_merge(const void *pa, const void *pb, void *ctx)
 		return a->level < b->level ? -1 : 1;
 	if (a->func != b->func)
 		return a->func < b->func ? -1 : 1;
+	if (a->pid != b->pid)
+		return a->pid < b->pid ? -1 : 1;
 	if (ka->b0 != kb->b0)
 		return ka->b0 < kb->b0 ? -1 : 1;
 	if (ka->b1 != kb->b1)
@@ -547,7 +551,7 @@ static void spans_compact(struct model_reader *r)
 		const struct plot_span *s = &m->spans[keys[i].i];
 		struct plot_span *o = n ? &out[n - 1] : NULL;
 
-		if (o && i && o->level == s->level && o->func == s->func &&
+		if (o && i && o->level == s->level && o->func == s->func && o->pid == s->pid &&
 		    keys[i].b0 == keys[i - 1].b0 && keys[i].b1 == keys[i - 1].b1) {
 			if (s->t1 >= o->t1) {
 				o->t1 = s->t1;
@@ -677,6 +681,7 @@ static void add_func(struct model_reader *r, const struct record *rec)
 	sp.level = rec->level;
 	sp.calls = 1;
 	sp.unfinished = rec->unfinished;
+	sp.pid = (int32_t)rec->pid;
 	f = &m->funcs[sp.func];
 	if (!f->calls || t0 < f->first_t)
 		f->first_t = t0;
@@ -1004,6 +1009,7 @@ static void model_finish(struct model_reader *r)
 	if (m->nmarks > MARK_LIMIT / 4)
 		marks_compact(m);
 	spans_infer_levels(m);
+	plot_spans_place(m);
 	if (m->nspans > 1)
 		qsort(m->spans, m->nspans, sizeof(*m->spans), cmp_span_draw);
 	for (size_t i = 0; i < m->nspans; i++) {

@@ -78,6 +78,8 @@ struct plot_span {
 	int32_t level;        /* nesting level (inferred for old files without it) */
 	uint32_t calls;       /* >1: calls merged because they share pixels */
 	bool unfinished;
+	int32_t pid;          /* a call in a child process (FUNC's pid), else 0; its
+	                       * bracket is on that child's line (plot_span_place.h) */
 };
 
 struct plot_mark {

@@ -909,6 +909,8 @@ static void begin(struct sampler *s)
 	}
 	if (s->attached)
 		sample(s, s->t0);
+	if (s->ev)
+		events_set_target(s->ev, s->pid);
 	flush(s, s->t0);
 }
 

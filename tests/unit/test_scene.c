@@ -223,8 +223,6 @@ START_TEST(test_peak_is_the_samples)
 }
 END_TEST
 
-/* ---- labels: never over each other, never over the data ---- */
-
 static uint32_t px_at(cairo_surface_t *img, int x, int y)
 {
 	const unsigned char *data = cairo_image_surface_get_data(img);
@@ -232,6 +230,53 @@ static uint32_t px_at(cairo_surface_t *img, int x, int y)
 
 	return *(const uint32_t *)(data + (size_t)y * stride + 4 * (size_t)x);
 }
+
+/* ---- brackets of calls in a child process ---- */
+
+/* A -M profile: the program holds 10 MiB, its child 4242 holds 100 MiB, and
+ * the child ran __main__.work (FUNC with the child's pid, with the memory
+ * that mprof measured in the program). The bracket is on the child's line:
+ * in the model, in the page's data and in the picture. */
+START_TEST(test_child_call_on_child_line)
+{
+	char *path = scene_data("child-brackets.dat");
+	const struct plot_rect *pr;
+	struct scene_rgb c;
+	struct views v;
+	double ysum = 0, y100, y10;
+	long n = 0;
+
+	views_make(&v, path, 1260, 540, 120, 30);
+	ck_assert_uint_eq(v.m.nspans, 1);
+	ck_assert_int_eq(v.m.spans[0].pid, 4242);
+	ck_assert_double_eq_tol(v.m.spans[0].m0, 100, 1e-3);
+	ck_assert_double_eq_tol(v.m.spans[0].m1, 100, 1e-3);
+	ck_assert_msg(strstr(v.html, ",100,100,1,0]"), "the page's span is not at 100 MiB");
+	/* the picture: the bracket's pixels, in the function's colour */
+	c = v.sc.funcs[0].color;
+	pr = &v.png.plot;
+	for (int y = (int)pr->y; y < (int)(pr->y + pr->h); y++)
+		for (int x = (int)pr->x; x < (int)(pr->x + pr->w); x++) {
+			uint32_t p = px_at(v.img, x, y);
+
+			if (abs((int)((p >> 16) & 0xff) - (int)lround(c.r * 255)) < 4 &&
+			    abs((int)((p >> 8) & 0xff) - (int)lround(c.g * 255)) < 4 &&
+			    abs((int)(p & 0xff) - (int)lround(c.b * 255)) < 4) {
+				ysum += y;
+				n++;
+			}
+		}
+	ck_assert_int_gt(n, 10);
+	y100 = pr->y + pr->h * (v.sc.yhi - 100) / (v.sc.yhi - v.sc.ylo);
+	y10 = pr->y + pr->h * (v.sc.yhi - 10) / (v.sc.yhi - v.sc.ylo);
+	ck_assert_msg(fabs(ysum / n - y100) < pr->h / 20, "bracket at y %.1f; 100 MiB at %.1f, 10 MiB at %.1f",
+		      ysum / n, y100, y10);
+	views_free(&v);
+	free(path);
+}
+END_TEST
+
+/* ---- labels: never over each other, never over the data ---- */
 
 /* A pixel of data: not the background, not the grid, not (a blend of) the
  * red of the peak guides. */
@@ -479,6 +524,7 @@ int main(void)
 	tcase_add_loop_test(tv, test_same_in_every_view, 0, (int)nfixtures);
 	tcase_add_test(tv, test_peak_is_the_samples);
 	tcase_add_test(tv, test_exit_status_everywhere);
+	tcase_add_test(tv, test_child_call_on_child_line);
 	suite_add_tcase(s, tv);
 	tcase_set_timeout(tl, 120);
 	tcase_add_loop_test(tl, test_labels_apart, 0, ARRAY_SIZE(crowded));
