@@ -170,6 +170,24 @@ static int read_spans(struct peak *p, const char *path, const char *func, struct
 
 /* ---- the pass over the samples ---- */
 
+/* peak_before_attach=MiB among the header's key=value fields. */
+static void header_before_attach(struct peak *p, const char *s, size_t len)
+{
+	static const char key[] = "peak_before_attach=";
+	const char *end = s + len;
+	double v;
+
+	while (s < end) {
+		const char *sp = memchr(s, ' ', (size_t)(end - s)), *f = sp ? sp : end;
+
+		if ((size_t)(f - s) > sizeof(key) - 1 && memcmp(s, key, sizeof(key) - 1) == 0 &&
+		    profile_parse_number(s + sizeof(key) - 1, (size_t)(f - s) - (sizeof(key) - 1), &v) == 0 &&
+		    isfinite(v) && v >= 0)
+			raise_to(&p->before_attach, v);
+		s = f + 1;
+	}
+}
+
 int peak_read(struct peak *p, const char *path, const char *func)
 {
 	struct span_list spans = { 0 };
@@ -178,7 +196,7 @@ int peak_read(struct peak *p, const char *path, const char *func)
 	int rc;
 
 	memset(p, 0, sizeof(*p));
-	p->mem = p->kernel = NAN;
+	p->mem = p->kernel = p->before_attach = NAN;
 	if (func) {
 		if (func[0] != '.')
 			p->func_dot = xasprintf(".%s", func);
@@ -207,6 +225,9 @@ int peak_read(struct peak *p, const char *path, const char *func)
 			break;
 		case REC_CHLDPEAK:
 			raise_to(&child_of(p, rec.pid)->kernel, rec.mem);
+			break;
+		case REC_MPROF:
+			header_before_attach(p, rec.text, rec.text_len);
 			break;
 		default:
 			break;

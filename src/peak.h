@@ -17,6 +17,8 @@ struct peak {
 	double mem;       /* highest MEM sample (inside the function's calls
 	                   * with a filter); NAN when none */
 	double kernel;    /* highest PEAK: the kernel's high-water mark; NAN when none */
+	double before_attach; /* the header's peak_before_attach: the kernel's mark
+	                   * from before an attach, not the run's; NAN when none */
 	unsigned long samples;    /* MEM records read */
 	unsigned long calls;      /* with a filter: FUNC records of that function */
 	const char *func_used;    /* with a filter: the name matched, NULL if none */

@@ -276,6 +276,29 @@ START_TEST(test_child_call_on_child_line)
 }
 END_TEST
 
+/* An attach to a process whose kernel peak (200.75 MiB) predates the run,
+ * which then held 1 to 1.2 MiB: that mark is mprof peak's "before attach",
+ * never the plot's axis or a peak of any view. */
+START_TEST(test_peak_before_attach_not_on_axis)
+{
+	char *path = scene_data("attach-peak-before.dat");
+	struct views v;
+	struct peak p;
+
+	views_make(&v, path, 1260, 540, 120, 30);
+	ck_assert_int_eq(peak_read(&p, path, NULL), 0);
+	ck_assert_double_eq(p.before_attach, 200.75);
+	ck_assert_msg(v.sc.hi < 2 && v.sc.yhi < 10, "memory shown to %g, axis to %g", v.sc.hi, v.sc.yhi);
+	for (size_t i = 0; i < v.sc.npeaks; i++)
+		ck_assert_msg(v.sc.peaks[i].v < 2, "a peak at %g MiB", v.sc.peaks[i].v);
+	ck_assert_ptr_null(strstr(v.term, "200."));
+	ck_assert_ptr_null(strstr(v.html, "200.7"));
+	peak_release(&p);
+	views_free(&v);
+	free(path);
+}
+END_TEST
+
 /* ---- labels: never over each other, never over the data ---- */
 
 /* A pixel of data: not the background, not the grid, not (a blend of) the
@@ -525,6 +548,7 @@ int main(void)
 	tcase_add_test(tv, test_peak_is_the_samples);
 	tcase_add_test(tv, test_exit_status_everywhere);
 	tcase_add_test(tv, test_child_call_on_child_line);
+	tcase_add_test(tv, test_peak_before_attach_not_on_axis);
 	suite_add_tcase(s, tv);
 	tcase_set_timeout(tl, 120);
 	tcase_add_loop_test(tl, test_labels_apart, 0, ARRAY_SIZE(crowded));
