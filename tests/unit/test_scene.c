@@ -49,9 +49,7 @@ static void add_dir(const char *dir)
 /* SHARED_ROOT's fixtures (else the copies in tests/data), then ours. */
 static void find_fixtures(void)
 {
-	const char *shared = getenv("SHARED_ROOT");
-	char *dir = shared && *shared ? xasprintf("%s/fixtures/python-mprof", shared)
-				      : xstrdup(SOURCE_ROOT "/../shared/fixtures/python-mprof");
+	char *dir = tl_shared_fixtures();
 	size_t before;
 
 	add_dir(dir);
