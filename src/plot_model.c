@@ -349,20 +349,8 @@ static inline void series_add(struct model_reader *r, struct plot_series *s, dou
 		s->peak.v = v;
 		s->peak.set = true;
 	}
-	if (r->slope) {
-		double dt, dv;
-
-		if (!s->n) {
-			s->t0 = t;
-			s->v0 = v;
-		}
-		dt = t - s->t0;
-		dv = v - s->v0;
-		s->st += dt;
-		s->sv += dv;
-		s->stt += dt * dt;
-		s->stv += dt * dv;
-	}
+	if (r->slope)
+		trend_add(&s->trend, t, v);
 	s->n++;
 }
 
@@ -951,7 +939,7 @@ static void series_shift(struct plot_series *s, const struct plot_grid *g, doubl
 	shift_point(&s->before, d);
 	shift_point(&s->after, d);
 	shift_point(&s->kernel_peak, d);
-	s->t0 -= d;
+	s->trend.t0 -= d;
 }
 
 /* The lowest value, first and last samples of a series, from its buckets. */
@@ -1091,16 +1079,19 @@ void plot_series_columns(const struct plot_model *m, const struct plot_series *s
 			 double t0, double t1, struct plot_column *cols, size_t ncols)
 {
 	double scale = (double)ncols / (t1 - t0);
+	struct plot_bucket *acc;
 
 	memset(cols, 0, ncols * sizeof(*cols));
 	if (!(t1 > t0))
 		return;
+	/* the buckets of a column merge as buckets do; a column takes them as
+	 * they are (floats) */
+	acc = xcalloc(ncols, sizeof(*acc));
 	for (size_t p = 0; p < (m->grid.nbuckets >> PLOT_PAGE_BITS); p++) {
 		if (!s->pages[p])
 			continue;
 		for (size_t k = 0; k < PLOT_PAGE; k++) {
 			const struct plot_bucket *b = &s->pages[p][k];
-			struct plot_column *c;
 			double x;
 
 			if (!b->n)
@@ -1108,44 +1099,17 @@ void plot_series_columns(const struct plot_model *m, const struct plot_series *s
 			x = ((b->tfirst + b->tlast) / 2 - t0) * scale;
 			if (x < 0 || x >= (double)ncols)
 				continue;
-			c = &cols[(size_t)x];
-			if (!c->n) {
-				c->tfirst = b->tfirst;
-				c->tlast = b->tlast;
-				c->min = b->min;
-				c->max = b->max;
-				c->first = b->first;
-				c->last = b->last;
-			} else {
-				if (b->min < c->min)
-					c->min = b->min;
-				if (b->max > c->max)
-					c->max = b->max;
-				if (b->tfirst < c->tfirst) {
-					c->tfirst = b->tfirst;
-					c->first = b->first;
-				}
-				if (b->tlast >= c->tlast) {
-					c->tlast = b->tlast;
-					c->last = b->last;
-				}
-			}
-			c->n += b->n;
+			bucket_merge(&acc[(size_t)x], b);
 		}
 	}
+	for (size_t i = 0; i < ncols; i++)
+		if (acc[i].n)
+			cols[i] = (struct plot_column){ acc[i].tfirst, acc[i].tlast, acc[i].min, acc[i].max,
+							acc[i].first, acc[i].last, acc[i].n };
+	free(acc);
 }
 
 bool plot_series_trend(const struct plot_series *s, double *a, double *b)
 {
-	double n = (double)s->n, den;
-
-	if (s->n < 2)
-		return false;
-	den = n * s->stt - s->st * s->st;
-	if (!(den > 0))
-		return false;
-	*b = (n * s->stv - s->st * s->sv) / den;
-	/* v - v0 = a' + b (t - t0) */
-	*a = s->v0 + (s->sv - *b * s->st) / n - *b * s->t0;
-	return true;
+	return trend_fit(&s->trend, a, b);
 }

@@ -25,6 +25,7 @@
 #define MPROF_PLOT_MODEL_H
 
 #include "plot_options.h"
+#include "trend.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -55,8 +56,7 @@ struct plot_series {
 	struct plot_point first, last; /* earliest and latest sample inside the range */
 	struct plot_point before, after; /* window: nearest samples outside it */
 	struct plot_point kernel_peak; /* PEAK / CHLDPEAK: the kernel's high-water mark */
-	/* least squares, about (t0, v0), for the trend line */
-	double t0, v0, st, sv, stt, stv;
+	struct trend trend;   /* of the samples inside the range, with a slope */
 };
 
 struct plot_func {
