@@ -353,33 +353,9 @@ bool proc_read_stat(pid_t pid, struct proc_stat *st)
 /* Read a whole small /proc file into a fresh buffer; its length in *len. */
 static char *slurp(pid_t pid, const char *name, size_t *len)
 {
-	size_t cap = 4096, n = 0;
-	char *buf;
 	int fd = proc_open_file(pid, name);
 
-	if (fd < 0)
-		return NULL;
-	buf = xmalloc(cap);
-	for (;;) {
-		ssize_t k = read(fd, buf + n, cap - n - 1);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0) {
-			free(buf);
-			close(fd);
-			return NULL;
-		}
-		if (k == 0)
-			break;
-		n += (size_t)k;
-		if (cap - n < 2)
-			XGROW(buf, cap, cap * 2);
-	}
-	close(fd);
-	buf[n] = '\0';
-	*len = n;
-	return buf;
+	return fd < 0 ? NULL : read_fd_whole(fd, len);
 }
 
 bool proc_read_comm(pid_t pid, char *buf, size_t cap)

@@ -139,11 +139,8 @@ static void kid_add(struct sampler *s, size_t at, pid_t pid, uint64_t now)
 {
 	struct child *c;
 
-	XGROW(s->kids, s->capkids, s->nkids + 1);
-	memmove(s->kids + at + 1, s->kids + at, (s->nkids - at) * sizeof(*s->kids));
-	s->nkids++;
+	XINSERT(s->kids, s->capkids, s->nkids, at);
 	c = &s->kids[at];
-	memset(c, 0, sizeof(*c));
 	c->pid = pid;
 	c->seen_ns = now;
 	c->found = true;

@@ -152,6 +152,16 @@ void *xgrow_array(void *p, size_t *cap, size_t need, size_t size)
 	return p;
 }
 
+void *xinsert_array(void *p, size_t *cap, size_t *n, size_t at, size_t size)
+{
+	char *a = xgrow_array(p, cap, *n + 1, size);
+
+	memmove(a + (at + 1) * size, a + at * size, (*n - at) * size);
+	memset(a + at * size, 0, size);
+	(*n)++;
+	return a;
+}
+
 char *xasprintf(const char *fmt, ...)
 {
 	va_list ap;
@@ -251,6 +261,37 @@ long pread_str(int fd, char *buf, size_t cap)
 		return -1;
 	buf[n] = '\0';
 	return (long)n;
+}
+
+char *read_fd_whole(int fd, size_t *len)
+{
+	size_t n = 0, cap = 4096;
+	char *buf = xmalloc(cap);
+
+	for (;;) {
+		ssize_t k = read(fd, buf + n, cap - n - 1);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			int e = errno;
+
+			free(buf);
+			close(fd);
+			errno = e;
+			return NULL;
+		}
+		if (k == 0)
+			break;
+		n += (size_t)k;
+		if (cap - n < 2)
+			XGROW(buf, cap, cap * 2);
+	}
+	close(fd);
+	buf[n] = '\0';
+	if (len)
+		*len = n;
+	return buf;
 }
 
 bool str_starts_with(const char *s, const char *prefix)

@@ -50,6 +50,12 @@ void *xgrow_array(void *p, size_t *cap, size_t need, size_t size);
 /* Grow the array p (of cap elements) to hold at least need: p and cap are
  * lvalues, and p keeps its type. */
 #define XGROW(p, cap, need) ((p) = xgrow_array((p), &(cap), (need), sizeof(*(p))))
+/* The array p of *n elements (*cap allocated) with a zeroed element opened at
+ * index at (<= *n), grown as needed; *n grows by one. Use XINSERT. */
+void *xinsert_array(void *p, size_t *cap, size_t *n, size_t at, size_t size);
+/* Open a zeroed element at index at of the array p of n elements (cap
+ * allocated): p, cap and n are lvalues; &p[at] is the new element. */
+#define XINSERT(p, cap, n, at) ((p) = xinsert_array((p), &(cap), &(n), (at), sizeof(*(p))))
 char *xasprintf(const char *fmt, ...) MPROF_PRINTF(1, 2);
 
 /* Strict number parsing: the whole string must be a number.
@@ -67,6 +73,10 @@ int write_all(int fd, const void *buf, size_t len);
 /* Read up to cap-1 bytes at offset 0 with pread, NUL-terminate; retry on EINTR.
  * Return the length, or -1 with errno. */
 long pread_str(int fd, char *buf, size_t cap);
+/* Read fd to its end into a fresh NUL-terminated buffer (its length in *len
+ * unless len is NULL), retrying on EINTR, and close it. NULL with errno if it
+ * cannot be read. For small files (/proc, cgroup). */
+char *read_fd_whole(int fd, size_t *len);
 
 bool str_starts_with(const char *s, const char *prefix);
 bool str_ends_with(const char *s, const char *suffix);

@@ -2,6 +2,8 @@
 #include "util.h"
 #include "profile_list.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,6 +89,70 @@ START_TEST(test_strvec)
 }
 END_TEST
 
+/* Sorted insertion: each element lands where asked, the new one zeroed. */
+START_TEST(test_xinsert)
+{
+	struct { int v, zero; } *a = NULL;
+	size_t n = 0, cap = 0;
+
+	for (int i = 0; i < 50; i++) {
+		size_t at = 0;
+
+		while (at < n && a[at].v < (i * 7) % 50)
+			at++;
+		XINSERT(a, cap, n, at);
+		ck_assert_int_eq(a[at].zero, 0);
+		a[at].v = (i * 7) % 50;
+		a[at].zero = 0;
+	}
+	ck_assert_uint_eq(n, 50);
+	ck_assert_uint_ge(cap, 50);
+	for (size_t i = 0; i < n; i++)
+		ck_assert_int_eq(a[i].v, (int)i);
+	free(a);
+}
+END_TEST
+
+/* A whole file, longer than the first buffer; the descriptor is closed. */
+START_TEST(test_read_fd_whole)
+{
+	char *dir = tl_tmpdir(), *path = tl_path(dir, "f"), *big = xmalloc(20001), *got;
+	size_t len = 0;
+	int fd;
+
+	for (int i = 0; i < 20000; i++)
+		big[i] = (char)('a' + i % 26);
+	big[20000] = '\0';
+	tl_write_file(path, big);
+	fd = open(path, O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	got = read_fd_whole(fd, &len);
+	ck_assert_ptr_nonnull(got);
+	ck_assert_uint_eq(len, 20000);
+	ck_assert_str_eq(got, big);
+	ck_assert_int_eq(close(fd), -1); /* already closed */
+	free(got);
+	/* a directory cannot be read: NULL and errno */
+	fd = open(dir, O_RDONLY | O_DIRECTORY);
+	ck_assert_int_ge(fd, 0);
+	errno = 0;
+	ck_assert_ptr_null(read_fd_whole(fd, &len));
+	ck_assert_int_eq(errno, EISDIR);
+	free(big);
+	free(path);
+	tl_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
+START_TEST(test_path_base)
+{
+	ck_assert_str_eq(path_base("/a/b/c.dat"), "c.dat");
+	ck_assert_str_eq(path_base("c.dat"), "c.dat");
+	ck_assert_str_eq(path_base("dir/"), "");
+}
+END_TEST
+
 static const struct {
 	const char *name;
 	bool ok, ts;
@@ -161,6 +227,9 @@ int main(void)
 	tcase_add_loop_test(tc, test_parse_long, 0, ARRAY_SIZE(longs));
 	tcase_add_test(tc, test_error_returns_and_keeps_message);
 	tcase_add_test(tc, test_strvec);
+	tcase_add_test(tc, test_xinsert);
+	tcase_add_test(tc, test_read_fd_whole);
+	tcase_add_test(tc, test_path_base);
 	tcase_add_loop_test(tc, test_profile_names, 0, ARRAY_SIZE(names));
 	tcase_add_test(tc, test_profile_resolve);
 	suite_add_tcase(s, tc);
