@@ -4,6 +4,8 @@
 #ifndef MPROF_PEAK_H
 #define MPROF_PEAK_H
 
+#include "idxmap.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -26,8 +28,7 @@ struct peak {
 	size_t nchildren;
 	/* private */
 	size_t children_cap;
-	unsigned *slots;          /* pid hash: index + 1 into children, 0 empty */
-	size_t nslots;
+	struct idxmap index;      /* pid -> index into children */
 	char *func_dot;
 };
 

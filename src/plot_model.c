@@ -1,5 +1,6 @@
 #include "plot_model.h"
 
+#include "idxmap.h"
 #include "plot_span_place.h"
 
 #include "profile.h"
@@ -109,10 +110,9 @@ struct model_reader {
 	struct series_hot main_hot;
 	struct series_hot *child_hot; /* one per child */
 	size_t child_cap, child_hot_cap;
-	size_t *child_index;  /* pid hash -> index + 1 */
-	size_t child_hcap;
-	size_t *func_index;   /* name hash -> index + 1 */
-	size_t func_cap, func_hcap;
+	struct idxmap child_index; /* pid -> index into children */
+	struct idxmap func_index;  /* key -> index into funcs */
+	size_t func_cap;
 	size_t span_cap, span_limit;
 	size_t mark_cap, mark_limit;
 	size_t nmem;          /* MEM records read */
@@ -126,8 +126,8 @@ static struct series_hot *hot_of(struct model_reader *r, const struct plot_serie
 static void reader_release(struct model_reader *r)
 {
 	free(r->child_hot);
-	free(r->child_index);
-	free(r->func_index);
+	idxmap_release(&r->child_index);
+	idxmap_release(&r->func_index);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -374,99 +374,35 @@ static void series_release(struct plot_series *s, const struct plot_grid *g)
 
 /* ---- children and functions by key ---- */
 
-static uint64_t hash_bytes(const char *s, size_t len)
-{
-	uint64_t h = 1469598103934665603ull;
-
-	for (size_t i = 0; i < len; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 1099511628211ull;
-	}
-	return h;
-}
-
-static uint64_t hash_pid(long pid)
-{
-	uint64_t h = (uint64_t)pid * 0x9e3779b97f4a7c15ull;
-
-	return h ^ (h >> 29);
-}
-
-static void child_rehash(struct model_reader *r)
-{
-	const struct plot_model *m = r->m;
-	size_t hcap = r->child_hcap ? r->child_hcap * 2 : 64;
-
-	free(r->child_index);
-	r->child_index = xcalloc(hcap, sizeof(*r->child_index));
-	r->child_hcap = hcap;
-	for (size_t i = 0; i < m->nchildren; i++) {
-		size_t h = hash_pid(m->children[i].pid) & (hcap - 1);
-
-		while (r->child_index[h])
-			h = (h + 1) & (hcap - 1);
-		r->child_index[h] = i + 1;
-	}
-}
-
 static struct plot_series *child_get(struct model_reader *r, long pid)
 {
 	struct plot_model *m = r->m;
-	size_t h;
+	uint64_t h = idxmap_hash_pid(pid);
+	struct idxmap_iter it;
 
-	if (r->child_hcap) {
-		for (h = hash_pid(pid) & (r->child_hcap - 1); r->child_index[h];
-		     h = (h + 1) & (r->child_hcap - 1))
-			if (m->children[r->child_index[h] - 1].pid == pid)
-				return &m->children[r->child_index[h] - 1];
-	}
+	for (size_t i = idxmap_first(&r->child_index, h, &it); i != IDXMAP_NONE; i = idxmap_next(&it))
+		if (m->children[i].pid == pid)
+			return &m->children[i];
 	XGROW(m->children, r->child_cap, m->nchildren + 1);
 	XGROW(r->child_hot, r->child_hot_cap, m->nchildren + 1);
 	series_init(&m->children[m->nchildren], &m->grid, pid);
 	r->child_hot[m->nchildren] = (struct series_hot){ NULL, 0, 0 };
-	m->nchildren++;
-	if (m->nchildren * 2 > r->child_hcap)
-		child_rehash(r);
-	else {
-		for (h = hash_pid(pid) & (r->child_hcap - 1); r->child_index[h];
-		     h = (h + 1) & (r->child_hcap - 1))
-			;
-		r->child_index[h] = m->nchildren;
-	}
-	return &m->children[m->nchildren - 1];
-}
-
-static void func_rehash(struct model_reader *r)
-{
-	const struct plot_model *m = r->m;
-	size_t hcap = r->func_hcap ? r->func_hcap * 2 : 64;
-
-	free(r->func_index);
-	r->func_index = xcalloc(hcap, sizeof(*r->func_index));
-	r->func_hcap = hcap;
-	for (size_t i = 0; i < m->nfuncs; i++) {
-		const char *k = m->funcs[i].key;
-		size_t h = hash_bytes(k, strlen(k)) & (hcap - 1);
-
-		while (r->func_index[h])
-			h = (h + 1) & (hcap - 1);
-		r->func_index[h] = i + 1;
-	}
+	idxmap_put(&r->child_index, h, m->nchildren);
+	return &m->children[m->nchildren++];
 }
 
 static uint32_t func_get(struct model_reader *r, const char *key, size_t len)
 {
 	struct plot_model *m = r->m;
-	size_t h, hc = r->func_hcap;
+	uint64_t h = idxmap_hash_bytes(key, len);
+	struct idxmap_iter it;
 	struct plot_func *f;
 
-	if (hc) {
-		for (h = hash_bytes(key, len) & (hc - 1); r->func_index[h]; h = (h + 1) & (hc - 1)) {
-			const char *k = m->funcs[r->func_index[h] - 1].key;
+	for (size_t i = idxmap_first(&r->func_index, h, &it); i != IDXMAP_NONE; i = idxmap_next(&it)) {
+		const char *k = m->funcs[i].key;
 
-			if (strncmp(k, key, len) == 0 && k[len] == '\0')
-				return (uint32_t)(r->func_index[h] - 1);
-		}
+		if (strncmp(k, key, len) == 0 && k[len] == '\0')
+			return (uint32_t)i;
 	}
 	XGROW(m->funcs, r->func_cap, m->nfuncs + 1);
 	f = &m->funcs[m->nfuncs];
@@ -475,15 +411,8 @@ static uint32_t func_get(struct model_reader *r, const char *key, size_t len)
 	f->name = plot_display_text(key, len, true);
 	f->color = (unsigned)m->nfuncs;
 	f->max_level = -1;
-	m->nfuncs++;
-	if (m->nfuncs * 2 > hc)
-		func_rehash(r);
-	else {
-		for (h = hash_bytes(key, len) & (hc - 1); r->func_index[h]; h = (h + 1) & (hc - 1))
-			;
-		r->func_index[h] = m->nfuncs;
-	}
-	return (uint32_t)(m->nfuncs - 1);
+	idxmap_put(&r->func_index, h, m->nfuncs);
+	return (uint32_t)m->nfuncs++;
 }
 
 /* ---- spans and marks: merged when there are many ---- */

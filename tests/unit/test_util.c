@@ -1,4 +1,5 @@
 #include "testlib.h"
+#include "idxmap.h"
 #include "util.h"
 #include "profile_list.h"
 
@@ -145,6 +146,45 @@ START_TEST(test_read_fd_whole)
 }
 END_TEST
 
+/* The index finds every key among many, and none that is not there; keys of
+ * one hash are told apart by the caller; a cleared index is empty. */
+START_TEST(test_idxmap)
+{
+	enum { N = 5000 };
+	long *keys = xmalloc(N * sizeof(*keys));
+	struct idxmap m = { 0 };
+	struct idxmap_iter it;
+	size_t i, found, seen;
+
+	for (i = 0; i < N; i++) {
+		keys[i] = (long)(i * 7919 % 100003) + 1;
+		idxmap_put(&m, idxmap_hash_pid(keys[i]), i);
+	}
+	ck_assert_uint_eq(m.n, N);
+	ck_assert_uint_ge(m.nslots, 2 * N);
+	for (i = 0; i < N; i++) {
+		found = IDXMAP_NONE;
+		for (size_t k = idxmap_first(&m, idxmap_hash_pid(keys[i]), &it); k != IDXMAP_NONE; k = idxmap_next(&it))
+			if (keys[k] == keys[i])
+				found = k;
+		ck_assert_uint_eq(found, i);
+	}
+	ck_assert_uint_eq(idxmap_first(&m, idxmap_hash_pid(100004), &it), IDXMAP_NONE);
+	/* one hash for three indices: each comes once */
+	idxmap_clear(&m);
+	ck_assert_uint_eq(idxmap_first(&m, idxmap_hash_pid(keys[0]), &it), IDXMAP_NONE);
+	for (i = 0; i < 3; i++)
+		idxmap_put(&m, 42, i);
+	seen = 0;
+	for (size_t k = idxmap_first(&m, 42, &it); k != IDXMAP_NONE; k = idxmap_next(&it))
+		seen |= (size_t)1 << k;
+	ck_assert_uint_eq(seen, 7);
+	ck_assert_uint_ne(idxmap_hash_bytes("a.b", 3), idxmap_hash_bytes("a.c", 3));
+	idxmap_release(&m);
+	free(keys);
+}
+END_TEST
+
 START_TEST(test_path_base)
 {
 	ck_assert_str_eq(path_base("/a/b/c.dat"), "c.dat");
@@ -230,6 +270,7 @@ int main(void)
 	tcase_add_test(tc, test_xinsert);
 	tcase_add_test(tc, test_read_fd_whole);
 	tcase_add_test(tc, test_path_base);
+	tcase_add_test(tc, test_idxmap);
 	tcase_add_loop_test(tc, test_profile_names, 0, ARRAY_SIZE(names));
 	tcase_add_test(tc, test_profile_resolve);
 	suite_add_tcase(s, tc);
