@@ -50,17 +50,11 @@ static uint64_t page_size(void)
  * False when there is no digit. */
 bool proc_scan_u64(const char **p, uint64_t *out)
 {
-	const char *s = *p;
-	uint64_t v = 0;
+	const char *s = *p + strspn(*p, " \t");
 
-	while (*s == ' ' || *s == '\t')
-		s++;
-	if (*s < '0' || *s > '9')
+	if (!scan_u64(&s, out))
 		return false;
-	while (*s >= '0' && *s <= '9')
-		v = v * 10 + (uint64_t)(*s++ - '0');
 	*p = s;
-	*out = v;
 	return true;
 }
 
@@ -85,16 +79,6 @@ static bool kv_bytes(const char *buf, const char *key, uint64_t *out)
 			return false;
 		p++;
 	}
-}
-
-bool proc_all_digits(const char *s)
-{
-	if (!*s)
-		return false;
-	for (; *s; s++)
-		if (*s < '0' || *s > '9')
-			return false;
-	return true;
 }
 
 int proc_open_file(pid_t pid, const char *name)
@@ -247,7 +231,7 @@ static bool read_mem_other_thread(pid_t pid, enum proc_backend backend, uint64_t
 		char dir[64];
 		long tid;
 
-		if (!proc_all_digits(de->d_name) || parse_long(de->d_name, &tid) < 0 || tid == pid)
+		if (!str_all_digits(de->d_name) || parse_long(de->d_name, &tid) < 0 || tid == pid)
 			continue;
 		snprintf(dir, sizeof(dir), "task/%ld/", tid);
 		ok = read_mem_at(pid, dir, backend, bytes);
@@ -319,19 +303,27 @@ const char *proc_stat_fields(const char *buf)
 	return p + 2;
 }
 
+/* A small file of the process read once into buf (NUL-terminated); its
+ * length, or -1. */
+static long read_small(pid_t pid, const char *name, char *buf, size_t cap)
+{
+	int fd = proc_open_file(pid, name);
+	long n;
+
+	if (fd < 0)
+		return -1;
+	n = pread_str(fd, buf, cap);
+	close(fd);
+	return n;
+}
+
 bool proc_read_stat(pid_t pid, struct proc_stat *st)
 {
 	char buf[1024];
 	const char *p;
 	uint64_t v;
-	int fd = proc_open_file(pid, "stat");
-	long n;
 
-	if (fd < 0)
-		return false;
-	n = pread_str(fd, buf, sizeof(buf));
-	close(fd);
-	if (n <= 0 || !(p = proc_stat_fields(buf)))
+	if (read_small(pid, "stat", buf, sizeof(buf)) <= 0 || !(p = proc_stat_fields(buf)))
 		return false;
 	st->state = *p;
 	p += 2;
@@ -361,13 +353,8 @@ static char *slurp(pid_t pid, const char *name, size_t *len)
 bool proc_read_comm(pid_t pid, char *buf, size_t cap)
 {
 	char tmp[64];
-	int fd = proc_open_file(pid, "comm");
-	long n;
+	long n = read_small(pid, "comm", tmp, sizeof(tmp));
 
-	if (fd < 0)
-		return false;
-	n = pread_str(fd, tmp, sizeof(tmp));
-	close(fd);
 	if (n <= 0)
 		return false;
 	if (tmp[n - 1] == '\n')
@@ -429,7 +416,7 @@ pid_t proc_find_by_name(const char *name, pid_t self)
 	while ((de = readdir(d))) {
 		long pid;
 
-		if (!proc_all_digits(de->d_name) || parse_long(de->d_name, &pid) < 0)
+		if (!str_all_digits(de->d_name) || parse_long(de->d_name, &pid) < 0)
 			continue;
 		if (pid == self || (best && pid >= best))
 			continue;

@@ -73,8 +73,6 @@ int proc_open_file(pid_t pid, const char *name);
 /* An unsigned decimal at *p, after blanks; *p is moved past it. False when
  * there is no digit. */
 bool proc_scan_u64(const char **p, uint64_t *out);
-/* A non-empty string of digits only (a pid's name in /proc)? */
-bool proc_all_digits(const char *s);
 /* The fields of a /proc/PID/stat text after "pid (comm) ": a pointer to the
  * state, or NULL. comm may hold any byte, ')' too. */
 const char *proc_stat_fields(const char *buf);

@@ -78,7 +78,7 @@ static void children_of(pid_t pid, struct pidvec *out)
 		uint64_t v;
 		int fd;
 
-		if (!proc_all_digits(de->d_name) || strlen(de->d_name) > 20)
+		if (!str_all_digits(de->d_name) || strlen(de->d_name) > 20)
 			continue;
 		snprintf(name, sizeof(name), "task/%.20s/children", de->d_name);
 		fd = proc_open_file(pid, name);

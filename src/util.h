@@ -63,6 +63,11 @@ char *xasprintf(const char *fmt, ...) MPROF_PRINTF(1, 2);
 int parse_double(const char *s, double *out);
 int parse_finite(const char *s, double *out);   /* also rejects nan/inf */
 int parse_long(const char *s, long *out);
+/* Decimal digits at *p, up to the first byte that is not one: false when
+ * there is none or the value overflows; else *p is moved past them. */
+bool scan_u64(const char **p, uint64_t *out);
+/* A non-empty string of decimal digits only? */
+bool str_all_digits(const char *s);
 
 /* Clocks. */
 double time_now(void);      /* CLOCK_REALTIME, unix seconds */

@@ -185,6 +185,35 @@ START_TEST(test_idxmap)
 }
 END_TEST
 
+static const struct {
+	const char *s;
+	bool ok;
+	uint64_t v;
+	size_t used;   /* bytes taken */
+	bool all;      /* str_all_digits */
+} digits[] = {
+	{ "0", true, 0, 1, true },
+	{ "123 kB", true, 123, 3, false },
+	{ "18446744073709551615", true, UINT64_MAX, 20, true },
+	{ "18446744073709551616", false, 0, 0, true },
+	{ "", false, 0, 0, false },
+	{ " 1", false, 0, 0, false },
+	{ "-1", false, 0, 0, false },
+	{ "12x", true, 12, 2, false },
+};
+
+START_TEST(test_scan_u64)
+{
+	const char *p = digits[_i].s;
+	uint64_t v = 77;
+
+	ck_assert_int_eq(scan_u64(&p, &v), digits[_i].ok);
+	ck_assert_uint_eq(v, digits[_i].ok ? digits[_i].v : 77);
+	ck_assert_uint_eq((size_t)(p - digits[_i].s), digits[_i].used);
+	ck_assert_int_eq(str_all_digits(digits[_i].s), digits[_i].all);
+}
+END_TEST
+
 START_TEST(test_path_base)
 {
 	ck_assert_str_eq(path_base("/a/b/c.dat"), "c.dat");
@@ -271,6 +300,7 @@ int main(void)
 	tcase_add_test(tc, test_read_fd_whole);
 	tcase_add_test(tc, test_path_base);
 	tcase_add_test(tc, test_idxmap);
+	tcase_add_loop_test(tc, test_scan_u64, 0, ARRAY_SIZE(digits));
 	tcase_add_loop_test(tc, test_profile_names, 0, ARRAY_SIZE(names));
 	tcase_add_test(tc, test_profile_resolve);
 	suite_add_tcase(s, tc);
