@@ -1523,9 +1523,10 @@ END_TEST
 START_TEST(test_child_span_pid)
 {
 	static const char script[] =
-		"import multiprocessing as mp\nimport time\n\n"
-		"@profile\ndef work(n):\n    b = bytearray(b'x' * (n << 20))\n    time.sleep(0.4)\n    return len(b)\n\n"
-		"@profile\ndef main():\n    p = mp.get_context('fork').Process(target=work, args=(40,))\n"
+		"import multiprocessing as mp\nimport time\n\nKEEP = []\n\n"
+		"@profile\ndef work(n):\n    KEEP.append(bytearray(b'x' * (n << 20)))\n    time.sleep(0.4)\n\n"
+		"def child():\n    work(40)\n    time.sleep(0.3)  # still holding it when the call has ended\n\n"
+		"@profile\ndef main():\n    p = mp.get_context('fork').Process(target=child)\n"
 		"    p.start()\n    p.join()\n    time.sleep(0.1)\n\n"
 		"if __name__ == '__main__':\n    main()\n";
 	static const char reader[] =
