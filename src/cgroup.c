@@ -12,6 +12,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,34 +33,22 @@
 static char *read_file(const char *path)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	size_t len = 0, cap = 4096;
-	char *buf;
 
-	if (fd < 0)
-		return NULL;
-	buf = xmalloc(cap);
-	for (;;) {
-		ssize_t n = read(fd, buf + len, cap - len - 1);
+	return fd < 0 ? NULL : read_fd_whole(fd, NULL);
+}
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int e = errno;
+/* The next pid of a cgroup.procs text (one a line) at *p, which moves past
+ * it: false at the end, or at anything else. */
+static bool procs_next(const char **p, long *pid)
+{
+	const char *s = *p;
+	uint64_t v;
 
-			free(buf);
-			close(fd);
-			errno = e;
-			return NULL;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (cap - len < 2)
-			buf = xrealloc(buf, cap *= 2);
-	}
-	close(fd);
-	buf[len] = '\0';
-	return buf;
+	if (!scan_u64(&s, &v) || v > LONG_MAX)
+		return false;
+	*pid = (long)v;
+	*p = s + strspn(s, "\n");
+	return true;
 }
 
 static char *read_in(const char *dir, const char *name)
@@ -331,12 +320,9 @@ static bool holds_only_us(const char *dir)
 	bool only = text != NULL;
 
 	while (only && *p) {
-		char *end;
-		long pid = strtol(p, &end, 10);
+		long pid;
 
-		if (end == p || pid != (long)getpid())
-			only = false;
-		p = end + strspn(end, "\n");
+		only = procs_next(&p, &pid) && pid == (long)getpid();
 	}
 	free(text);
 	return only;
@@ -719,19 +705,13 @@ static int kill_listed(const char *dir, void *arg)
 {
 	char *text = read_in(dir, "cgroup.procs");
 	int *count = arg;
+	long pid;
 
 	if (!text)
 		return errno == ENOENT ? 0 : -1;
-	for (const char *p = text; *p;) {
-		char *end;
-		long pid = strtol(p, &end, 10);
-
-		if (end == p)
-			break;
+	for (const char *p = text; procs_next(&p, &pid);)
 		if (pid > 0 && kill((pid_t)pid, SIGKILL) == 0)
 			(*count)++;
-		p = end + strspn(end, "\n");
-	}
 	free(text);
 	return 0;
 }

@@ -20,27 +20,6 @@
 
 /* --- parsing --- */
 
-/* Digits up to the first character that is not one; false if none or too big. */
-static bool scan_u64(const char **p, uint64_t *out)
-{
-	const char *s = *p;
-	uint64_t v = 0;
-
-	if (*s < '0' || *s > '9')
-		return false;
-	for (; *s >= '0' && *s <= '9'; s++) {
-		unsigned d = (unsigned)(*s - '0');
-
-		/* constants only: no division per digit */
-		if (v > UINT64_MAX / 10 || (v == UINT64_MAX / 10 && d > UINT64_MAX % 10))
-			return false;
-		v = v * 10 + d;
-	}
-	*p = s;
-	*out = v;
-	return true;
-}
-
 /* A decimal such as "12.34" (PSI's percentages). */
 static bool scan_decimal(const char **p, double *out)
 {

@@ -79,16 +79,9 @@ static void removal_add(struct removal *rm, const char *path)
 		strvec_push(&rm->files, path);
 }
 
-static const char *base_name(const char *path)
-{
-	const char *s = strrchr(path, '/');
-
-	return s ? s + 1 : path;
-}
-
 static bool named_like_profile(const char *path)
 {
-	const char *b = base_name(path);
+	const char *b = path_base(path);
 
 	return profile_name_ok(b) || profile_ts_name_ok(b);
 }
@@ -153,7 +146,7 @@ static int check_named_file(const char *path, const struct stat *st)
  * come before it. */
 static char *companion_name(const char *path)
 {
-	const char *b = base_name(path);
+	const char *b = path_base(path);
 	const char *dot = strrchr(b, '.');
 	size_t lead = strspn(b, ".");
 

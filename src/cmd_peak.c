@@ -11,6 +11,9 @@
  *     Child <pid><TAB><TAB><TAB>12.345 MiB<TAB>kernel peak 75.000 MiB
  * and for the memory cgroup of the run (CGPEAK) a line after those,
  *     Cgroup peak<TAB><TAB><TAB>412.000 MiB
+ * and, for a run attached to a process whose high-water mark was from before
+ * (the header's peak_before_attach), a line after those of the target:
+ *     before attach: 200.000 MiB
  * A child with CHLDPEAK records and no CHLD sample shows NaN as its sample.
  */
 #include "commands.h"
@@ -139,6 +142,11 @@ static int peak_file(const char *path, const struct peak_args *a)
 	if (!func && !isnan(p.cgroup)) {
 		printf("  Cgroup peak\t\t\t");
 		print_mib(p.cgroup, "\n");
+	}
+	/* ... and one from before an attach is not the run's: said apart */
+	if (!func && !isnan(p.before_attach)) {
+		printf("  before attach: ");
+		print_mib(p.before_attach, "\n");
 	}
 	for (size_t i = 0; i < p.nchildren; i++) {
 		printf("  Child %ld\t\t\t", p.children[i].pid);

@@ -264,13 +264,6 @@ static void parse_args(struct run_args *a, int argc, char **argv)
 
 /* ---- Python programs ---- */
 
-static bool is_python_name(const char *prog)
-{
-	const char *base = strrchr(prog, '/');
-
-	return str_starts_with(base ? base + 1 : prog, "python");
-}
-
 
 /* What CMDLINE shows for a Python program, as the Python tool writes it: the
  * interpreter's full path (unless PROGRAM names one), then PROGRAM ARGS. */
@@ -278,7 +271,7 @@ static int python_cmdline(char *const *prog, struct strvec *out)
 {
 	char *python;
 
-	if (!is_python_name(prog[0])) {
+	if (!python_is_interpreter(prog[0])) {
 		if (spawn_find_program("python3", &python) < 0)
 			return error_errno("cannot run 'python3'");
 		strvec_push_nodup(out, python);

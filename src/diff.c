@@ -46,15 +46,24 @@ static void run_row(struct diff *d, size_t *cap)
 	r->increment = value_of(a->final - a->initial, b->final - b->initial);
 }
 
+/* The row of a function or marker that one profile or both have. */
+static struct diff_row *named_row(struct diff *d, size_t *cap, enum diff_kind kind, const char *name,
+				  size_t len, bool in_a, bool in_b)
+{
+	struct diff_row *r = row_add(d, cap, kind);
+
+	r->name = name;
+	r->name_len = len;
+	r->in_a = in_a;
+	r->in_b = in_b;
+	return r;
+}
+
 static void func_row(struct diff *d, size_t *cap, const struct summary_func *fa, const struct summary_func *fb)
 {
-	struct diff_row *r = row_add(d, cap, DIFF_FUNC);
 	const struct summary_func *f = fa ? fa : fb;
+	struct diff_row *r = named_row(d, cap, DIFF_FUNC, f->name, f->name_len, fa != NULL, fb != NULL);
 
-	r->name = f->name;
-	r->name_len = f->name_len;
-	r->in_a = fa != NULL;
-	r->in_b = fb != NULL;
 	r->count_a = fa ? fa->calls : 0;
 	r->count_b = fb ? fb->calls : 0;
 	r->peak = value_of(fa ? fa->peak : NAN, fb ? fb->peak : NAN);
@@ -65,13 +74,9 @@ static void func_row(struct diff *d, size_t *cap, const struct summary_func *fa,
 
 static void mark_row(struct diff *d, size_t *cap, const struct summary_mark *ma, const struct summary_mark *mb)
 {
-	struct diff_row *r = row_add(d, cap, DIFF_MARK);
 	const struct summary_mark *m = ma ? ma : mb;
+	struct diff_row *r = named_row(d, cap, DIFF_MARK, m->label, m->label_len, ma != NULL, mb != NULL);
 
-	r->name = m->label;
-	r->name_len = m->label_len;
-	r->in_a = ma != NULL;
-	r->in_b = mb != NULL;
 	r->count_a = ma ? ma->count : 0;
 	r->count_b = mb ? mb->count : 0;
 	r->peak = value_of(ma ? ma->peak : NAN, mb ? mb->peak : NAN);

@@ -106,14 +106,10 @@ static void json_value(struct json *j, const char *key, const struct diff_value 
 {
 	json_key(j, key);
 	json_object_begin(j);
-	json_key(j, "a");
-	json_number(j, v->a, decimals);
-	json_key(j, "b");
-	json_number(j, v->b, decimals);
-	json_key(j, "change");
-	json_number(j, v->change, decimals);
-	json_key(j, "change_pct");
-	json_number(j, v->pct, PCT_DECIMALS);
+	json_kv_number(j, "a", v->a, decimals);
+	json_kv_number(j, "b", v->b, decimals);
+	json_kv_number(j, "change", v->change, decimals);
+	json_kv_number(j, "change_pct", v->pct, PCT_DECIMALS);
 	json_object_end(j);
 }
 
@@ -129,17 +125,14 @@ static void json_count(struct json *j, const char *key, bool present, unsigned l
 static void json_row(struct json *j, const struct diff_row *r)
 {
 	json_object_begin(j);
-	json_key(j, "kind");
-	json_cstring(j, kind_names[r->kind]);
+	json_kv_cstring(j, "kind", kind_names[r->kind]);
 	json_key(j, "name");
 	if (r->name)
 		json_string(j, r->name, r->name_len);
 	else
 		json_null(j);
-	json_key(j, "in_a");
-	json_bool(j, r->in_a);
-	json_key(j, "in_b");
-	json_bool(j, r->in_b);
+	json_kv_bool(j, "in_a", r->in_a);
+	json_kv_bool(j, "in_b", r->in_b);
 	json_count(j, "count_a", r->in_a, r->count_a);
 	json_count(j, "count_b", r->in_b, r->count_b);
 	json_value(j, "peak_mib", &r->peak, MIB_DECIMALS);
@@ -152,24 +145,15 @@ static void json_row(struct json *j, const struct diff_row *r)
 static void json_budget(struct json *j, const struct diff_budget *b)
 {
 	json_object_begin(j);
-	json_key(j, "name");
-	json_cstring(j, b->title);
-	json_key(j, "measure");
-	json_cstring(j, b->measure == DIFF_MEASURE_EXACT ? "exact_peak" : "peak");
-	json_key(j, "function");
-	json_cstring(j, b->func);
-	json_key(j, "max_increase_pct");
-	json_number(j, b->max_increase, PCT_DECIMALS);
-	json_key(j, "result");
-	json_cstring(j, verdict_names[b->verdict]);
-	json_key(j, "a_mib");
-	json_number(j, b->a, MIB_DECIMALS);
-	json_key(j, "b_mib");
-	json_number(j, b->b, MIB_DECIMALS);
-	json_key(j, "change_pct");
-	json_number(j, b->pct, PCT_DECIMALS);
-	json_key(j, "message");
-	json_cstring(j, b->message);
+	json_kv_cstring(j, "name", b->title);
+	json_kv_cstring(j, "measure", b->measure == DIFF_MEASURE_EXACT ? "exact_peak" : "peak");
+	json_kv_cstring(j, "function", b->func);
+	json_kv_number(j, "max_increase_pct", b->max_increase, PCT_DECIMALS);
+	json_kv_cstring(j, "result", verdict_names[b->verdict]);
+	json_kv_number(j, "a_mib", b->a, MIB_DECIMALS);
+	json_kv_number(j, "b_mib", b->b, MIB_DECIMALS);
+	json_kv_number(j, "change_pct", b->pct, PCT_DECIMALS);
+	json_kv_cstring(j, "message", b->message);
 	json_object_end(j);
 }
 
@@ -178,14 +162,10 @@ void diff_json(const struct diff *d, const struct diff_budget *b, size_t nb, str
 	bool passed = true;
 
 	json_object_begin(j);
-	json_key(j, "format");
-	json_cstring(j, DIFF_FORMAT);
-	json_key(j, "version");
-	json_integer(j, DIFF_VERSION);
-	json_key(j, "a");
-	json_cstring(j, d->a->path);
-	json_key(j, "b");
-	json_cstring(j, d->b->path);
+	json_kv_cstring(j, "format", DIFF_FORMAT);
+	json_kv_integer(j, "version", DIFF_VERSION);
+	json_kv_cstring(j, "a", d->a->path);
+	json_kv_cstring(j, "b", d->b->path);
 	json_key(j, "rows");
 	json_array_begin(j);
 	for (size_t i = 0; i < d->nrows; i++)
@@ -198,8 +178,7 @@ void diff_json(const struct diff *d, const struct diff_budget *b, size_t nb, str
 		passed &= b[i].verdict == DIFF_PASS;
 	}
 	json_array_end(j);
-	json_key(j, "passed");
-	json_bool(j, passed);
+	json_kv_bool(j, "passed", passed);
 	json_object_end(j);
 }
 

@@ -43,6 +43,7 @@ struct events {
 	void *mem_ctx;
 	bool have_mem;        /* memory already measured for this feed */
 	double mem;
+	long target;          /* the profiled program's pid, 0 if not known */
 };
 
 /* One event line, split. */
@@ -137,6 +138,11 @@ struct events *events_new(struct profile_writer *w)
 
 	ev->w = w;
 	return ev;
+}
+
+void events_set_target(struct events *ev, long pid)
+{
+	ev->target = pid;
 }
 
 static double mem_now(struct events *ev)
@@ -242,14 +248,19 @@ static int parse_event(struct events *ev, const char *line, size_t len, struct e
 	return 0;
 }
 
-static void emit_span(struct events *ev, struct span *sp, int level, double t, double mem,
-		      bool unfinished)
+static void emit_span(struct events *ev, const struct stack *s, struct span *sp, double t,
+		      double mem, bool unfinished)
 {
-	if (t < sp->t)
-		t = sp->t; /* clocks of different processes may disagree slightly */
+	struct record rec = { .kind = REC_FUNC, .text = sp->name, .text_len = strlen(sp->name),
+			      .mem = sp->mem, .t = sp->t, .mem_end = mem, .level = (int)s->n,
+			      .unfinished = unfinished };
+
+	/* clocks of different processes may disagree slightly */
+	rec.t_end = t < sp->t ? sp->t : t;
+	if (ev->target && s->pid != ev->target)
+		rec.pid = s->pid;
 	if (!ev->failed) {
-		wrote(ev, profile_write_func(ev->w, sp->name, sp->mem, sp->t, mem, t, level,
-					     unfinished));
+		wrote(ev, profile_write(ev->w, &rec));
 		ev->spans += !ev->failed;
 	}
 	free(sp->name);
@@ -308,7 +319,7 @@ static void span_end(struct events *ev, const struct event *e)
 	/* Spans begun inside the one that ends and never ended end with it. */
 	while (s->n > i) {
 		s->n--;
-		emit_span(ev, &s->v[s->n], (int)s->n, e->t, mem_now(ev), s->n != i);
+		emit_span(ev, s, &s->v[s->n], e->t, mem_now(ev), s->n != i);
 	}
 	stack_release_if_empty(s);
 }
@@ -407,7 +418,7 @@ int events_finish(struct events *ev, double t, double mem)
 			continue;
 		while (s->n) {
 			s->n--;
-			emit_span(ev, &s->v[s->n], (int)s->n, t, mem, true);
+			emit_span(ev, s, &s->v[s->n], t, mem, true);
 		}
 		stack_release_if_empty(s);
 	}

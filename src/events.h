@@ -16,7 +16,8 @@
  * mprof measures memory, as its MEM samples do, when it reads each event, and
  * writes a FUNC record when a span ends and a MARK record for a marker. Spans
  * still open when the target ends are closed at the last sample and flagged
- * "unfinished". Bad events are dropped: the first with a warning that says
+ * "unfinished". A span from a process other than the profiled program (see
+ * events_set_target) has its pid in its FUNC record. Bad events are dropped: the first with a warning that says
  * what was wrong, the others counted, and the count said at the end.
  */
 #ifndef MPROF_EVENTS_H
@@ -35,6 +36,9 @@ typedef double (*events_mem_fn)(void *ctx);
 struct events;
 
 struct events *events_new(struct profile_writer *w);
+/* The profiled program's pid: spans from any other process (a child) carry
+ * their pid in their FUNC record. 0 (the default): none does. */
+void events_set_target(struct events *ev, long pid);
 /* Parse bytes from the channel; complete events become records. -1 when a
  * record could not be written (reported by the writer; nothing more is
  * written, but events are still read), else 0. */

@@ -178,3 +178,33 @@ void json_finish(struct json *j)
 {
 	fputc('\n', j->f);
 }
+
+void json_kv_string(struct json *j, const char *key, const char *s, size_t len)
+{
+	json_key(j, key);
+	json_string(j, s, len);
+}
+
+void json_kv_cstring(struct json *j, const char *key, const char *s)
+{
+	json_key(j, key);
+	json_cstring(j, s);
+}
+
+void json_kv_number(struct json *j, const char *key, double v, int decimals)
+{
+	json_key(j, key);
+	json_number(j, v, decimals);
+}
+
+void json_kv_integer(struct json *j, const char *key, long long v)
+{
+	json_key(j, key);
+	json_integer(j, v);
+}
+
+void json_kv_bool(struct json *j, const char *key, bool v)
+{
+	json_key(j, key);
+	json_bool(j, v);
+}

@@ -38,6 +38,13 @@ void json_number(struct json *j, double v, int decimals);
 void json_integer(struct json *j, long long v);
 void json_bool(struct json *j, bool v);
 void json_null(struct json *j);
+/* Inside an object: a key and its value, as json_key then the writer of the
+ * value. */
+void json_kv_string(struct json *j, const char *key, const char *s, size_t len);
+void json_kv_cstring(struct json *j, const char *key, const char *s);
+void json_kv_number(struct json *j, const char *key, double v, int decimals);
+void json_kv_integer(struct json *j, const char *key, long long v);
+void json_kv_bool(struct json *j, const char *key, bool v);
 /* End the document with a newline. */
 void json_finish(struct json *j);
 

@@ -54,44 +54,20 @@ bool peak_spans_contain(const struct peak_span *s, size_t n, double t)
 
 /* ---- children ---- */
 
-static size_t pid_hash(long pid, size_t nslots)
-{
-	return (size_t)(((uint64_t)pid * UINT64_C(0x9e3779b97f4a7c15)) >> 32) & (nslots - 1);
-}
-
-static void rehash(struct peak *p, size_t nslots)
-{
-	free(p->slots);
-	p->slots = xcalloc(nslots, sizeof(*p->slots));
-	p->nslots = nslots;
-	for (size_t i = 0; i < p->nchildren; i++) {
-		size_t h = pid_hash(p->children[i].pid, nslots);
-
-		while (p->slots[h])
-			h = (h + 1) & (nslots - 1);
-		p->slots[h] = (unsigned)i + 1;
-	}
-}
-
 static struct peak_child *child_of(struct peak *p, long pid)
 {
-	size_t h;
+	uint64_t h = idxmap_hash_pid(pid);
+	struct idxmap_iter it;
 	struct peak_child *c;
 
-	if ((p->nchildren + 1) * 2 > p->nslots)
-		rehash(p, p->nslots ? p->nslots * 2 : 64);
-	h = pid_hash(pid, p->nslots);
-	while (p->slots[h]) {
-		c = &p->children[p->slots[h] - 1];
-		if (c->pid == pid)
-			return c;
-		h = (h + 1) & (p->nslots - 1);
-	}
+	for (size_t i = idxmap_first(&p->index, h, &it); i != IDXMAP_NONE; i = idxmap_next(&it))
+		if (p->children[i].pid == pid)
+			return &p->children[i];
 	XGROW(p->children, p->children_cap, p->nchildren + 1);
+	idxmap_put(&p->index, h, p->nchildren);
 	c = &p->children[p->nchildren++];
 	c->pid = pid;
 	c->mem = c->kernel = NAN;
-	p->slots[h] = (unsigned)p->nchildren;
 	return c;
 }
 
@@ -170,6 +146,24 @@ static int read_spans(struct peak *p, const char *path, const char *func, struct
 
 /* ---- the pass over the samples ---- */
 
+/* peak_before_attach=MiB among the header's key=value fields. */
+static void header_before_attach(struct peak *p, const char *s, size_t len)
+{
+	static const char key[] = "peak_before_attach=";
+	const char *end = s + len;
+	double v;
+
+	while (s < end) {
+		const char *sp = memchr(s, ' ', (size_t)(end - s)), *f = sp ? sp : end;
+
+		if ((size_t)(f - s) > sizeof(key) - 1 && memcmp(s, key, sizeof(key) - 1) == 0 &&
+		    profile_parse_number(s + sizeof(key) - 1, (size_t)(f - s) - (sizeof(key) - 1), &v) == 0 &&
+		    isfinite(v) && v >= 0)
+			raise_to(&p->before_attach, v);
+		s = f + 1;
+	}
+}
+
 int peak_read(struct peak *p, const char *path, const char *func)
 {
 	struct span_list spans = { 0 };
@@ -178,7 +172,7 @@ int peak_read(struct peak *p, const char *path, const char *func)
 	int rc;
 
 	memset(p, 0, sizeof(*p));
-	p->mem = p->kernel = p->cgroup = NAN;
+	p->mem = p->kernel = p->cgroup = p->before_attach = NAN;
 	if (func) {
 		if (func[0] != '.')
 			p->func_dot = xasprintf(".%s", func);
@@ -211,6 +205,9 @@ int peak_read(struct peak *p, const char *path, const char *func)
 		case REC_CHLDPEAK:
 			raise_to(&child_of(p, rec.pid)->kernel, rec.mem);
 			break;
+		case REC_MPROF:
+			header_before_attach(p, rec.text, rec.text_len);
+			break;
 		default:
 			break;
 		}
@@ -223,7 +220,7 @@ int peak_read(struct peak *p, const char *path, const char *func)
 void peak_release(struct peak *p)
 {
 	free(p->children);
-	free(p->slots);
+	idxmap_release(&p->index);
 	free(p->func_dot);
 	memset(p, 0, sizeof(*p));
 }

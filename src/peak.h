@@ -4,6 +4,8 @@
 #ifndef MPROF_PEAK_H
 #define MPROF_PEAK_H
 
+#include "idxmap.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -18,6 +20,8 @@ struct peak {
 	                   * with a filter); NAN when none */
 	double kernel;    /* highest PEAK: the kernel's high-water mark; NAN when none */
 	double cgroup;    /* highest CGPEAK: the memory cgroup's high-water mark; NAN when none */
+	double before_attach; /* the header's peak_before_attach: the kernel's mark
+	                   * from before an attach, not the run's; NAN when none */
 	unsigned long samples;    /* MEM records read */
 	unsigned long calls;      /* with a filter: FUNC records of that function */
 	const char *func_used;    /* with a filter: the name matched, NULL if none */
@@ -25,8 +29,7 @@ struct peak {
 	size_t nchildren;
 	/* private */
 	size_t children_cap;
-	unsigned *slots;          /* pid hash: index + 1 into children, 0 empty */
-	size_t nslots;
+	struct idxmap index;      /* pid -> index into children */
 	char *func_dot;
 };
 

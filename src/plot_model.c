@@ -1,5 +1,8 @@
 #include "plot_model.h"
 
+#include "idxmap.h"
+#include "plot_span_place.h"
+
 #include "profile.h"
 #include "util.h"
 
@@ -107,10 +110,9 @@ struct model_reader {
 	struct series_hot main_hot;
 	struct series_hot *child_hot; /* one per child */
 	size_t child_cap, child_hot_cap;
-	size_t *child_index;  /* pid hash -> index + 1 */
-	size_t child_hcap;
-	size_t *func_index;   /* name hash -> index + 1 */
-	size_t func_cap, func_hcap;
+	struct idxmap child_index; /* pid -> index into children */
+	struct idxmap func_index;  /* key -> index into funcs */
+	size_t func_cap;
 	size_t span_cap, span_limit;
 	size_t mark_cap, mark_limit;
 	size_t nmem;          /* MEM records read */
@@ -124,8 +126,8 @@ static struct series_hot *hot_of(struct model_reader *r, const struct plot_serie
 static void reader_release(struct model_reader *r)
 {
 	free(r->child_hot);
-	free(r->child_index);
-	free(r->func_index);
+	idxmap_release(&r->child_index);
+	idxmap_release(&r->func_index);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -347,20 +349,8 @@ static inline void series_add(struct model_reader *r, struct plot_series *s, dou
 		s->peak.v = v;
 		s->peak.set = true;
 	}
-	if (r->slope) {
-		double dt, dv;
-
-		if (!s->n) {
-			s->t0 = t;
-			s->v0 = v;
-		}
-		dt = t - s->t0;
-		dv = v - s->v0;
-		s->st += dt;
-		s->sv += dv;
-		s->stt += dt * dt;
-		s->stv += dt * dv;
-	}
+	if (r->slope)
+		trend_add(&s->trend, t, v);
 	s->n++;
 }
 
@@ -384,99 +374,35 @@ static void series_release(struct plot_series *s, const struct plot_grid *g)
 
 /* ---- children and functions by key ---- */
 
-static uint64_t hash_bytes(const char *s, size_t len)
-{
-	uint64_t h = 1469598103934665603ull;
-
-	for (size_t i = 0; i < len; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 1099511628211ull;
-	}
-	return h;
-}
-
-static uint64_t hash_pid(long pid)
-{
-	uint64_t h = (uint64_t)pid * 0x9e3779b97f4a7c15ull;
-
-	return h ^ (h >> 29);
-}
-
-static void child_rehash(struct model_reader *r)
-{
-	const struct plot_model *m = r->m;
-	size_t hcap = r->child_hcap ? r->child_hcap * 2 : 64;
-
-	free(r->child_index);
-	r->child_index = xcalloc(hcap, sizeof(*r->child_index));
-	r->child_hcap = hcap;
-	for (size_t i = 0; i < m->nchildren; i++) {
-		size_t h = hash_pid(m->children[i].pid) & (hcap - 1);
-
-		while (r->child_index[h])
-			h = (h + 1) & (hcap - 1);
-		r->child_index[h] = i + 1;
-	}
-}
-
 static struct plot_series *child_get(struct model_reader *r, long pid)
 {
 	struct plot_model *m = r->m;
-	size_t h;
+	uint64_t h = idxmap_hash_pid(pid);
+	struct idxmap_iter it;
 
-	if (r->child_hcap) {
-		for (h = hash_pid(pid) & (r->child_hcap - 1); r->child_index[h];
-		     h = (h + 1) & (r->child_hcap - 1))
-			if (m->children[r->child_index[h] - 1].pid == pid)
-				return &m->children[r->child_index[h] - 1];
-	}
+	for (size_t i = idxmap_first(&r->child_index, h, &it); i != IDXMAP_NONE; i = idxmap_next(&it))
+		if (m->children[i].pid == pid)
+			return &m->children[i];
 	XGROW(m->children, r->child_cap, m->nchildren + 1);
 	XGROW(r->child_hot, r->child_hot_cap, m->nchildren + 1);
 	series_init(&m->children[m->nchildren], &m->grid, pid);
 	r->child_hot[m->nchildren] = (struct series_hot){ NULL, 0, 0 };
-	m->nchildren++;
-	if (m->nchildren * 2 > r->child_hcap)
-		child_rehash(r);
-	else {
-		for (h = hash_pid(pid) & (r->child_hcap - 1); r->child_index[h];
-		     h = (h + 1) & (r->child_hcap - 1))
-			;
-		r->child_index[h] = m->nchildren;
-	}
-	return &m->children[m->nchildren - 1];
-}
-
-static void func_rehash(struct model_reader *r)
-{
-	const struct plot_model *m = r->m;
-	size_t hcap = r->func_hcap ? r->func_hcap * 2 : 64;
-
-	free(r->func_index);
-	r->func_index = xcalloc(hcap, sizeof(*r->func_index));
-	r->func_hcap = hcap;
-	for (size_t i = 0; i < m->nfuncs; i++) {
-		const char *k = m->funcs[i].key;
-		size_t h = hash_bytes(k, strlen(k)) & (hcap - 1);
-
-		while (r->func_index[h])
-			h = (h + 1) & (hcap - 1);
-		r->func_index[h] = i + 1;
-	}
+	idxmap_put(&r->child_index, h, m->nchildren);
+	return &m->children[m->nchildren++];
 }
 
 static uint32_t func_get(struct model_reader *r, const char *key, size_t len)
 {
 	struct plot_model *m = r->m;
-	size_t h, hc = r->func_hcap;
+	uint64_t h = idxmap_hash_bytes(key, len);
+	struct idxmap_iter it;
 	struct plot_func *f;
 
-	if (hc) {
-		for (h = hash_bytes(key, len) & (hc - 1); r->func_index[h]; h = (h + 1) & (hc - 1)) {
-			const char *k = m->funcs[r->func_index[h] - 1].key;
+	for (size_t i = idxmap_first(&r->func_index, h, &it); i != IDXMAP_NONE; i = idxmap_next(&it)) {
+		const char *k = m->funcs[i].key;
 
-			if (strncmp(k, key, len) == 0 && k[len] == '\0')
-				return (uint32_t)(r->func_index[h] - 1);
-		}
+		if (strncmp(k, key, len) == 0 && k[len] == '\0')
+			return (uint32_t)i;
 	}
 	XGROW(m->funcs, r->func_cap, m->nfuncs + 1);
 	f = &m->funcs[m->nfuncs];
@@ -485,15 +411,8 @@ static uint32_t func_get(struct model_reader *r, const char *key, size_t len)
 	f->name = plot_display_text(key, len, true);
 	f->color = (unsigned)m->nfuncs;
 	f->max_level = -1;
-	m->nfuncs++;
-	if (m->nfuncs * 2 > hc)
-		func_rehash(r);
-	else {
-		for (h = hash_bytes(key, len) & (hc - 1); r->func_index[h]; h = (h + 1) & (hc - 1))
-			;
-		r->func_index[h] = m->nfuncs;
-	}
-	return (uint32_t)(m->nfuncs - 1);
+	idxmap_put(&r->func_index, h, m->nfuncs);
+	return (uint32_t)m->nfuncs++;
 }
 
 /* ---- spans and marks: merged when there are many ---- */
@@ -519,6 +438,8 @@ static int cmp_span_merge(const void *pa, const void *pb, void *ctx)
 		return a->level < b->level ? -1 : 1;
 	if (a->func != b->func)
 		return a->func < b->func ? -1 : 1;
+	if (a->pid != b->pid)
+		return a->pid < b->pid ? -1 : 1;
 	if (ka->b0 != kb->b0)
 		return ka->b0 < kb->b0 ? -1 : 1;
 	if (ka->b1 != kb->b1)
@@ -547,7 +468,7 @@ static void spans_compact(struct model_reader *r)
 		const struct plot_span *s = &m->spans[keys[i].i];
 		struct plot_span *o = n ? &out[n - 1] : NULL;
 
-		if (o && i && o->level == s->level && o->func == s->func &&
+		if (o && i && o->level == s->level && o->func == s->func && o->pid == s->pid &&
 		    keys[i].b0 == keys[i - 1].b0 && keys[i].b1 == keys[i - 1].b1) {
 			if (s->t1 >= o->t1) {
 				o->t1 = s->t1;
@@ -677,6 +598,7 @@ static void add_func(struct model_reader *r, const struct record *rec)
 	sp.level = rec->level;
 	sp.calls = 1;
 	sp.unfinished = rec->unfinished;
+	sp.pid = (int32_t)rec->pid;
 	f = &m->funcs[sp.func];
 	if (!f->calls || t0 < f->first_t)
 		f->first_t = t0;
@@ -952,7 +874,7 @@ static void series_shift(struct plot_series *s, const struct plot_grid *g, doubl
 	shift_point(&s->before, d);
 	shift_point(&s->after, d);
 	shift_point(&s->kernel_peak, d);
-	s->t0 -= d;
+	s->trend.t0 -= d;
 }
 
 /* The lowest value, first and last samples of a series, from its buckets. */
@@ -1040,6 +962,7 @@ static void model_finish(struct model_reader *r)
 	if (m->nmarks > MARK_LIMIT / 4)
 		marks_compact(m);
 	spans_infer_levels(m);
+	plot_spans_place(m);
 	if (m->nspans > 1)
 		qsort(m->spans, m->nspans, sizeof(*m->spans), cmp_span_draw);
 	for (size_t i = 0; i < m->nspans; i++) {
@@ -1121,16 +1044,19 @@ void plot_series_columns(const struct plot_model *m, const struct plot_series *s
 			 double t0, double t1, struct plot_column *cols, size_t ncols)
 {
 	double scale = (double)ncols / (t1 - t0);
+	struct plot_bucket *acc;
 
 	memset(cols, 0, ncols * sizeof(*cols));
 	if (!(t1 > t0))
 		return;
+	/* the buckets of a column merge as buckets do; a column takes them as
+	 * they are (floats) */
+	acc = xcalloc(ncols, sizeof(*acc));
 	for (size_t p = 0; p < (m->grid.nbuckets >> PLOT_PAGE_BITS); p++) {
 		if (!s->pages[p])
 			continue;
 		for (size_t k = 0; k < PLOT_PAGE; k++) {
 			const struct plot_bucket *b = &s->pages[p][k];
-			struct plot_column *c;
 			double x;
 
 			if (!b->n)
@@ -1138,44 +1064,17 @@ void plot_series_columns(const struct plot_model *m, const struct plot_series *s
 			x = ((b->tfirst + b->tlast) / 2 - t0) * scale;
 			if (x < 0 || x >= (double)ncols)
 				continue;
-			c = &cols[(size_t)x];
-			if (!c->n) {
-				c->tfirst = b->tfirst;
-				c->tlast = b->tlast;
-				c->min = b->min;
-				c->max = b->max;
-				c->first = b->first;
-				c->last = b->last;
-			} else {
-				if (b->min < c->min)
-					c->min = b->min;
-				if (b->max > c->max)
-					c->max = b->max;
-				if (b->tfirst < c->tfirst) {
-					c->tfirst = b->tfirst;
-					c->first = b->first;
-				}
-				if (b->tlast >= c->tlast) {
-					c->tlast = b->tlast;
-					c->last = b->last;
-				}
-			}
-			c->n += b->n;
+			bucket_merge(&acc[(size_t)x], b);
 		}
 	}
+	for (size_t i = 0; i < ncols; i++)
+		if (acc[i].n)
+			cols[i] = (struct plot_column){ acc[i].tfirst, acc[i].tlast, acc[i].min, acc[i].max,
+							acc[i].first, acc[i].last, acc[i].n };
+	free(acc);
 }
 
 bool plot_series_trend(const struct plot_series *s, double *a, double *b)
 {
-	double n = (double)s->n, den;
-
-	if (s->n < 2)
-		return false;
-	den = n * s->stt - s->st * s->st;
-	if (!(den > 0))
-		return false;
-	*b = (n * s->stv - s->st * s->sv) / den;
-	/* v - v0 = a' + b (t - t0) */
-	*a = s->v0 + (s->sv - *b * s->st) / n - *b * s->t0;
-	return true;
+	return trend_fit(&s->trend, a, b);
 }

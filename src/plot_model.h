@@ -25,6 +25,7 @@
 #define MPROF_PLOT_MODEL_H
 
 #include "plot_options.h"
+#include "trend.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -60,8 +61,7 @@ struct plot_series {
 	struct plot_point first, last; /* earliest and latest sample inside the range */
 	struct plot_point before, after; /* window: nearest samples outside it */
 	struct plot_point kernel_peak; /* PEAK / CHLDPEAK: the kernel's high-water mark */
-	/* least squares, about (t0, v0), for the trend line */
-	double t0, v0, st, sv, stt, stv;
+	struct trend trend;   /* of the samples inside the range, with a slope */
 };
 
 struct plot_func {
@@ -83,6 +83,8 @@ struct plot_span {
 	int32_t level;        /* nesting level (inferred for old files without it) */
 	uint32_t calls;       /* >1: calls merged because they share pixels */
 	bool unfinished;
+	int32_t pid;          /* a call in a child process (FUNC's pid), else 0; its
+	                       * bracket is on that child's line (plot_span_place.h) */
 };
 
 struct plot_mark {

@@ -50,17 +50,11 @@ static uint64_t page_size(void)
  * False when there is no digit. */
 bool proc_scan_u64(const char **p, uint64_t *out)
 {
-	const char *s = *p;
-	uint64_t v = 0;
+	const char *s = *p + strspn(*p, " \t");
 
-	while (*s == ' ' || *s == '\t')
-		s++;
-	if (*s < '0' || *s > '9')
+	if (!scan_u64(&s, out))
 		return false;
-	while (*s >= '0' && *s <= '9')
-		v = v * 10 + (uint64_t)(*s++ - '0');
 	*p = s;
-	*out = v;
 	return true;
 }
 
@@ -85,16 +79,6 @@ static bool kv_bytes(const char *buf, const char *key, uint64_t *out)
 			return false;
 		p++;
 	}
-}
-
-bool proc_all_digits(const char *s)
-{
-	if (!*s)
-		return false;
-	for (; *s; s++)
-		if (*s < '0' || *s > '9')
-			return false;
-	return true;
 }
 
 int proc_open_file(pid_t pid, const char *name)
@@ -247,7 +231,7 @@ static bool read_mem_other_thread(pid_t pid, enum proc_backend backend, uint64_t
 		char dir[64];
 		long tid;
 
-		if (!proc_all_digits(de->d_name) || parse_long(de->d_name, &tid) < 0 || tid == pid)
+		if (!str_all_digits(de->d_name) || parse_long(de->d_name, &tid) < 0 || tid == pid)
 			continue;
 		snprintf(dir, sizeof(dir), "task/%ld/", tid);
 		ok = read_mem_at(pid, dir, backend, bytes);
@@ -319,19 +303,27 @@ const char *proc_stat_fields(const char *buf)
 	return p + 2;
 }
 
+/* A small file of the process read once into buf (NUL-terminated); its
+ * length, or -1. */
+static long read_small(pid_t pid, const char *name, char *buf, size_t cap)
+{
+	int fd = proc_open_file(pid, name);
+	long n;
+
+	if (fd < 0)
+		return -1;
+	n = pread_str(fd, buf, cap);
+	close(fd);
+	return n;
+}
+
 bool proc_read_stat(pid_t pid, struct proc_stat *st)
 {
 	char buf[1024];
 	const char *p;
 	uint64_t v;
-	int fd = proc_open_file(pid, "stat");
-	long n;
 
-	if (fd < 0)
-		return false;
-	n = pread_str(fd, buf, sizeof(buf));
-	close(fd);
-	if (n <= 0 || !(p = proc_stat_fields(buf)))
+	if (read_small(pid, "stat", buf, sizeof(buf)) <= 0 || !(p = proc_stat_fields(buf)))
 		return false;
 	st->state = *p;
 	p += 2;
@@ -353,45 +345,16 @@ bool proc_read_stat(pid_t pid, struct proc_stat *st)
 /* Read a whole small /proc file into a fresh buffer; its length in *len. */
 static char *slurp(pid_t pid, const char *name, size_t *len)
 {
-	size_t cap = 4096, n = 0;
-	char *buf;
 	int fd = proc_open_file(pid, name);
 
-	if (fd < 0)
-		return NULL;
-	buf = xmalloc(cap);
-	for (;;) {
-		ssize_t k = read(fd, buf + n, cap - n - 1);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0) {
-			free(buf);
-			close(fd);
-			return NULL;
-		}
-		if (k == 0)
-			break;
-		n += (size_t)k;
-		if (cap - n < 2)
-			XGROW(buf, cap, cap * 2);
-	}
-	close(fd);
-	buf[n] = '\0';
-	*len = n;
-	return buf;
+	return fd < 0 ? NULL : read_fd_whole(fd, len);
 }
 
 bool proc_read_comm(pid_t pid, char *buf, size_t cap)
 {
 	char tmp[64];
-	int fd = proc_open_file(pid, "comm");
-	long n;
+	long n = read_small(pid, "comm", tmp, sizeof(tmp));
 
-	if (fd < 0)
-		return false;
-	n = pread_str(fd, tmp, sizeof(tmp));
-	close(fd);
 	if (n <= 0)
 		return false;
 	if (tmp[n - 1] == '\n')
@@ -421,15 +384,6 @@ bool proc_read_cmdline(pid_t pid, char ***out)
 	return true;
 }
 
-void proc_free_argv(char **argv)
-{
-	if (!argv)
-		return;
-	for (char **p = argv; *p; p++)
-		free(*p);
-	free(argv);
-}
-
 /* Does the process's name contain `name`? Its name is its comm, or, when comm
  * was cut to 15 bytes, the base name of its first argument (as psutil does). */
 static bool name_matches(pid_t pid, const char *name)
@@ -443,11 +397,10 @@ static bool name_matches(pid_t pid, const char *name)
 	if (strstr(comm, name))
 		return true;
 	if (strlen(comm) >= 15 && proc_read_cmdline(pid, &argv)) {
-		const char *base = strrchr(argv[0], '/');
+		const char *base = path_base(argv[0]);
 
-		base = base ? base + 1 : argv[0];
 		match = str_starts_with(base, comm) && strstr(base, name);
-		proc_free_argv(argv);
+		strv_free(argv);
 	}
 	return match;
 }
@@ -463,7 +416,7 @@ pid_t proc_find_by_name(const char *name, pid_t self)
 	while ((de = readdir(d))) {
 		long pid;
 
-		if (!proc_all_digits(de->d_name) || parse_long(de->d_name, &pid) < 0)
+		if (!str_all_digits(de->d_name) || parse_long(de->d_name, &pid) < 0)
 			continue;
 		if (pid == self || (best && pid >= best))
 			continue;

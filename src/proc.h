@@ -60,10 +60,9 @@ bool proc_read_stat(pid_t pid, struct proc_stat *st);
 /* The command name (comm, at most 15 bytes). */
 bool proc_read_comm(pid_t pid, char *buf, size_t cap);
 /* The command line, arguments in *out (a NULL-terminated vector of owned
- * strings, to free with proc_free_argv). False for a vanished process or a
+ * strings, to free with strv_free). False for a vanished process or a
  * kernel thread. */
 bool proc_read_cmdline(pid_t pid, char ***out);
-void proc_free_argv(char **argv);
 /* The first process (lowest pid) other than `self` whose command name
  * contains `name`; 0 if none. */
 pid_t proc_find_by_name(const char *name, pid_t self);
@@ -74,8 +73,6 @@ int proc_open_file(pid_t pid, const char *name);
 /* An unsigned decimal at *p, after blanks; *p is moved past it. False when
  * there is no digit. */
 bool proc_scan_u64(const char **p, uint64_t *out);
-/* A non-empty string of digits only (a pid's name in /proc)? */
-bool proc_all_digits(const char *s);
 /* The fields of a /proc/PID/stat text after "pid (comm) ": a pointer to the
  * state, or NULL. comm may hold any byte, ')' too. */
 const char *proc_stat_fields(const char *buf);

@@ -46,7 +46,7 @@ void proc_tree_release(struct proc_tree *t)
 	for (size_t i = 0; i < t->nnodes; i++)
 		node_close(&t->nodes[i]);
 	free(t->nodes);
-	free(t->slots);
+	idxmap_release(&t->index);
 	free(t->pairs);
 	free(t->outside);
 	free(t->scratch);
@@ -78,7 +78,7 @@ static void children_of(pid_t pid, struct pidvec *out)
 		uint64_t v;
 		int fd;
 
-		if (!proc_all_digits(de->d_name) || strlen(de->d_name) > 20)
+		if (!str_all_digits(de->d_name) || strlen(de->d_name) > 20)
 			continue;
 		snprintf(name, sizeof(name), "task/%.20s/children", de->d_name);
 		fd = proc_open_file(pid, name);
@@ -108,37 +108,22 @@ static void nodes_setup(struct proc_tree *t)
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur / 8 < max)
 		max = (size_t)(rl.rlim_cur / 8);
 	t->max_nodes = max;
-	t->nslots = 16;
-	while (t->nslots < 2 * max)
-		t->nslots *= 2;
-	t->slots = xmalloc(t->nslots * sizeof(*t->slots));
-	memset(t->slots, 0, t->nslots * sizeof(*t->slots));
-}
-
-static size_t slot_of(const struct proc_tree *t, pid_t pid)
-{
-	return ((uint32_t)pid * 2654435761u) & (t->nslots - 1);
 }
 
 static struct proc_node *node_find(struct proc_tree *t, pid_t pid)
 {
-	for (size_t s = slot_of(t, pid);; s = (s + 1) & (t->nslots - 1)) {
-		uint32_t k = t->slots[s];
+	struct idxmap_iter it;
 
-		if (!k)
-			return NULL;
-		if (t->nodes[k - 1].pid == pid)
-			return &t->nodes[k - 1];
-	}
+	for (size_t i = idxmap_first(&t->index, idxmap_hash_pid(pid), &it); i != IDXMAP_NONE;
+	     i = idxmap_next(&it))
+		if (t->nodes[i].pid == pid)
+			return &t->nodes[i];
+	return NULL;
 }
 
 static void slot_insert(struct proc_tree *t, size_t i)
 {
-	size_t s = slot_of(t, t->nodes[i].pid);
-
-	while (t->slots[s])
-		s = (s + 1) & (t->nslots - 1);
-	t->slots[s] = (uint32_t)i + 1;
+	idxmap_put(&t->index, idxmap_hash_pid(t->nodes[i].pid), i);
 }
 
 static bool node_open(struct proc_node *nd, pid_t pid)
@@ -237,7 +222,7 @@ static void nodes_sweep(struct proc_tree *t)
 	if (kept == t->nnodes)
 		return;
 	t->nnodes = kept;
-	memset(t->slots, 0, t->nslots * sizeof(*t->slots));
+	idxmap_clear(&t->index);
 	for (size_t i = 0; i < kept; i++)
 		slot_insert(t, i);
 }
@@ -354,7 +339,7 @@ static void note_outside(struct proc_tree *t, const struct pidvec *desc)
 /* Children-files mode, breadth first: out grows while we walk it. */
 static void walk_children_files(struct proc_tree *t, pid_t root, uint64_t now, struct pidvec *out)
 {
-	if (!t->slots)
+	if (!t->max_nodes)
 		nodes_setup(t);
 	t->gen++;
 	children_cached(t, root, now, out);

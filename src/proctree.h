@@ -9,6 +9,8 @@
 #ifndef MPROF_PROCTREE_H
 #define MPROF_PROCTREE_H
 
+#include "idxmap.h"
+
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -53,8 +55,7 @@ struct proc_tree {
 	size_t capscratch;
 	struct proc_node *nodes;  /* children-files mode: open files, by pid */
 	size_t nnodes, capnodes, max_nodes;
-	uint32_t *slots;          /* hash of pid to node index + 1; 0: empty */
-	size_t nslots;            /* a power of two, at least 2 * max_nodes */
+	struct idxmap index;      /* pid -> index into nodes */
 	uint32_t gen;
 };
 

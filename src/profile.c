@@ -54,6 +54,7 @@ static const struct record_type record_types[REC_KIND_COUNT] = {
 		{ FIELD_INT, AT(level), .optional = true, .max = 100000, .form = "<level>",
 		  .bad = "bad nesting level" },
 		{ FIELD_FLAG, AT(unfinished), .form = "unfinished", .bad = "unknown flag after the level" },
+		{ FIELD_PID, AT(pid), .optional = true, .form = "<pid>", .bad = "bad pid" },
 	} },
 	RECORD(REC_MARK, "MARK", NAME_FIELD("<label>"), MEM_FIELD(mem, 6), TIME_FIELD(t, 6)),
 	RECORD(REC_PEAK, "PEAK", MEM_FIELD(mem, 6), TIME_FIELD(t, 6)),
@@ -95,10 +96,11 @@ const char *record_form(enum record_kind kind, char *buf, size_t cap)
 	int open = 0;
 
 	for (const struct field_spec *fs = rt->fields; fs < fields_end(rt) && o < cap; fs++) {
-		bool opt = fs->optional || fs->kind == FIELD_FLAG;
+		bool flag = fs->kind == FIELD_FLAG, opt = fs->optional || flag;
 
-		o += (size_t)snprintf(buf + o, cap - o, " %s%s", opt ? "[" : "", fs->form);
-		open += opt;
+		/* a flag's brackets close at once: what follows may come without it */
+		o += (size_t)snprintf(buf + o, cap - o, " %s%s%s", opt ? "[" : "", fs->form, flag ? "]" : "");
+		open += opt && !flag;
 	}
 	while (open-- > 0 && o < cap)
 		o += (size_t)snprintf(buf + o, cap - o, "]");
@@ -434,7 +436,7 @@ static int parse_fields(const struct field_spec *fs, const struct field_spec *fe
 	size_t fl[RECORD_FIELDS_MAX + 1];
 	const struct field_spec *last = fs;
 	const char *flag_bad = NULL;
-	int min = 0, max = 0, n, i = 0;
+	int min = 0, max = 0, n, i = 0, flag_at = -1;
 
 	for (; last < fend && last->kind != FIELD_REST; last++) {
 		max++;
@@ -448,10 +450,12 @@ static int parse_fields(const struct field_spec *fs, const struct field_spec *fe
 	for (; fs < last && i < n; fs++) {
 		if (fs->kind == FIELD_FLAG && (fl[i] != strlen(fs->form) || memcmp(f[i], fs->form, fl[i]))) {
 			flag_bad = flag_bad ? flag_bad : fs->bad;
+			flag_at = i;
 			continue; /* not there: the field may be the next one's */
 		}
 		if (read_field(fs, f[i], fl[i], rec) < 0) {
-			*why = fs->bad;
+			/* neither the flag nor what may follow it: say it as a flag */
+			*why = flag_at == i ? flag_bad : fs->bad;
 			return -1;
 		}
 		i++;
@@ -863,7 +867,8 @@ static char *put_field(char *p, const struct field_spec *fs, const struct record
 	const void *at = (const char *)rec + fs->off;
 	size_t n;
 
-	if (fs->kind == FIELD_FLAG && !*(const bool *)at)
+	if ((fs->kind == FIELD_FLAG && !*(const bool *)at) ||
+	    (fs->kind == FIELD_PID && fs->optional && !*(const long *)at))
 		return p;
 	*p++ = ' ';
 	switch (fs->kind) {

@@ -20,7 +20,7 @@ enum record_kind {
 	REC_CMDLINE,  /* CMDLINE <command line> */
 	REC_MEM,      /* MEM <MiB> <time> */
 	REC_CHLD,     /* CHLD <pid> <MiB> <time> */
-	REC_FUNC,     /* FUNC <name> <MiB> <time> <MiB> <time> [<level> [unfinished]] */
+	REC_FUNC,     /* FUNC <name> <MiB> <time> <MiB> <time> [<level> [unfinished] [<pid>]] */
 	REC_MARK,     /* MARK <label> <MiB> <time> */
 	REC_PEAK,     /* PEAK <MiB> <time>: kernel high-water mark of the target */
 	REC_CHLDPEAK, /* CHLDPEAK <pid> <MiB> <time>: same for a child */
@@ -40,7 +40,8 @@ struct record {
 	double mem_end, t_end;
 	int level;       /* FUNC: -1 in the old 5-field form */
 	bool unfinished; /* FUNC: the span was still open when the target ended */
-	long pid;
+	long pid;        /* CHLD, CHLDPEAK, CHLDCMD; FUNC: the process of a span from
+	                  * another process than the target's, else 0 */
 	int status;      /* EXIT */
 	double cg[7];    /* CGROUP: anon file kernel shmem sock file_active file_inactive;
 			  * CGPRESSURE: some full (us) */
@@ -70,7 +71,8 @@ struct field_spec {
 	unsigned short off;  /* offsetof(struct record, member); unused by text fields */
 	unsigned char prec;  /* FIELD_NUM, FIELD_MEM: decimals written */
 	bool optional;       /* may be missing when read (the member keeps its default:
-	                      * 0, level -1); a flag is always optional */
+	                      * 0, level -1); a flag is always optional; an optional
+	                      * pid is written only when it is not 0 */
 	unsigned char tail;  /* FIELD_NAME first in its record: the number of fields after
 	                      * it that the Python tool writes; a line that does not
 	                      * parse, or has too many fields, is read again with all

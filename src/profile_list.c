@@ -7,12 +7,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
+/* YYYYMMDDhhmmss */
 static bool digits14(const char *s)
 {
-	for (int i = 0; i < 14; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-	return true;
+	return strspn(s, "0123456789") >= 14;
 }
 
 bool profile_name_ok(const char *name)

@@ -61,9 +61,7 @@ bool python_is_script(const char *prog)
 
 bool python_is_interpreter(const char *prog)
 {
-	const char *base = strrchr(prog, '/');
-
-	return str_starts_with(base ? base + 1 : prog, "python");
+	return str_starts_with(path_base(prog), "python");
 }
 
 /* Python's own options that take a separate argument. */

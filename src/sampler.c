@@ -147,11 +147,8 @@ static void kid_add(struct sampler *s, size_t at, pid_t pid, uint64_t now)
 {
 	struct child *c;
 
-	XGROW(s->kids, s->capkids, s->nkids + 1);
-	memmove(s->kids + at + 1, s->kids + at, (s->nkids - at) * sizeof(*s->kids));
-	s->nkids++;
+	XINSERT(s->kids, s->capkids, s->nkids, at);
 	c = &s->kids[at];
-	memset(c, 0, sizeof(*c));
 	c->pid = pid;
 	c->seen_ns = now;
 	c->found = true;
@@ -531,7 +528,7 @@ static void write_head(struct sampler *s)
 		if (!proc_read_cmdline(s->pid, &argv))
 			argv = NULL;
 		wrote(s, profile_write_cmdline(&s->w, argv ? argv : one));
-		proc_free_argv(argv);
+		strv_free(argv);
 	} else {
 		wrote(s, profile_write_cmdline(&s->w, s->o->cmdline ? s->o->cmdline : s->o->argv));
 	}
@@ -996,6 +993,8 @@ static void begin(struct sampler *s)
 	}
 	if (s->attached)
 		sample(s, s->t0);
+	if (s->ev)
+		events_set_target(s->ev, s->pid);
 	flush(s, s->t0);
 }
 

@@ -76,18 +76,20 @@ char *scene_mark_label(const struct plot_mark *k)
 
 /* ---- building ---- */
 
-static const char *base_name(const char *path)
+/* A profile's file name, for its entries: the path's last part (the whole
+ * path when that is empty). */
+static const char *file_label(const char *path)
 {
-	const char *s = path ? strrchr(path, '/') : NULL;
+	const char *s = path ? path_base(path) : NULL;
 
-	return s && s[1] ? s + 1 : path ? path : "profile";
+	return s && *s ? s : path ? path : "profile";
 }
 
 /* In an overlay, whatever belongs to one profile starts with its file's name. */
 static void model_prefix(const struct scene *sc, size_t i, char *buf, size_t cap)
 {
 	if (sc->nmodels > 1)
-		snprintf(buf, cap, "%s: ", base_name(sc->models[i].path));
+		snprintf(buf, cap, "%s: ", file_label(sc->models[i].path));
 	else
 		buf[0] = '\0';
 }

@@ -107,10 +107,8 @@ static size_t name_search(const struct name_index *ix, const char *name, size_t 
 
 static void name_insert(struct name_index *ix, size_t pos, const char *name, size_t len, size_t row)
 {
-	XGROW(ix->v, ix->cap, ix->n + 1);
-	memmove(ix->v + pos + 1, ix->v + pos, (ix->n - pos) * sizeof(*ix->v));
+	XINSERT(ix->v, ix->cap, ix->n, pos);
 	ix->v[pos] = (struct name_entry){ name, len, row };
-	ix->n++;
 }
 
 /* The escaped text of rec, unescaped into rd->text. */
@@ -207,11 +205,8 @@ static struct summary_child *child_row(struct summary *s, long pid)
 		else
 			hi = mid;
 	}
-	XGROW(s->children, rd->children_cap, s->nchildren + 1);
-	memmove(s->children + lo + 1, s->children + lo, (s->nchildren - lo) * sizeof(*s->children));
-	s->nchildren++;
+	XINSERT(s->children, rd->children_cap, s->nchildren, lo);
 	c = &s->children[lo];
-	memset(c, 0, sizeof(*c));
 	c->pid = pid;
 	c->peak.mib = c->peak.t = c->exact_peak.mib = c->exact_peak.t = NAN;
 	rd->last_child = lo;

@@ -186,17 +186,9 @@ static void json_point(struct json *j, const char *key, const struct summary_poi
 		return;
 	}
 	json_object_begin(j);
-	json_key(j, "mib");
-	json_number(j, p->mib, MIB_DECIMALS);
-	json_key(j, "at_s");
-	json_number(j, p->t, SEC_DECIMALS);
+	json_kv_number(j, "mib", p->mib, MIB_DECIMALS);
+	json_kv_number(j, "at_s", p->t, SEC_DECIMALS);
 	json_object_end(j);
-}
-
-static void json_kv_number(struct json *j, const char *key, double v, int decimals)
-{
-	json_key(j, key);
-	json_number(j, v, decimals);
 }
 
 static void json_exit(struct json *j, const struct summary_exit *e)
@@ -207,10 +199,8 @@ static void json_exit(struct json *j, const struct summary_exit *e)
 		return;
 	}
 	json_object_begin(j);
-	json_key(j, "how");
-	json_cstring(j, e->how);
-	json_key(j, "status");
-	json_integer(j, e->status);
+	json_kv_cstring(j, "how", e->how);
+	json_kv_integer(j, "status", e->status);
 	json_kv_number(j, "at_s", e->t, SEC_DECIMALS);
 	json_object_end(j);
 }
@@ -223,12 +213,9 @@ static void json_funcs(struct json *j, const struct summary *s)
 		const struct summary_func *f = &s->funcs[i];
 
 		json_object_begin(j);
-		json_key(j, "name");
-		json_string(j, f->name, f->name_len);
-		json_key(j, "calls");
-		json_integer(j, (long long)f->calls);
-		json_key(j, "unfinished");
-		json_integer(j, (long long)f->unfinished);
+		json_kv_string(j, "name", f->name, f->name_len);
+		json_kv_integer(j, "calls", (long long)f->calls);
+		json_kv_integer(j, "unfinished", (long long)f->unfinished);
 		json_kv_number(j, "first_s", f->first, SEC_DECIMALS);
 		json_kv_number(j, "total_s", f->total, SEC_DECIMALS);
 		json_kv_number(j, "peak_mib", f->peak, MIB_DECIMALS);
@@ -247,10 +234,8 @@ static void json_marks(struct json *j, const struct summary *s)
 		const struct summary_mark *m = &s->marks[i];
 
 		json_object_begin(j);
-		json_key(j, "label");
-		json_string(j, m->label, m->label_len);
-		json_key(j, "count");
-		json_integer(j, (long long)m->count);
+		json_kv_string(j, "label", m->label, m->label_len);
+		json_kv_integer(j, "count", (long long)m->count);
 		json_kv_number(j, "first_s", m->first, SEC_DECIMALS);
 		json_kv_number(j, "first_mib", m->first_mib, MIB_DECIMALS);
 		json_kv_number(j, "peak_mib", m->peak, MIB_DECIMALS);
@@ -267,15 +252,13 @@ static void json_children(struct json *j, const struct summary *s)
 		const struct summary_child *c = &s->children[i];
 
 		json_object_begin(j);
-		json_key(j, "pid");
-		json_integer(j, c->pid);
+		json_kv_integer(j, "pid", c->pid);
 		json_key(j, "command");
 		if (c->command)
 			json_string(j, c->command, c->command_len);
 		else
 			json_null(j);
-		json_key(j, "samples");
-		json_integer(j, (long long)c->samples);
+		json_kv_integer(j, "samples", (long long)c->samples);
 		json_point(j, "peak", &c->peak);
 		json_point(j, "exact_peak", &c->exact_peak);
 		json_object_end(j);
@@ -286,20 +269,14 @@ static void json_children(struct json *j, const struct summary *s)
 void summary_json(const struct summary *s, struct json *j)
 {
 	json_object_begin(j);
-	json_key(j, "format");
-	json_cstring(j, SUMMARY_FORMAT);
-	json_key(j, "version");
-	json_integer(j, SUMMARY_VERSION);
-	json_key(j, "file");
-	json_cstring(j, s->path);
-	json_key(j, "command");
-	json_cstring(j, s->command);
-	json_key(j, "runs");
-	json_integer(j, s->runs);
+	json_kv_cstring(j, "format", SUMMARY_FORMAT);
+	json_kv_integer(j, "version", SUMMARY_VERSION);
+	json_kv_cstring(j, "file", s->path);
+	json_kv_cstring(j, "command", s->command);
+	json_kv_integer(j, "runs", s->runs);
 	json_kv_number(j, "start_unix", s->start_unix, SEC_DECIMALS);
 	json_kv_number(j, "duration_s", s->duration, SEC_DECIMALS);
-	json_key(j, "samples");
-	json_integer(j, (long long)s->samples);
+	json_kv_integer(j, "samples", (long long)s->samples);
 	json_point(j, "peak", &s->peak);
 	json_point(j, "exact_peak", &s->exact_peak);
 	json_kv_number(j, "mean_mib", s->mean, MIB_DECIMALS);
@@ -307,8 +284,7 @@ void summary_json(const struct summary *s, struct json *j)
 	json_kv_number(j, "final_mib", s->final, MIB_DECIMALS);
 	json_kv_number(j, "slope_mib_per_s", s->slope, SEC_DECIMALS);
 	json_exit(j, &s->exit);
-	json_key(j, "function_peaks_sampled");
-	json_bool(j, s->func_peaks_sampled);
+	json_kv_bool(j, "function_peaks_sampled", s->func_peaks_sampled);
 	json_funcs(j, s);
 	json_marks(j, s);
 	json_children(j, s);

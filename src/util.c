@@ -152,6 +152,16 @@ void *xgrow_array(void *p, size_t *cap, size_t need, size_t size)
 	return p;
 }
 
+void *xinsert_array(void *p, size_t *cap, size_t *n, size_t at, size_t size)
+{
+	char *a = xgrow_array(p, cap, *n + 1, size);
+
+	memmove(a + (at + 1) * size, a + at * size, (*n - at) * size);
+	memset(a + at * size, 0, size);
+	(*n)++;
+	return a;
+}
+
 char *xasprintf(const char *fmt, ...)
 {
 	va_list ap;
@@ -206,6 +216,31 @@ int parse_long(const char *s, long *out)
 	return 0;
 }
 
+bool scan_u64(const char **p, uint64_t *out)
+{
+	const char *s = *p;
+	uint64_t v = 0;
+
+	if (*s < '0' || *s > '9')
+		return false;
+	for (; *s >= '0' && *s <= '9'; s++) {
+		unsigned d = (unsigned)(*s - '0');
+
+		/* constants only: no division per digit */
+		if (v > UINT64_MAX / 10 || (v == UINT64_MAX / 10 && d > UINT64_MAX % 10))
+			return false;
+		v = v * 10 + d;
+	}
+	*p = s;
+	*out = v;
+	return true;
+}
+
+bool str_all_digits(const char *s)
+{
+	return *s && s[strspn(s, "0123456789")] == '\0';
+}
+
 double time_now(void)
 {
 	struct timespec ts;
@@ -253,6 +288,37 @@ long pread_str(int fd, char *buf, size_t cap)
 	return (long)n;
 }
 
+char *read_fd_whole(int fd, size_t *len)
+{
+	size_t n = 0, cap = 4096;
+	char *buf = xmalloc(cap);
+
+	for (;;) {
+		ssize_t k = read(fd, buf + n, cap - n - 1);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			int e = errno;
+
+			free(buf);
+			close(fd);
+			errno = e;
+			return NULL;
+		}
+		if (k == 0)
+			break;
+		n += (size_t)k;
+		if (cap - n < 2)
+			XGROW(buf, cap, cap * 2);
+	}
+	close(fd);
+	buf[n] = '\0';
+	if (len)
+		*len = n;
+	return buf;
+}
+
 bool str_starts_with(const char *s, const char *prefix)
 {
 	return strncmp(s, prefix, strlen(prefix)) == 0;
@@ -263,6 +329,13 @@ bool str_ends_with(const char *s, const char *suffix)
 	size_t a = strlen(s), b = strlen(suffix);
 
 	return a >= b && memcmp(s + a - b, suffix, b) == 0;
+}
+
+const char *path_base(const char *path)
+{
+	const char *s = strrchr(path, '/');
+
+	return s ? s + 1 : path;
 }
 
 void strvec_push_nodup(struct strvec *sv, char *s)
@@ -285,10 +358,17 @@ bool strvec_contains(const struct strvec *sv, const char *s)
 	return false;
 }
 
+void strv_free(char **v)
+{
+	if (!v)
+		return;
+	for (char **p = v; *p; p++)
+		free(*p);
+	free(v);
+}
+
 void strvec_clear(struct strvec *sv)
 {
-	for (size_t i = 0; i < sv->n; i++)
-		free(sv->v[i]);
-	free(sv->v);
+	strv_free(sv->v); /* NULL-terminated by strvec_push_nodup */
 	memset(sv, 0, sizeof(*sv));
 }

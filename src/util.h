@@ -50,6 +50,12 @@ void *xgrow_array(void *p, size_t *cap, size_t need, size_t size);
 /* Grow the array p (of cap elements) to hold at least need: p and cap are
  * lvalues, and p keeps its type. */
 #define XGROW(p, cap, need) ((p) = xgrow_array((p), &(cap), (need), sizeof(*(p))))
+/* The array p of *n elements (*cap allocated) with a zeroed element opened at
+ * index at (<= *n), grown as needed; *n grows by one. Use XINSERT. */
+void *xinsert_array(void *p, size_t *cap, size_t *n, size_t at, size_t size);
+/* Open a zeroed element at index at of the array p of n elements (cap
+ * allocated): p, cap and n are lvalues; &p[at] is the new element. */
+#define XINSERT(p, cap, n, at) ((p) = xinsert_array((p), &(cap), &(n), (at), sizeof(*(p))))
 char *xasprintf(const char *fmt, ...) MPROF_PRINTF(1, 2);
 
 /* Strict number parsing: the whole string must be a number.
@@ -57,6 +63,11 @@ char *xasprintf(const char *fmt, ...) MPROF_PRINTF(1, 2);
 int parse_double(const char *s, double *out);
 int parse_finite(const char *s, double *out);   /* also rejects nan/inf */
 int parse_long(const char *s, long *out);
+/* Decimal digits at *p, up to the first byte that is not one: false when
+ * there is none or the value overflows; else *p is moved past them. */
+bool scan_u64(const char **p, uint64_t *out);
+/* A non-empty string of decimal digits only? */
+bool str_all_digits(const char *s);
 
 /* Clocks. */
 double time_now(void);      /* CLOCK_REALTIME, unix seconds */
@@ -67,9 +78,15 @@ int write_all(int fd, const void *buf, size_t len);
 /* Read up to cap-1 bytes at offset 0 with pread, NUL-terminate; retry on EINTR.
  * Return the length, or -1 with errno. */
 long pread_str(int fd, char *buf, size_t cap);
+/* Read fd to its end into a fresh NUL-terminated buffer (its length in *len
+ * unless len is NULL), retrying on EINTR, and close it. NULL with errno if it
+ * cannot be read. For small files (/proc, cgroup). */
+char *read_fd_whole(int fd, size_t *len);
 
 bool str_starts_with(const char *s, const char *prefix);
 bool str_ends_with(const char *s, const char *suffix);
+/* What follows the last '/' of path (path itself when it has none). */
+const char *path_base(const char *path);
 
 /* A growable NULL-terminated array of owned strings. */
 struct strvec {
@@ -81,5 +98,7 @@ void strvec_push(struct strvec *sv, const char *s);
 void strvec_push_nodup(struct strvec *sv, char *s);
 bool strvec_contains(const struct strvec *sv, const char *s);
 void strvec_clear(struct strvec *sv);
+/* Free a NULL-terminated array of owned strings (NULL: nothing). */
+void strv_free(char **v);
 
 #endif

@@ -133,16 +133,6 @@ def meter(backend="rss", children=False):
     return lambda: own() + sum(_proc_mib(p, backend, page_mib) for p in descendants(os.getpid()))
 
 
-class _Nothing:
-    __slots__ = ()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-
 def _writable(stream, code):
     """stream, if a table can still be written to it; else None (said)."""
     if stream is None:
@@ -189,7 +179,7 @@ class LineProfiler:
         return self._wrap(func)
 
     def timestamp(self, name="<block>"):
-        return _Nothing()
+        return mprof_profile.NOTHING
 
     def _wrap(self, func):
         trace = self._trace

@@ -234,6 +234,7 @@ class Block:
 
 
 class _Nothing:
+    """A `with` block that does nothing (shared with mprof_lines)."""
     __slots__ = ()
 
     def __enter__(self):
@@ -243,7 +244,7 @@ class _Nothing:
         return False
 
 
-_NOTHING = _Nothing()
+NOTHING = _Nothing()
 
 
 class Profile:
@@ -264,7 +265,7 @@ class Profile:
 
     def timestamp(self, name="<block>"):
         if _fd is None:
-            return _NOTHING
+            return NOTHING
         return Block(encode_name("." + str(name)))
 
     def __repr__(self):

@@ -19,20 +19,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static char *shared_fixture(const char *name)
-{
-	const char *root = getenv("SHARED_ROOT");
-	char *p;
-
-	if (asprintf(&p, "%s/fixtures/python-mprof/%s", root && *root ? root : SOURCE_ROOT "/../shared",
-		     name) < 0)
-		ck_abort_msg("out of memory");
-	if (access(p, R_OK) == 0)
-		return p;
-	free(p);
-	return tl_fixture(name); /* the copy in tests/data */
-}
-
 static bool have_python(void)
 {
 	struct tl_result r;
@@ -167,7 +153,7 @@ static void read_summary(struct summary *s, const char *path)
 START_TEST(test_diff_fixtures)
 {
 	const struct pair *p = &pairs[_i];
-	char *a = shared_fixture(p->a), *src = shared_fixture(p->b), *dir, *b, *jpath;
+	char *a = tl_fixture(p->a), *src = tl_fixture(p->b), *dir, *b, *jpath;
 	struct diff_budget budgets[] = {
 		{ .max_increase = 10 },
 		{ .max_increase = 10, .func = "__main__.grow" },

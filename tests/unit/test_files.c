@@ -274,6 +274,14 @@ static const struct {
 	  "  Child 10\t\t\tNaN MiB\tkernel peak 7.000 MiB\n" },
 	/* with --func, the whole run's high-water mark says nothing of the function */
 	{ "MEM 3 1\nMEM 4 2\nPEAK 64 2\nFUNC f 3 1 3 1.5 0\n", "--func=f", "k.dat\t3.000 MiB\n" },
+	/* an attach to a process whose mark was older than the run: not the run's peak */
+	{ "CMDLINE 42\nMPROF 1 0.1 backend=rss interval=1 mode=self pid=42 peak_before_attach=200.75\n"
+	  "MEM 1 1\nMEM 1.5 2\n", NULL, "k.dat\t1.500 MiB\n  before attach: 200.750 MiB\n" },
+	{ "MPROF 1 0.1 pid=42 peak_before_attach=100.000000\nMEM 1 1\nPEAK 120 2\nMEM 119 2\n", NULL,
+	  "k.dat\t119.000 MiB\n  Kernel peak\t\t\t120.000 MiB\n  before attach: 100.000 MiB\n" },
+	{ "MPROF 1 0.1 pid=42 peak_before_attach=100\nMEM 1 1\n", "--func=f", "k.dat\tNaN MiB\n" },
+	/* a key that only ends so, or a value that is not a number, is not it */
+	{ "MPROF 1 0.1 xpeak_before_attach=5 peak_before_attach=x\nMEM 1 1\n", NULL, "k.dat\t1.000 MiB\n" },
 };
 
 START_TEST(test_peak_kernel)

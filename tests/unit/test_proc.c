@@ -226,7 +226,7 @@ START_TEST(test_comm_and_cmdline)
 	ck_assert(proc_read_cmdline(getpid(), &argv));
 	ck_assert_ptr_nonnull(argv[0]);
 	ck_assert(strstr(argv[0], "test-proc") != NULL);
-	proc_free_argv(argv);
+	strv_free(argv);
 	kill_reap(pid);
 	ck_assert(!proc_read_comm(pid, comm, sizeof(comm)));
 	ck_assert(!proc_read_cmdline(pid, &argv));

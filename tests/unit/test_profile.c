@@ -463,6 +463,48 @@ END_TEST
 
 /* ---- writer ---- */
 
+/* A span from another process carries its pid after the level (and the
+ * flag); one from the program itself has none, as the Python tool writes. */
+START_TEST(test_func_pid_roundtrip)
+{
+	char *dir = tl_tmpdir(), *path = tl_path(dir, "w.dat"), *text;
+	struct record in[] = {
+		{ .kind = REC_FUNC, .text = "a", .text_len = 1, .mem = 1, .t = 10, .mem_end = 2, .t_end = 11 },
+		{ .kind = REC_FUNC, .text = "b", .text_len = 1, .mem = 1, .t = 10, .mem_end = 2, .t_end = 11,
+		  .level = 2, .pid = 4242 },
+		{ .kind = REC_FUNC, .text = "c", .text_len = 1, .mem = 1, .t = 10, .mem_end = 2, .t_end = 11,
+		  .unfinished = true, .pid = 77 },
+	};
+	struct profile_writer w;
+	struct profile_reader r;
+	struct record rec;
+	size_t n = 0;
+
+	ck_assert_int_eq(profile_writer_open(&w, path, PROFILE_CREATE), 0);
+	for (size_t i = 0; i < ARRAY_SIZE(in); i++)
+		ck_assert_int_eq(profile_write(&w, &in[i]), 0);
+	ck_assert_int_eq(profile_writer_close(&w), 0);
+	text = tl_read_file(path, NULL);
+	ck_assert_str_eq(text, "FUNC a 1.0000 10.000000 2.0000 11.000000 0\n"
+			       "FUNC b 1.0000 10.000000 2.0000 11.000000 2 4242\n"
+			       "FUNC c 1.0000 10.000000 2.0000 11.000000 0 unfinished 77\n");
+	ck_assert_int_eq(profile_reader_open(&r, path), 0);
+	while (profile_reader_next(&r, &rec) > 0) {
+		ck_assert_uint_lt(n, ARRAY_SIZE(in));
+		ck_assert_int_eq(rec.pid, in[n].pid);
+		ck_assert_int_eq(rec.level, in[n].level);
+		ck_assert_int_eq(rec.unfinished, in[n].unfinished);
+		n++;
+	}
+	profile_reader_close(&r);
+	ck_assert_uint_eq(n, ARRAY_SIZE(in));
+	free(text);
+	free(path);
+	tl_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
 START_TEST(test_writer_roundtrip)
 {
 	char *dir = tl_tmpdir();
@@ -590,6 +632,8 @@ static const struct {
 	{ "FUNC f 1 2 3 x 0", -1, "time is not a finite number" },
 	{ "FUNC f 1 5 3 4", -1, "ends before it starts" },
 	{ "FUNC f 1", -1, "wrong number of fields" },
+	{ "FUNC f 1 2 3 4 0 unfinished x", -1, "bad pid" },
+	{ "FUNC f 1 2 3 4 0 12", 1, NULL },
 	{ "MEM 1", -1, "wrong number of fields" },
 	{ "MEM abc", -1, "wrong number of fields" },
 	{ "CHLD 12345678901 1 2", -1, "bad pid" },
@@ -744,7 +788,7 @@ static const struct {
 	enum record_kind kind;
 	const char *form;
 } forms[] = {
-	{ REC_FUNC, "FUNC <name> <MiB> <time> <MiB> <time> [<level> [unfinished]]" },
+	{ REC_FUNC, "FUNC <name> <MiB> <time> <MiB> <time> [<level> [unfinished] [<pid>]]" },
 	{ REC_EXIT, "EXIT <time> <exit|signal|detached> <n>" },
 	{ REC_CHLD, "CHLD <pid> <MiB> <time>" },
 	{ REC_CMDLINE, "CMDLINE [<command line>]" },
@@ -838,6 +882,7 @@ int main(void)
 	tcase_add_test(tc, test_long_lines);
 	tcase_add_test(tc, test_open_errors);
 	tcase_add_test(tc, test_writer_roundtrip);
+	tcase_add_test(tc, test_func_pid_roundtrip);
 	tcase_add_test(tc, test_writer_extreme_numbers);
 	tcase_add_test(tc, test_writer_full_disk_keeps_whole_records);
 	tcase_add_loop_test(tc, test_parse_why, 0, ARRAY_SIZE(whys));

@@ -2,6 +2,7 @@
  * memwork workload (tests/workloads/memwork.c) and the profiles it writes are
  * read back with the profile reader. */
 #include "testlib.h"
+#include "plot_model.h"
 #include "profile.h"
 #include "util.h"
 
@@ -1516,6 +1517,77 @@ START_TEST(test_python_tool_reads_ours)
 }
 END_TEST
 
+/* With -M, a decorated function that a multiprocessing child runs: its FUNC
+ * record carries the child's pid (the program's own spans none), the Python
+ * tool still reads the file, and the plot puts the bracket on the child's
+ * line: at its end the child holds its 40 MiB, the program far less. */
+START_TEST(test_child_span_pid)
+{
+	static const char script[] =
+		"import multiprocessing as mp\nimport time\n\nKEEP = []\n\n"
+		"@profile\ndef work(n):\n    KEEP.append(bytearray(b'x' * (n << 20)))\n    time.sleep(0.4)\n\n"
+		"def child():\n    work(40)\n    time.sleep(0.3)  # still holding it when the call has ended\n\n"
+		"@profile\ndef main():\n    p = mp.get_context('fork').Process(target=child)\n"
+		"    p.start()\n    p.join()\n    time.sleep(0.1)\n\n"
+		"if __name__ == '__main__':\n    main()\n";
+	static const char reader[] =
+		"import sys\nsys.path.insert(0, '/usr/lib/python3/dist-packages')\nimport mprof\n"
+		"d = mprof.read_mprofile_file('out.dat')\nprint(sorted(d['func_timestamp']))\n";
+	struct profile_reader r;
+	struct record rec;
+	struct plot_model m;
+	long child = 0;
+	int own = 0;
+	struct run x;
+	char *path;
+
+	if (access("/usr/bin/python3", X_OK) != 0) {
+		tl_skip("spans in a Python child under -M: /usr/bin/python3 is not installed");
+		return;
+	}
+	run_setup(&x);
+	path = tl_path(x.dir, "pool.py");
+	tl_write_file(path, script);
+	free(path);
+	RUN(&x, "run", "--python", "-M", "-T", "0.02", "-o", "out.dat", "/usr/bin/python3", "pool.py");
+	ck_assert_msg(x.r.status == 0, "%s", x.r.err);
+	ck_assert_int_eq(profile_reader_open(&r, x.out), 0);
+	while (profile_reader_next(&r, &rec) > 0) {
+		if (rec.kind != REC_FUNC)
+			continue;
+		if (rec.text_len == 13 && memcmp(rec.text, "__main__.work", 13) == 0)
+			child = rec.pid;
+		else
+			own += rec.pid == 0;
+	}
+	profile_reader_close(&r);
+	ck_assert_int_eq(own, 1);
+	ck_assert_msg(child > 0, "no pid in work's FUNC record");
+	/* the Python tool's reader */
+	if (access("/usr/lib/python3/dist-packages/mprof.py", F_OK) != 0) {
+		tl_skip("the Python tool reading a FUNC record with a pid: it is not installed");
+	} else {
+		tl_result_free(&x.r);
+		tl_run(&x.r, x.dir, "/usr/bin/python3", "-c", reader);
+		ck_assert_msg(x.r.status == 0, "%s", x.r.err);
+		ck_assert_str_eq(x.r.out, "['__main__.main', '__main__.work']\n");
+	}
+	/* the bracket on the child's line */
+	ck_assert_int_eq(plot_model_read(&m, x.out, NULL, 0), 0);
+	for (size_t i = 0; i < m.nspans; i++) {
+		const struct plot_span *sp = &m.spans[i];
+
+		if (strcmp(m.funcs[sp->func].key, "__main__.work") != 0)
+			continue;
+		ck_assert_int_eq(sp->pid, child);
+		ck_assert_msg(sp->m1 >= 40 && sp->m1 > m.main.peak.v, "bracket's end at %.1f MiB, the program's peak %.1f",
+			      sp->m1, m.main.peak.v);
+	}
+	plot_model_release(&m);
+	run_teardown(&x);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("run");
@@ -1559,6 +1631,7 @@ int main(void)
 	tcase_add_test(tc, test_events_env);
 	tcase_add_test(tc, test_python_program);
 	tcase_add_test(tc, test_python_tool_reads_ours);
+	tcase_add_test(tc, test_child_span_pid);
 	suite_add_tcase(s, tc);
 	return tl_run_suite(s);
 }

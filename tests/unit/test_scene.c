@@ -49,9 +49,7 @@ static void add_dir(const char *dir)
 /* SHARED_ROOT's fixtures (else the copies in tests/data), then ours. */
 static void find_fixtures(void)
 {
-	const char *shared = getenv("SHARED_ROOT");
-	char *dir = shared && *shared ? xasprintf("%s/fixtures/python-mprof", shared)
-				      : xstrdup(SOURCE_ROOT "/../shared/fixtures/python-mprof");
+	char *dir = tl_shared_fixtures();
 	size_t before;
 
 	add_dir(dir);
@@ -223,8 +221,6 @@ START_TEST(test_peak_is_the_samples)
 }
 END_TEST
 
-/* ---- labels: never over each other, never over the data ---- */
-
 static uint32_t px_at(cairo_surface_t *img, int x, int y)
 {
 	const unsigned char *data = cairo_image_surface_get_data(img);
@@ -232,6 +228,76 @@ static uint32_t px_at(cairo_surface_t *img, int x, int y)
 
 	return *(const uint32_t *)(data + (size_t)y * stride + 4 * (size_t)x);
 }
+
+/* ---- brackets of calls in a child process ---- */
+
+/* A -M profile: the program holds 10 MiB, its child 4242 holds 100 MiB, and
+ * the child ran __main__.work (FUNC with the child's pid, with the memory
+ * that mprof measured in the program). The bracket is on the child's line:
+ * in the model, in the page's data and in the picture. */
+START_TEST(test_child_call_on_child_line)
+{
+	char *path = scene_data("child-brackets.dat");
+	const struct plot_rect *pr;
+	struct scene_rgb c;
+	struct views v;
+	double ysum = 0, y100, y10;
+	long n = 0;
+
+	views_make(&v, path, 1260, 540, 120, 30);
+	ck_assert_uint_eq(v.m.nspans, 1);
+	ck_assert_int_eq(v.m.spans[0].pid, 4242);
+	ck_assert_double_eq_tol(v.m.spans[0].m0, 100, 1e-3);
+	ck_assert_double_eq_tol(v.m.spans[0].m1, 100, 1e-3);
+	ck_assert_msg(strstr(v.html, ",100,100,1,0]"), "the page's span is not at 100 MiB");
+	/* the picture: the bracket's pixels, in the function's colour */
+	c = v.sc.funcs[0].color;
+	pr = &v.png.plot;
+	for (int y = (int)pr->y; y < (int)(pr->y + pr->h); y++)
+		for (int x = (int)pr->x; x < (int)(pr->x + pr->w); x++) {
+			uint32_t p = px_at(v.img, x, y);
+
+			if (abs((int)((p >> 16) & 0xff) - (int)lround(c.r * 255)) < 4 &&
+			    abs((int)((p >> 8) & 0xff) - (int)lround(c.g * 255)) < 4 &&
+			    abs((int)(p & 0xff) - (int)lround(c.b * 255)) < 4) {
+				ysum += y;
+				n++;
+			}
+		}
+	ck_assert_int_gt(n, 10);
+	y100 = pr->y + pr->h * (v.sc.yhi - 100) / (v.sc.yhi - v.sc.ylo);
+	y10 = pr->y + pr->h * (v.sc.yhi - 10) / (v.sc.yhi - v.sc.ylo);
+	ck_assert_msg(fabs(ysum / n - y100) < pr->h / 20, "bracket at y %.1f; 100 MiB at %.1f, 10 MiB at %.1f",
+		      ysum / n, y100, y10);
+	views_free(&v);
+	free(path);
+}
+END_TEST
+
+/* An attach to a process whose kernel peak (200.75 MiB) predates the run,
+ * which then held 1 to 1.2 MiB: that mark is mprof peak's "before attach",
+ * never the plot's axis or a peak of any view. */
+START_TEST(test_peak_before_attach_not_on_axis)
+{
+	char *path = scene_data("attach-peak-before.dat");
+	struct views v;
+	struct peak p;
+
+	views_make(&v, path, 1260, 540, 120, 30);
+	ck_assert_int_eq(peak_read(&p, path, NULL), 0);
+	ck_assert_double_eq(p.before_attach, 200.75);
+	ck_assert_msg(v.sc.hi < 2 && v.sc.yhi < 10, "memory shown to %g, axis to %g", v.sc.hi, v.sc.yhi);
+	for (size_t i = 0; i < v.sc.npeaks; i++)
+		ck_assert_msg(v.sc.peaks[i].v < 2, "a peak at %g MiB", v.sc.peaks[i].v);
+	ck_assert_ptr_null(strstr(v.term, "200."));
+	ck_assert_ptr_null(strstr(v.html, "200.7"));
+	peak_release(&p);
+	views_free(&v);
+	free(path);
+}
+END_TEST
+
+/* ---- labels: never over each other, never over the data ---- */
 
 /* A pixel of data: not the background, not the grid, not (a blend of) the
  * red of the peak guides. */
@@ -479,6 +545,8 @@ int main(void)
 	tcase_add_loop_test(tv, test_same_in_every_view, 0, (int)nfixtures);
 	tcase_add_test(tv, test_peak_is_the_samples);
 	tcase_add_test(tv, test_exit_status_everywhere);
+	tcase_add_test(tv, test_child_call_on_child_line);
+	tcase_add_test(tv, test_peak_before_attach_not_on_axis);
 	suite_add_tcase(s, tv);
 	tcase_set_timeout(tl, 120);
 	tcase_add_loop_test(tl, test_labels_apart, 0, ARRAY_SIZE(crowded));

@@ -20,22 +20,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* ---- fixtures: $SHARED_ROOT/fixtures, else beside the source tree ---- */
-
-static char *shared_fixture(const char *name)
-{
-	const char *root = getenv("SHARED_ROOT");
-	char *p;
-
-	if (asprintf(&p, "%s/fixtures/python-mprof/%s", root && *root ? root : SOURCE_ROOT "/../shared",
-		     name) < 0)
-		ck_abort_msg("out of memory");
-	if (access(p, R_OK) == 0)
-		return p;
-	free(p);
-	return tl_fixture(name); /* the copy in tests/data */
-}
-
 static const char *const fixtures[] = {
 	"plain.dat", "details-nested.dat", "legacy-5field-func.dat", "multiprocess.dat",
 	"include-children.dat", "steps-10ms.dat", "no-samples.dat",
@@ -259,7 +243,7 @@ static void check_against_oracle(const struct summary *s, const struct oracle *o
 
 START_TEST(test_fixture_figures)
 {
-	char *path = shared_fixture(fixtures[_i]);
+	char *path = tl_fixture(fixtures[_i]);
 	struct summary s;
 	struct oracle *o = malloc(sizeof(*o));
 
@@ -283,7 +267,7 @@ END_TEST
 /* The slope is the one `mprof plot --slope` draws, to the last bit. */
 START_TEST(test_slope_is_the_plots)
 {
-	char *path = shared_fixture(fixtures[_i]);
+	char *path = tl_fixture(fixtures[_i]);
 	struct plot_options opt = { .slope = true };
 	struct plot_model m;
 	struct summary s;
@@ -307,7 +291,7 @@ END_TEST
  * what `mprof peak` says, with its children's. */
 START_TEST(test_peaks_are_mprof_peaks)
 {
-	char *path = shared_fixture(fixtures[_i]);
+	char *path = tl_fixture(fixtures[_i]);
 	struct summary s;
 	struct peak p;
 
@@ -420,7 +404,7 @@ static double py_value(const char *out, const char *key)
 
 START_TEST(test_json_python)
 {
-	char *path = shared_fixture(fixtures[_i]), *dir, *jpath;
+	char *path = tl_fixture(fixtures[_i]), *dir, *jpath;
 	struct oracle *o = malloc(sizeof(*o));
 	struct tl_result r;
 	struct summary s;

@@ -1,7 +1,10 @@
 #include "testlib.h"
+#include "idxmap.h"
 #include "util.h"
 #include "profile_list.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,6 +90,138 @@ START_TEST(test_strvec)
 }
 END_TEST
 
+/* Sorted insertion: each element lands where asked, the new one zeroed. */
+START_TEST(test_xinsert)
+{
+	struct { int v, zero; } *a = NULL;
+	size_t n = 0, cap = 0;
+
+	for (int i = 0; i < 50; i++) {
+		size_t at = 0;
+
+		while (at < n && a[at].v < (i * 7) % 50)
+			at++;
+		XINSERT(a, cap, n, at);
+		ck_assert_int_eq(a[at].zero, 0);
+		a[at].v = (i * 7) % 50;
+		a[at].zero = 0;
+	}
+	ck_assert_uint_eq(n, 50);
+	ck_assert_uint_ge(cap, 50);
+	for (size_t i = 0; i < n; i++)
+		ck_assert_int_eq(a[i].v, (int)i);
+	free(a);
+}
+END_TEST
+
+/* A whole file, longer than the first buffer; the descriptor is closed. */
+START_TEST(test_read_fd_whole)
+{
+	char *dir = tl_tmpdir(), *path = tl_path(dir, "f"), *big = xmalloc(20001), *got;
+	size_t len = 0;
+	int fd;
+
+	for (int i = 0; i < 20000; i++)
+		big[i] = (char)('a' + i % 26);
+	big[20000] = '\0';
+	tl_write_file(path, big);
+	fd = open(path, O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	got = read_fd_whole(fd, &len);
+	ck_assert_ptr_nonnull(got);
+	ck_assert_uint_eq(len, 20000);
+	ck_assert_str_eq(got, big);
+	ck_assert_int_eq(close(fd), -1); /* already closed */
+	free(got);
+	/* a directory cannot be read: NULL and errno */
+	fd = open(dir, O_RDONLY | O_DIRECTORY);
+	ck_assert_int_ge(fd, 0);
+	errno = 0;
+	ck_assert_ptr_null(read_fd_whole(fd, &len));
+	ck_assert_int_eq(errno, EISDIR);
+	free(big);
+	free(path);
+	tl_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
+/* The index finds every key among many, and none that is not there; keys of
+ * one hash are told apart by the caller; a cleared index is empty. */
+START_TEST(test_idxmap)
+{
+	enum { N = 5000 };
+	long *keys = xmalloc(N * sizeof(*keys));
+	struct idxmap m = { 0 };
+	struct idxmap_iter it;
+	size_t i, found, seen;
+
+	for (i = 0; i < N; i++) {
+		keys[i] = (long)(i * 7919 % 100003) + 1;
+		idxmap_put(&m, idxmap_hash_pid(keys[i]), i);
+	}
+	ck_assert_uint_eq(m.n, N);
+	ck_assert_uint_ge(m.nslots, 2 * N);
+	for (i = 0; i < N; i++) {
+		found = IDXMAP_NONE;
+		for (size_t k = idxmap_first(&m, idxmap_hash_pid(keys[i]), &it); k != IDXMAP_NONE; k = idxmap_next(&it))
+			if (keys[k] == keys[i])
+				found = k;
+		ck_assert_uint_eq(found, i);
+	}
+	ck_assert_uint_eq(idxmap_first(&m, idxmap_hash_pid(100004), &it), IDXMAP_NONE);
+	/* one hash for three indices: each comes once */
+	idxmap_clear(&m);
+	ck_assert_uint_eq(idxmap_first(&m, idxmap_hash_pid(keys[0]), &it), IDXMAP_NONE);
+	for (i = 0; i < 3; i++)
+		idxmap_put(&m, 42, i);
+	seen = 0;
+	for (size_t k = idxmap_first(&m, 42, &it); k != IDXMAP_NONE; k = idxmap_next(&it))
+		seen |= (size_t)1 << k;
+	ck_assert_uint_eq(seen, 7);
+	ck_assert_uint_ne(idxmap_hash_bytes("a.b", 3), idxmap_hash_bytes("a.c", 3));
+	idxmap_release(&m);
+	free(keys);
+}
+END_TEST
+
+static const struct {
+	const char *s;
+	bool ok;
+	uint64_t v;
+	size_t used;   /* bytes taken */
+	bool all;      /* str_all_digits */
+} digits[] = {
+	{ "0", true, 0, 1, true },
+	{ "123 kB", true, 123, 3, false },
+	{ "18446744073709551615", true, UINT64_MAX, 20, true },
+	{ "18446744073709551616", false, 0, 0, true },
+	{ "", false, 0, 0, false },
+	{ " 1", false, 0, 0, false },
+	{ "-1", false, 0, 0, false },
+	{ "12x", true, 12, 2, false },
+};
+
+START_TEST(test_scan_u64)
+{
+	const char *p = digits[_i].s;
+	uint64_t v = 77;
+
+	ck_assert_int_eq(scan_u64(&p, &v), digits[_i].ok);
+	ck_assert_uint_eq(v, digits[_i].ok ? digits[_i].v : 77);
+	ck_assert_uint_eq((size_t)(p - digits[_i].s), digits[_i].used);
+	ck_assert_int_eq(str_all_digits(digits[_i].s), digits[_i].all);
+}
+END_TEST
+
+START_TEST(test_path_base)
+{
+	ck_assert_str_eq(path_base("/a/b/c.dat"), "c.dat");
+	ck_assert_str_eq(path_base("c.dat"), "c.dat");
+	ck_assert_str_eq(path_base("dir/"), "");
+}
+END_TEST
+
 static const struct {
 	const char *name;
 	bool ok, ts;
@@ -161,6 +296,11 @@ int main(void)
 	tcase_add_loop_test(tc, test_parse_long, 0, ARRAY_SIZE(longs));
 	tcase_add_test(tc, test_error_returns_and_keeps_message);
 	tcase_add_test(tc, test_strvec);
+	tcase_add_test(tc, test_xinsert);
+	tcase_add_test(tc, test_read_fd_whole);
+	tcase_add_test(tc, test_path_base);
+	tcase_add_test(tc, test_idxmap);
+	tcase_add_loop_test(tc, test_scan_u64, 0, ARRAY_SIZE(digits));
 	tcase_add_loop_test(tc, test_profile_names, 0, ARRAY_SIZE(names));
 	tcase_add_test(tc, test_profile_resolve);
 	suite_add_tcase(s, tc);

@@ -173,12 +173,21 @@ void tl_write_file(const char *path, const char *content)
 	ck_assert_int_eq(fclose(f), 0);
 }
 
-char *tl_fixture(const char *name)
+char *tl_shared_fixtures(void)
 {
+	const char *root = getenv("SHARED_ROOT");
 	char *p;
 
-	if (asprintf(&p, "%s/../shared/fixtures/python-mprof/%s", SOURCE_ROOT, name) < 0)
+	if (asprintf(&p, "%s/fixtures/python-mprof", root && *root ? root : SOURCE_ROOT "/../shared") < 0)
 		ck_abort_msg("out of memory");
+	return p;
+}
+
+char *tl_fixture(const char *name)
+{
+	char *dir = tl_shared_fixtures(), *p = tl_path(dir, name);
+
+	free(dir);
 	if (access(p, R_OK) == 0)
 		return p;
 	free(p);

@@ -29,8 +29,11 @@ char *tl_path(const char *dir, const char *name); /* dir/name, caller frees */
 
 char *tl_read_file(const char *path, size_t *len);  /* NULL if missing */
 void tl_write_file(const char *path, const char *content);
-/* A Python-written fixture: ../shared/fixtures/python-mprof/NAME (or a copy in
- * tests/data). Caller frees. */
+/* The Python-written fixtures: $SHARED_ROOT/fixtures/python-mprof (SHARED_ROOT
+ * unset or empty: ../shared beside the source tree). Caller frees. */
+char *tl_shared_fixtures(void);
+/* One of them, NAME (or, where it is missing, its copy in tests/data).
+ * Caller frees. */
 char *tl_fixture(const char *name);
 /* tests/data/NAME in the source tree. Caller frees. */
 char *tl_data(const char *name);
