@@ -2,6 +2,7 @@
 
 #include "channel.h"
 #include "events.h"
+#include "ipeak.h"
 #include "proctree.h"
 #include "spawn.h"
 #include "util.h"
@@ -41,6 +42,7 @@ struct child {
 	bool cmd_written;
 	bool found;          /* in the latest walk of the tree */
 	bool unreadable;     /* a read of it failed while it was there */
+	struct ipeak ip;     /* its interval peaks */
 };
 
 struct sampler {
@@ -72,6 +74,8 @@ struct sampler {
 	uint64_t cminflt;     /* of the reaped program: 0 when it reaped no child itself */
 	struct rusage ru;     /* of the reaped program */
 	uint64_t kids_hwm;    /* the largest high-water mark seen of any descendant */
+	struct ipeak_set ipk; /* interval peaks (ipeak.h) */
+	struct ipeak ip;      /* the target's */
 
 	struct proc_tree tree;
 	struct pidvec desc;
@@ -147,6 +151,7 @@ static void kid_add(struct sampler *s, size_t at, pid_t pid, uint64_t now)
 	c->pid = pid;
 	c->seen_ns = now;
 	c->found = true;
+	ipeak_init(&c->ip);
 	if (proc_open(&c->h, pid, s->o->backend) < 0)
 		c->h.fd = c->h.status_fd = -1;
 	proc_read_comm(pid, c->comm, sizeof(c->comm));
@@ -201,6 +206,7 @@ static void kid_drop(struct sampler *s, size_t i)
 	kid_hwm_write(s, &s->kids[i], time_now());
 	kid_name(s, &s->kids[i]);
 	proc_close(&s->kids[i].h);
+	ipeak_close(&s->kids[i].ip);
 	memmove(s->kids + i, s->kids + i + 1, (s->nkids - i - 1) * sizeof(*s->kids));
 	s->nkids--;
 }
@@ -356,6 +362,40 @@ static bool attached_gone(pid_t pid)
 	return !proc_read_stat(pid, &st) || st.state == 'Z' || st.state == 'X';
 }
 
+/* Interval peaks (ipeak.h), read and reset just after the sample they end:
+ * IPEAK for the program (under -C: the sum of each process's interval peak,
+ * the tree's at most), CHLDIPEAK for each child under -M; written only when
+ * above the sample. They feed the run's peaks too. */
+static void interval_peaks(struct sampler *s, bool alive, uint64_t self, uint64_t kids, double t)
+{
+	uint64_t peak, rss, own = self, extra = 0, sampled = self + (s->o->children ? kids : 0);
+	bool above = false;
+
+	if (alive && ipeak_take(&s->ipk, &s->ip, &s->target, &peak, &rss)) {
+		s->hwm_seen = peak > s->hwm_seen ? peak : s->hwm_seen;
+		above = ipeak_above(peak, rss, self);
+		own = peak > self ? peak : self;
+	}
+	for (size_t i = 0; i < s->nkids && (s->o->children || s->o->multiprocess); i++) {
+		struct child *c = &s->kids[i];
+
+		if (!c->mem_ok || !ipeak_take(&s->ipk, &c->ip, &c->h, &peak, &rss))
+			continue;
+		c->hwm_seen = peak > c->hwm_seen ? peak : c->hwm_seen;
+		s->kids_hwm = peak > s->kids_hwm ? peak : s->kids_hwm;
+		if (!ipeak_above(peak, rss, c->mem))
+			continue;
+		if (s->o->children) {
+			above = true;
+			extra += peak - c->mem;
+		}
+		if (s->o->multiprocess)
+			wrote(s, profile_write_chldipeak(&s->w, c->pid, (double)peak / MIB, t));
+	}
+	if (above && (alive || s->o->children))
+		wrote(s, profile_write_ipeak(&s->w, (double)(sampled - self + own + extra) / MIB, t));
+}
+
 /* One sample; false when the target had no memory left to read. */
 static bool sample(struct sampler *s, uint64_t now)
 {
@@ -386,6 +426,8 @@ static bool sample(struct sampler *s, uint64_t now)
 			if (s->kids[i].mem_ok)
 				wrote(s, profile_write_chld(&s->w, s->kids[i].pid,
 							    (double)s->kids[i].mem / MIB, t));
+	if (s->ipk.on)
+		interval_peaks(s, alive, self, kids, t);
 	if (now - s->hwm_ns >= HWM_PERIOD_NS)
 		slow_tick(s, now, t);
 	return alive;
@@ -747,6 +789,7 @@ static void release(struct sampler *s)
 	pidvec_release(&s->desc);
 	proc_tree_release(&s->tree);
 	proc_close(&s->target);
+	ipeak_close(&s->ip);
 	events_free(s->ev);
 	if (s->ch.path)
 		events_channel_close(&s->ch);
@@ -922,6 +965,8 @@ int sampler_run(const struct sampler_opts *o, struct sampler_result *res)
 	s.res = res;
 	s.pidfd = s.sigfd = -1;
 	s.target.fd = s.target.status_fd = -1;
+	s.ipk.on = o->interval_peaks && o->backend == PROC_RSS;
+	ipeak_init(&s.ip);
 	s.ch.rfd = s.ch.wfd = -1;
 	s.attached = o->attach > 0;
 	proc_tree_init(&s.tree);
