@@ -179,6 +179,29 @@ START_TEST(test_spikes)
 }
 END_TEST
 
+/* The Python tool reads a file with IPEAK and CHLDIPEAK records. */
+static void python_reads(const char *dir, const char *name)
+{
+	const char *py = "/usr/bin/python3-mprof";
+	struct tl_result r;
+	char *png;
+
+	if (access(py, X_OK) != 0) {
+		tl_skip("the Python tool reading interval peaks: %s is not installed", py);
+		return;
+	}
+	tl_run_env(&r, dir, NULL, 60, (const char *const[]){ py, "peak", name, NULL });
+	ck_assert_msg(r.status == 0 && strstr(r.out, " MiB"), "python3-mprof peak: %s", r.err);
+	tl_result_free(&r);
+	tl_run_env(&r, dir, (const char *const[]){ "MPLBACKEND=Agg", NULL }, 120,
+		   (const char *const[]){ py, "plot", "-o", "py.png", name, NULL });
+	ck_assert_msg(r.status == 0, "python3-mprof plot: %s", r.err);
+	png = tl_path(dir, "py.png");
+	ck_assert_msg(access(png, F_OK) == 0, "python3-mprof plot wrote no picture");
+	free(png);
+	tl_result_free(&r);
+}
+
 /* Under -C -M: a child's spike is its CHLDIPEAK, and in the tree's IPEAK. */
 START_TEST(test_children)
 {
@@ -202,6 +225,7 @@ START_TEST(test_children)
 	ck_assert_msg(cp, "no CHLDIPEAK (%d IPEAK)", p->nipeak);
 	ck_assert_msg(cp->mem >= 48 && cp->mem <= 48 * 1.02 + 2, "child: %.2f", cp->mem);
 	tl_result_free(&r);
+	python_reads(dir, "out.dat");
 	free(p);
 	tl_rmrf(dir);
 	free(dir);
