@@ -10,7 +10,8 @@
 void ipeak_init(struct ipeak *ip)
 {
 	ip->clear_fd = -1;
-	ip->off = false;
+	ip->off = ip->fresh = false;
+	ip->hwm = ip->rss = 0;
 }
 
 void ipeak_close(struct ipeak *ip)
@@ -43,19 +44,22 @@ static void refuse(struct ipeak_set *set, struct ipeak *ip, pid_t pid, int err)
 			"%s); sampling it without them", (int)pid, (int)pid, strerror(err));
 }
 
+/* Opened at the first sample, so that a refusal is known at once. */
+static bool open_clear_refs(struct ipeak_set *set, struct ipeak *ip, pid_t pid)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/clear_refs", (int)pid);
+	ip->clear_fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (ip->clear_fd >= 0)
+		return true;
+	if (refusal(errno))
+		refuse(set, ip, pid, errno);
+	return false;
+}
+
 static bool reset(struct ipeak_set *set, struct ipeak *ip, pid_t pid)
 {
-	if (ip->clear_fd < 0) {
-		char path[64];
-
-		snprintf(path, sizeof(path), "/proc/%d/clear_refs", (int)pid);
-		ip->clear_fd = open(path, O_WRONLY | O_CLOEXEC);
-		if (ip->clear_fd < 0) {
-			if (refusal(errno))
-				refuse(set, ip, pid, errno);
-			return false;
-		}
-	}
 	if (write(ip->clear_fd, "5", 1) == 1)
 		return true;
 	if (refusal(errno))
@@ -65,12 +69,27 @@ static bool reset(struct ipeak_set *set, struct ipeak *ip, pid_t pid)
 	return false;
 }
 
+bool ipeak_read_mem(const struct ipeak_set *set, struct ipeak *ip, struct proc_handle *h, uint64_t *bytes)
+{
+	ip->fresh = set->on && !ip->off && proc_read_hwm_rss(h, &ip->hwm, &ip->rss);
+	if (ip->fresh)
+		*bytes = ip->rss;
+	return ip->fresh;
+}
+
 bool ipeak_take(struct ipeak_set *set, struct ipeak *ip, struct proc_handle *h, uint64_t *peak,
 		uint64_t *rss)
 {
+	bool fresh = ip->fresh;
+
+	ip->fresh = false;
 	if (!set->on || ip->off)
 		return false;
-	if (!proc_read_hwm_rss(h, peak, rss))
+	if (!fresh && !proc_read_hwm_rss(h, &ip->hwm, &ip->rss))
 		return false;
-	return reset(set, ip, h->pid);
+	if (ip->clear_fd < 0 && !open_clear_refs(set, ip, h->pid))
+		return false;
+	*peak = ip->hwm;
+	*rss = ip->rss;
+	return ip->hwm == ip->rss || reset(set, ip, h->pid);
 }

@@ -32,13 +32,24 @@ struct ipeak_set {
 struct ipeak {
 	int clear_fd;  /* /proc/PID/clear_refs, write-only; -1: not open */
 	bool off;      /* refused: this process is sampled without */
+	bool fresh;    /* hwm and rss were read for the sample being taken */
+	uint64_t hwm, rss;
 };
 
 void ipeak_init(struct ipeak *ip);
 void ipeak_close(struct ipeak *ip);
 
+/* The sample itself, when interval peaks are on: the resident set (VmRSS)
+ * from the same read of status as the mark, which ipeak_take then uses, so
+ * that the sample costs one read, not two (statm and status). False when
+ * off or when status has no memory to show (a zombie, a process whose main
+ * thread has ended): proc_read_mem then says why, or reads another thread. */
+bool ipeak_read_mem(const struct ipeak_set *set, struct ipeak *ip, struct proc_handle *h, uint64_t *bytes);
+
 /* The interval's peak of the process h reads (through h's status file),
- * then the reset. True with *peak and *rss (the resident set now, read with
+ * (or that ipeak_read_mem read for this sample), then the reset, which is
+ * not needed when the mark is the resident set of the moment (it would set it
+ * to the same). True with *peak and *rss (the resident set now, read with
  * the mark) in bytes; false when off, refused (said once in the set) or when
  * the process has gone. */
 bool ipeak_take(struct ipeak_set *set, struct ipeak *ip, struct proc_handle *h, uint64_t *peak,

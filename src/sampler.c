@@ -262,7 +262,7 @@ static bool kid_read(struct child *c, enum proc_backend backend)
  * False when the target has no memory left (it has ended). */
 static bool measure(struct sampler *s, bool with_kids, uint64_t now, uint64_t *self, uint64_t *kids)
 {
-	bool alive = proc_read_mem(&s->target, self);
+	bool alive = ipeak_read_mem(&s->ipk, &s->ip, &s->target, self) || proc_read_mem(&s->target, self);
 
 	if (!alive) {
 		s->read_errno = errno;
@@ -277,7 +277,7 @@ static bool measure(struct sampler *s, bool with_kids, uint64_t now, uint64_t *s
 	for (size_t i = 0; i < s->nkids; i++) {
 		struct child *c = &s->kids[i];
 
-		c->mem_ok = kid_read(c, s->o->backend);
+		c->mem_ok = ipeak_read_mem(&s->ipk, &c->ip, &c->h, &c->mem) || kid_read(c, s->o->backend);
 		if (c->mem_ok) {
 			*kids += c->mem;
 			if (c->mem > c->hwm_seen)
