@@ -29,6 +29,8 @@ enum record_kind {
 	REC_EXIT,     /* EXIT <time> <exit|signal|detached> <n>: how the target ended */
 	REC_IPEAK,    /* IPEAK <MiB> <time>: highest resident set since the sample before */
 	REC_CHLDIPEAK, /* CHLDIPEAK <pid> <MiB> <time>: same for a child */
+	REC_UNSEEN,   /* UNSEEN <pid> <time>: pid reaped children no sample saw */
+	REC_UNSEENPEAK, /* UNSEENPEAK <MiB> <time>: the largest peak of those */
 	REC_KIND_COUNT
 };
 
@@ -178,6 +180,8 @@ int profile_write_chldpeak(struct profile_writer *w, long pid, double mem, doubl
 int profile_write_chldcmd(struct profile_writer *w, long pid, const char *name);
 int profile_write_ipeak(struct profile_writer *w, double mem, double t);
 int profile_write_chldipeak(struct profile_writer *w, long pid, double mem, double t);
+int profile_write_unseen(struct profile_writer *w, long pid, double t);
+int profile_write_unseenpeak(struct profile_writer *w, double mem, double t);
 int profile_write_exit(struct profile_writer *w, double t, const char *how, int n);
 /* Push buffered records to the file. -1 (reported) on failure. */
 int profile_writer_flush(struct profile_writer *w);

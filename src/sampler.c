@@ -5,6 +5,7 @@
 #include "ipeak.h"
 #include "proctree.h"
 #include "spawn.h"
+#include "unseen.h"
 #include "util.h"
 #include "waiter.h"
 
@@ -76,6 +77,7 @@ struct sampler {
 	uint64_t kids_hwm;    /* the largest high-water mark seen of any descendant */
 	struct ipeak_set ipk; /* interval peaks (ipeak.h) */
 	struct ipeak ip;      /* the target's */
+	struct unseen uns;    /* children that no sample saw (unseen.h) */
 
 	struct proc_tree tree;
 	struct pidvec desc;
@@ -207,6 +209,7 @@ static void kid_drop(struct sampler *s, size_t i)
 	kid_name(s, &s->kids[i]);
 	proc_close(&s->kids[i].h);
 	ipeak_close(&s->kids[i].ip);
+	unseen_gone(&s->uns);
 	memmove(s->kids + i, s->kids + i + 1, (s->nkids - i - 1) * sizeof(*s->kids));
 	s->nkids--;
 }
@@ -402,7 +405,11 @@ static bool sample(struct sampler *s, uint64_t now)
 	bool kids_needed = s->o->children || s->o->multiprocess;
 	uint64_t self, kids;
 	double t = time_now();
-	bool alive = measure(s, kids_needed, now, &self, &kids);
+	bool alive;
+
+	if (kids_needed)
+		unseen_read(&s->uns, s->pid);
+	alive = measure(s, kids_needed, now, &self, &kids);
 
 	if (alive)
 		s->mem = total_mib(s, self, kids);
@@ -428,6 +435,8 @@ static bool sample(struct sampler *s, uint64_t now)
 							    (double)s->kids[i].mem / MIB, t));
 	if (s->ipk.on)
 		interval_peaks(s, alive, self, kids, t);
+	if (kids_needed && unseen_verdict(&s->uns))
+		wrote(s, profile_write_unseen(&s->w, s->pid, t));
 	if (now - s->hwm_ns >= HWM_PERIOD_NS)
 		slow_tick(s, now, t);
 	return alive;
@@ -718,6 +727,19 @@ static uint64_t final_peak(struct sampler *s, double t)
 	return peak;
 }
 
+/* Children that no sample saw, at the program's end: in its last interval
+ * (its zombie's cminflt against the last reading), and their largest peak. */
+static void unseen_end(struct sampler *s, double t)
+{
+	uint64_t peak = unseen_peak((uint64_t)s->ru.ru_maxrss * 1024, s->cminflt, s->hwm_seen, s->kids_hwm);
+
+	s->uns.rose = s->uns.have && s->cminflt != UINT64_MAX && s->cminflt > s->uns.cminflt;
+	if (unseen_verdict(&s->uns))
+		wrote(s, profile_write_unseen(&s->w, s->pid, t));
+	if (peak)
+		wrote(s, profile_write_unseenpeak(&s->w, (double)peak / MIB, t));
+}
+
 /* The last records: a final sample if the target is still there, the exact
  * peak, children's names, unfinished spans and EXIT. */
 static void finish(struct sampler *s)
@@ -734,6 +756,8 @@ static void finish(struct sampler *s)
 		slow_tick(s, now, s->sample_t);
 	}
 	t = time_now();
+	if ((s->o->children || s->o->multiprocess) && s->gone && !s->attached)
+		unseen_end(s, t);
 	peak = final_peak(s, t);
 	if (!s->res->samples && s->writing && peak) {
 		/* It ended before it could be read even once: its peak is the
@@ -969,6 +993,7 @@ int sampler_run(const struct sampler_opts *o, struct sampler_result *res)
 	ipeak_init(&s.ip);
 	s.ch.rfd = s.ch.wfd = -1;
 	s.attached = o->attach > 0;
+	unseen_init(&s.uns, !s.attached);
 	proc_tree_init(&s.tree);
 	sigprocmask(SIG_SETMASK, NULL, &s.oldmask);
 	res->end = SAMPLER_DETACHED;

@@ -233,6 +233,55 @@ START_TEST(test_children)
 }
 END_TEST
 
+/* ---- children that no sample saw ---- */
+
+static int count_kind(const char *path, const char *prefix, double *last_mem)
+{
+	char *text = tl_read_file(path, NULL);
+	int n = 0;
+
+	ck_assert(text);
+	for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		if (strncmp(l, prefix, strlen(prefix)) != 0)
+			continue;
+		n++;
+		if (last_mem)
+			*last_mem = strtod(l + strlen(prefix), NULL);
+	}
+	free(text);
+	return n;
+}
+
+/* A child that lives a few ms between two samples: UNSEEN in the interval,
+ * its exact peak as UNSEENPEAK at the end. One that is sampled: neither. */
+START_TEST(test_unseen)
+{
+	char *dir = tl_tmpdir(), *out = tl_path(dir, "out.dat");
+	struct tl_result r;
+	double peak = 0;
+
+	tl_run(&r, dir, "mprof", "run", "-M", "-T", "0.5", "-o", "out.dat", MW, "sleep", "150", "fork", "1",
+	       "24", "1", "wait", "sleep", "600");
+	ck_assert_msg(r.status == 0, "%s", r.err);
+	ck_assert_int_eq(count_kind(out, "CHLD ", NULL), 0);
+	ck_assert_int_eq(count_kind(out, "UNSEEN ", NULL), 1);
+	ck_assert_int_eq(count_kind(out, "UNSEENPEAK ", &peak), 1);
+	ck_assert_msg(peak >= 24 && peak <= 24 * 1.02 + 2, "UNSEENPEAK %.2f", peak);
+	tl_result_free(&r);
+
+	tl_run(&r, dir, "mprof", "run", "-M", "-T", "0.1", "--force", "-o", "out.dat", MW, "fork", "1", "24",
+	       "800", "wait", "sleep", "300");
+	ck_assert_msg(r.status == 0, "%s", r.err);
+	ck_assert_int_gt(count_kind(out, "CHLD ", NULL), 0);
+	ck_assert_int_eq(count_kind(out, "UNSEEN ", NULL), 0);
+	ck_assert_int_eq(count_kind(out, "UNSEENPEAK ", NULL), 0);
+	tl_result_free(&r);
+	tl_rmrf(dir);
+	free(dir);
+	free(out);
+}
+END_TEST
+
 /* ---- attach ---- */
 
 static long vmhwm_kib(pid_t pid)
@@ -384,6 +433,7 @@ int main(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_spikes);
 	tcase_add_test(tc, test_children);
+	tcase_add_test(tc, test_unseen);
 	tcase_add_test(tc, test_attach);
 	tcase_add_test(tc, test_refused);
 	suite_add_tcase(s, tc);
