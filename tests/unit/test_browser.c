@@ -201,7 +201,7 @@ static const struct {
 	  { "series: 2", "hover series: plain.dat", "hover span: __main__.grow", "axis before: 0.6 0.8 1.0 1.2\n",
 	    "zoom: ok", "reset: ok" } },
 	{ "300000 samples", { "@big" }, { NULL }, { "series: 1", "zoom: ok", "reset: ok", "legend: ok" } },
-	{ "interval peaks", { "=ipeak/spikes.dat" }, { NULL },
+	{ "interval peaks", { "=term/ipeak-spikes.dat" }, { NULL },
 	  { "hover band: highest in this interval | 33.20 MiB (sample 1.25 MiB) | 100.00 ms \u2192 0.200 s",
 	    "zoom: ok", "reset: ok", "legend: ok" } },
 };
