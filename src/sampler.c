@@ -814,6 +814,7 @@ static void release(struct sampler *s)
 	proc_tree_release(&s->tree);
 	proc_close(&s->target);
 	ipeak_close(&s->ip);
+	unseen_close(&s->uns);
 	events_free(s->ev);
 	if (s->ch.path)
 		events_channel_close(&s->ch);

@@ -18,6 +18,7 @@
 #include <sys/types.h>
 
 struct unseen {
+	int stat_fd;             /* the program's /proc/PID/stat, kept open; -1 */
 	uint64_t cminflt;        /* the program's, at the last reading */
 	bool have;               /* cminflt was read */
 	bool rose;               /* it rose at the last reading */
@@ -29,6 +30,7 @@ struct unseen {
 /* started: the program was started by mprof (its counters start at 0);
  * else the first reading is the baseline. */
 void unseen_init(struct unseen *u, bool started);
+void unseen_close(struct unseen *u);
 /* Before the sample's walk of the tree: the program's counter. */
 void unseen_read(struct unseen *u, pid_t program);
 /* A followed process has gone (it was reaped by someone). */
