@@ -10,7 +10,7 @@
 void ipeak_init(struct ipeak *ip)
 {
 	ip->clear_fd = -1;
-	ip->off = ip->fresh = false;
+	ip->off = ip->fresh = ip->taken = false;
 	ip->hwm = ip->rss = 0;
 }
 
@@ -91,5 +91,12 @@ bool ipeak_take(struct ipeak_set *set, struct ipeak *ip, struct proc_handle *h, 
 		return false;
 	*peak = ip->hwm;
 	*rss = ip->rss;
+	if (!ip->taken && set->attached) {
+		ip->taken = true;
+		if (ip->hwm != ip->rss)
+			reset(set, ip, h->pid);
+		return false;
+	}
+	ip->taken = true;
 	return ip->hwm == ip->rss || reset(set, ip, h->pid);
 }

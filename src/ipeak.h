@@ -24,6 +24,7 @@
 /* For all processes of a run. */
 struct ipeak_set {
 	bool on;       /* interval peaks asked for */
+	bool attached; /* the marks read first are from before: reset, not reported */
 	bool told;     /* a refusal has been said */
 	unsigned long refused; /* processes sampled without */
 };
@@ -33,6 +34,7 @@ struct ipeak {
 	int clear_fd;  /* /proc/PID/clear_refs, write-only; -1: not open */
 	bool off;      /* refused: this process is sampled without */
 	bool fresh;    /* hwm and rss were read for the sample being taken */
+	bool taken;    /* a mark has been read and reset before */
 	uint64_t hwm, rss;
 };
 
@@ -49,7 +51,8 @@ bool ipeak_read_mem(const struct ipeak_set *set, struct ipeak *ip, struct proc_h
 /* The interval's peak of the process h reads (through h's status file),
  * (or that ipeak_read_mem read for this sample), then the reset, which is
  * not needed when the mark is the resident set of the moment (it would set it
- * to the same). True with *peak and *rss (the resident set now, read with
+ * to the same). Attached, a process's first mark is from before: it is
+ * reset, not given. True with *peak and *rss (the resident set now, read with
  * the mark) in bytes; false when off, refused (said once in the set) or when
  * the process has gone. */
 bool ipeak_take(struct ipeak_set *set, struct ipeak *ip, struct proc_handle *h, uint64_t *peak,

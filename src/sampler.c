@@ -995,6 +995,7 @@ int sampler_run(const struct sampler_opts *o, struct sampler_result *res)
 	s.ch.rfd = s.ch.wfd = -1;
 	s.attached = o->attach > 0;
 	unseen_init(&s.uns, !s.attached);
+	s.ipk.attached = s.attached;
 	proc_tree_init(&s.tree);
 	sigprocmask(SIG_SETMASK, NULL, &s.oldmask);
 	res->end = SAMPLER_DETACHED;

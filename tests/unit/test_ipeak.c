@@ -327,7 +327,8 @@ static void wait_for_file(const char *path)
 /* attach leaves the process's VmHWM alone unless asked. */
 START_TEST(test_attach)
 {
-	char *dir = tl_tmpdir(), *pidfile = tl_path(dir, "pid"), pidstr[24];
+	char *dir = tl_tmpdir(), *pidfile = tl_path(dir, "pid"), pidstr[24], *bpath;
+	struct prof *p;
 	struct tl_result r;
 	pid_t pid = start_quiet((const char *const[]){ MW, "alloc", "64", "free", "pidfile", pidfile,
 						       "sleep", "60000", NULL });
@@ -344,6 +345,15 @@ START_TEST(test_attach)
 	       pidstr);
 	ck_assert_msg(r.status == 0, "%s", r.err);
 	ck_assert_int_lt(vmhwm_kib(pid), 32 * 1024);
+	/* the mark from before the attach is neither an interval's nor the run's */
+	bpath = tl_path(dir, "b.dat");
+	p = malloc(sizeof(*p));
+	read_profile(bpath, p);
+	ck_assert_int_ge(p->nmem, 2);
+	ck_assert_int_eq(p->nipeak, 0);
+	ck_assert_msg(p->peak < 32, "PEAK %.2f", p->peak);
+	free(p);
+	free(bpath);
 	tl_result_free(&r);
 
 	tl_run(&r, dir, "mprof", "attach", "--interval-peaks", "--no-interval-peaks", pidstr);
