@@ -5,7 +5,8 @@
  * start + k*interval, waiting in between (waiter.h), reads the event channel,
  * records the kernel's high-water marks, forwards SIGINT/SIGTERM/SIGHUP to
  * the target and writes the profile: CMDLINE, MPROF, MEM/CHLD samples,
- * PEAK/CHLDPEAK, CHLDCMD, FUNC/MARK from events, and EXIT at the end.
+ * PEAK/CHLDPEAK, IPEAK/CHLDIPEAK (ipeak.h), UNSEEN/UNSEENPEAK (unseen.h),
+ * CHLDCMD, FUNC/MARK from events, and EXIT at the end.
  */
 #ifndef MPROF_SAMPLER_H
 #define MPROF_SAMPLER_H
