@@ -49,6 +49,7 @@ struct run_args {
 	struct size_arg max, kill_above;
 	char kill_label[64];          /* the marker of --kill-above */
 	bool memory_max_given;
+	bool interval_peaks, no_interval_peaks;
 	char **program;           /* PROGRAM ARGS..., NULL-terminated */
 	int nprogram;
 };
@@ -172,6 +173,11 @@ static int cg_container_value(struct opt_parser *p, void *field, const char *arg
 	OPT_CALLBACK(0, "backend", "BACKEND", struct run_args, so.backend, backend_value, \
 		     "rss (default), pss or uss; also psutil, psutil_pss,\n" \
 		     "psutil_uss, posix (as rss)"), \
+	OPT_BOOL(0, "interval-peaks", struct run_args, interval_peaks, \
+		 "record each interval's highest memory (IPEAK): reset the\n" \
+		 "kernel's high-water mark at every sample (run: default)"), \
+	OPT_BOOL(0, "no-interval-peaks", struct run_args, no_interval_peaks, \
+		 "leave the high-water marks alone (attach: default)"), \
 	OPT_BOOL(0, "python", struct run_args, python, \
 		 "PROGRAM is a Python interpreter and a script or -m module"), \
 	OPT_BOOL(0, "nopython", struct run_args, nopython, "run a *.py PROGRAM without function brackets"), \
@@ -255,6 +261,12 @@ static void parse_args(struct run_args *a, int argc, char **argv)
 		die_usage(a->cmd, "option --reset-peak needs --cgroup, --unit or --container");
 	if (a->so.cgroup_arg && a->nprogram)
 		die_usage(a->cmd, "a cgroup is watched, not a process: '%s' is one too many", a->program[0]);
+	if (a->interval_peaks && a->no_interval_peaks)
+		die_usage(a->cmd, "options --interval-peaks and --no-interval-peaks: give one or the other");
+	a->so.interval_peaks = a->attach ? a->interval_peaks : !a->no_interval_peaks;
+	if (a->interval_peaks && a->so.backend != PROC_RSS)
+		die_usage(a->cmd, "option --interval-peaks: the high-water mark is of the resident set; "
+			  "it needs --backend rss");
 	if (!a->nprogram && !a->so.cgroup_arg)
 		die_usage(a->cmd, a->attach ? "a pid or a process name to attach to is needed"
 					    : "a program to run is needed");

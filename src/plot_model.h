@@ -38,6 +38,7 @@
 struct plot_bucket {
 	double tfirst, tlast; /* times of the first and last sample */
 	float min, max, first, last;
+	float ipeak;          /* highest interval peak (IPEAK) of its samples, 0: none */
 	uint32_t n;           /* 0: empty */
 };
 
@@ -61,6 +62,7 @@ struct plot_series {
 	struct plot_point first, last; /* earliest and latest sample inside the range */
 	struct plot_point before, after; /* window: nearest samples outside it */
 	struct plot_point kernel_peak; /* PEAK / CHLDPEAK: the kernel's high-water mark */
+	double ipeak_max;     /* highest interval peak (IPEAK / CHLDIPEAK) in the range, 0: none */
 	struct trend trend;   /* of the samples inside the range, with a slope */
 };
 
@@ -142,6 +144,7 @@ void plot_model_extent(const struct plot_model *m, double *t0, double *t1, doubl
 struct plot_column {
 	double tfirst, tlast;
 	double min, max, first, last;
+	double ipeak;         /* highest interval peak, 0: none */
 	uint32_t n;
 };
 void plot_series_columns(const struct plot_model *m, const struct plot_series *s,

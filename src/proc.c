@@ -320,10 +320,16 @@ static long read_small(pid_t pid, const char *name, char *buf, size_t cap)
 bool proc_read_stat(pid_t pid, struct proc_stat *st)
 {
 	char buf[1024];
-	const char *p;
+
+	return read_small(pid, "stat", buf, sizeof(buf)) > 0 && proc_parse_stat(buf, st);
+}
+
+bool proc_parse_stat(const char *buf, struct proc_stat *st)
+{
+	const char *p = proc_stat_fields(buf);
 	uint64_t v;
 
-	if (read_small(pid, "stat", buf, sizeof(buf)) <= 0 || !(p = proc_stat_fields(buf)))
+	if (!p)
 		return false;
 	st->state = *p;
 	p += 2;

@@ -31,6 +31,10 @@ enum record_kind {
 		       * the charge of the target's memory cgroup and its breakdown, MiB */
 	REC_CGPRESSURE, /* CGPRESSURE <some_us> <full_us> <time>: PSI memory stall totals */
 	REC_CGPEAK,   /* CGPEAK <MiB> <time>: the cgroup's own high-water mark */
+	REC_IPEAK,    /* IPEAK <MiB> <time>: highest resident set since the sample before */
+	REC_CHLDIPEAK, /* CHLDIPEAK <pid> <MiB> <time>: same for a child */
+	REC_UNSEEN,   /* UNSEEN <pid> <time>: pid reaped children no sample saw */
+	REC_UNSEENPEAK, /* UNSEENPEAK <MiB> <time>: the largest peak of those */
 	REC_KIND_COUNT
 };
 
@@ -182,6 +186,10 @@ int profile_write_mark(struct profile_writer *w, const char *label, double mem, 
 int profile_write_peak(struct profile_writer *w, double mem, double t);
 int profile_write_chldpeak(struct profile_writer *w, long pid, double mem, double t);
 int profile_write_chldcmd(struct profile_writer *w, long pid, const char *name);
+int profile_write_ipeak(struct profile_writer *w, double mem, double t);
+int profile_write_chldipeak(struct profile_writer *w, long pid, double mem, double t);
+int profile_write_unseen(struct profile_writer *w, long pid, double t);
+int profile_write_unseenpeak(struct profile_writer *w, double mem, double t);
 int profile_write_exit(struct profile_writer *w, double t, const char *how, int n);
 int profile_write_cgpeak(struct profile_writer *w, double mem, double t);
 /* Push buffered records to the file. -1 (reported) on failure. */

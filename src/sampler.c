@@ -3,8 +3,10 @@
 #include "cgroup_probe.h"
 #include "channel.h"
 #include "events.h"
+#include "ipeak.h"
 #include "proctree.h"
 #include "spawn.h"
+#include "unseen.h"
 #include "util.h"
 #include "waiter.h"
 
@@ -43,6 +45,7 @@ struct child {
 	bool cmd_written;
 	bool found;          /* in the latest walk of the tree */
 	bool unreadable;     /* a read of it failed while it was there */
+	struct ipeak ip;     /* its interval peaks */
 };
 
 struct sampler {
@@ -74,6 +77,9 @@ struct sampler {
 	uint64_t cminflt;     /* of the reaped program: 0 when it reaped no child itself */
 	struct rusage ru;     /* of the reaped program */
 	uint64_t kids_hwm;    /* the largest high-water mark seen of any descendant */
+	struct ipeak_set ipk; /* interval peaks (ipeak.h) */
+	struct ipeak ip;      /* the target's */
+	struct unseen uns;    /* children that no sample saw (unseen.h) */
 
 	struct proc_tree tree;
 	struct pidvec desc;
@@ -152,6 +158,7 @@ static void kid_add(struct sampler *s, size_t at, pid_t pid, uint64_t now)
 	c->pid = pid;
 	c->seen_ns = now;
 	c->found = true;
+	ipeak_init(&c->ip);
 	if (proc_open(&c->h, pid, s->o->backend) < 0)
 		c->h.fd = c->h.status_fd = -1;
 	proc_read_comm(pid, c->comm, sizeof(c->comm));
@@ -206,6 +213,8 @@ static void kid_drop(struct sampler *s, size_t i)
 	kid_hwm_write(s, &s->kids[i], time_now());
 	kid_name(s, &s->kids[i]);
 	proc_close(&s->kids[i].h);
+	ipeak_close(&s->kids[i].ip);
+	unseen_gone(&s->uns);
 	memmove(s->kids + i, s->kids + i + 1, (s->nkids - i - 1) * sizeof(*s->kids));
 	s->nkids--;
 }
@@ -261,7 +270,7 @@ static bool kid_read(struct child *c, enum proc_backend backend)
  * False when the target has no memory left (it has ended). */
 static bool measure(struct sampler *s, bool with_kids, uint64_t now, uint64_t *self, uint64_t *kids)
 {
-	bool alive = proc_read_mem(&s->target, self);
+	bool alive = ipeak_read_mem(&s->ipk, &s->ip, &s->target, self) || proc_read_mem(&s->target, self);
 
 	if (!alive) {
 		s->read_errno = errno;
@@ -276,7 +285,7 @@ static bool measure(struct sampler *s, bool with_kids, uint64_t now, uint64_t *s
 	for (size_t i = 0; i < s->nkids; i++) {
 		struct child *c = &s->kids[i];
 
-		c->mem_ok = kid_read(c, s->o->backend);
+		c->mem_ok = ipeak_read_mem(&s->ipk, &c->ip, &c->h, &c->mem) || kid_read(c, s->o->backend);
 		if (c->mem_ok) {
 			*kids += c->mem;
 			if (c->mem > c->hwm_seen)
@@ -395,6 +404,40 @@ static bool cgroup_only_sample(struct sampler *s, double t)
 	return true;
 }
 
+/* Interval peaks (ipeak.h), read and reset just after the sample they end:
+ * IPEAK for the program (under -C: the sum of each process's interval peak,
+ * the tree's at most), CHLDIPEAK for each child under -M; written only when
+ * above the sample. They feed the run's peaks too. */
+static void interval_peaks(struct sampler *s, bool alive, uint64_t self, uint64_t kids, double t)
+{
+	uint64_t peak, rss, own = self, extra = 0, sampled = self + (s->o->children ? kids : 0);
+	bool above = false;
+
+	if (alive && ipeak_take(&s->ipk, &s->ip, &s->target, &peak, &rss)) {
+		s->hwm_seen = peak > s->hwm_seen ? peak : s->hwm_seen;
+		above = ipeak_above(peak, rss, self);
+		own = peak > self ? peak : self;
+	}
+	for (size_t i = 0; i < s->nkids && (s->o->children || s->o->multiprocess); i++) {
+		struct child *c = &s->kids[i];
+
+		if (!c->mem_ok || !ipeak_take(&s->ipk, &c->ip, &c->h, &peak, &rss))
+			continue;
+		c->hwm_seen = peak > c->hwm_seen ? peak : c->hwm_seen;
+		s->kids_hwm = peak > s->kids_hwm ? peak : s->kids_hwm;
+		if (!ipeak_above(peak, rss, c->mem))
+			continue;
+		if (s->o->children) {
+			above = true;
+			extra += peak - c->mem;
+		}
+		if (s->o->multiprocess)
+			wrote(s, profile_write_chldipeak(&s->w, c->pid, (double)peak / MIB, t));
+	}
+	if (above && (alive || s->o->children))
+		wrote(s, profile_write_ipeak(&s->w, (double)(sampled - self + own + extra) / MIB, t));
+}
+
 /* One sample; false when the target had no memory left to read. */
 static bool sample(struct sampler *s, uint64_t now)
 {
@@ -405,6 +448,8 @@ static bool sample(struct sampler *s, uint64_t now)
 
 	if (s->cg_only)
 		return cgroup_only_sample(s, t);
+	if (kids_needed)
+		unseen_read(&s->uns, s->pid);
 	alive = measure(s, kids_needed, now, &self, &kids);
 	if (alive)
 		s->mem = total_mib(s, self, kids);
@@ -432,6 +477,10 @@ static bool sample(struct sampler *s, uint64_t now)
 			if (s->kids[i].mem_ok)
 				wrote(s, profile_write_chld(&s->w, s->kids[i].pid,
 							    (double)s->kids[i].mem / MIB, t));
+	if (s->ipk.on)
+		interval_peaks(s, alive, self, kids, t);
+	if (kids_needed && unseen_verdict(&s->uns))
+		wrote(s, profile_write_unseen(&s->w, s->pid, t));
 	if (now - s->hwm_ns >= HWM_PERIOD_NS)
 		slow_tick(s, now, t);
 	return alive;
@@ -732,6 +781,19 @@ static uint64_t final_peak(struct sampler *s, double t)
 	return peak;
 }
 
+/* Children that no sample saw, at the program's end: in its last interval
+ * (its zombie's cminflt against the last reading), and their largest peak. */
+static void unseen_end(struct sampler *s, double t)
+{
+	uint64_t peak = unseen_peak((uint64_t)s->ru.ru_maxrss * 1024, s->cminflt, s->hwm_seen, s->kids_hwm);
+
+	s->uns.rose = s->uns.have && s->cminflt != UINT64_MAX && s->cminflt > s->uns.cminflt;
+	if (unseen_verdict(&s->uns))
+		wrote(s, profile_write_unseen(&s->w, s->pid, t));
+	if (peak)
+		wrote(s, profile_write_unseenpeak(&s->w, (double)peak / MIB, t));
+}
+
 /* The last records: a final sample if the target is still there, the exact
  * peak, children's names, unfinished spans and EXIT. */
 static void finish(struct sampler *s)
@@ -748,6 +810,8 @@ static void finish(struct sampler *s)
 		slow_tick(s, now, s->sample_t);
 	}
 	t = time_now();
+	if ((s->o->children || s->o->multiprocess) && s->gone && !s->attached)
+		unseen_end(s, t);
 	peak = final_peak(s, t);
 	if (!s->res->samples && s->writing && peak) {
 		/* It ended before it could be read even once: its peak is the
@@ -821,6 +885,8 @@ static void release(struct sampler *s)
 	pidvec_release(&s->desc);
 	proc_tree_release(&s->tree);
 	proc_close(&s->target);
+	ipeak_close(&s->ip);
+	unseen_close(&s->uns);
 	events_free(s->ev);
 	if (s->ch.path)
 		events_channel_close(&s->ch);
@@ -1008,10 +1074,14 @@ int sampler_run(const struct sampler_opts *o, struct sampler_result *res)
 	s.res = res;
 	s.pidfd = s.sigfd = -1;
 	s.target.fd = s.target.status_fd = -1;
+	s.ipk.on = o->interval_peaks && o->backend == PROC_RSS;
+	ipeak_init(&s.ip);
 	s.ch.rfd = s.ch.wfd = -1;
 	s.attached = o->attach > 0 || o->cgroup_arg;
 	s.cg_only = o->cgroup_arg != NULL;
 	s.cg = o->cgroup || s.cg_only;
+	unseen_init(&s.uns, !s.attached);
+	s.ipk.attached = s.attached;
 	proc_tree_init(&s.tree);
 	sigprocmask(SIG_SETMASK, NULL, &s.oldmask);
 	res->end = SAMPLER_DETACHED;

@@ -5,9 +5,10 @@
  * start + k*interval, waiting in between (waiter.h), reads the event channel,
  * records the kernel's high-water marks, forwards SIGINT/SIGTERM/SIGHUP to
  * the target and writes the profile: CMDLINE, MPROF, MEM/CHLD samples,
- * PEAK/CHLDPEAK, CHLDCMD, FUNC/MARK from events, and EXIT at the end. In a
- * memory cgroup (cgroup_probe.h) also CGROUP, CGPRESSURE, the cgroup's event
- * markers and CGPEAK.
+ * PEAK/CHLDPEAK, IPEAK/CHLDIPEAK (ipeak.h), UNSEEN/UNSEENPEAK (unseen.h),
+ * CHLDCMD, FUNC/MARK from events, and EXIT at the end. In a memory cgroup
+ * (cgroup_probe.h) also CGROUP, CGPRESSURE, the cgroup's event markers and
+ * CGPEAK.
  */
 #ifndef MPROF_SAMPLER_H
 #define MPROF_SAMPLER_H
@@ -24,6 +25,7 @@ struct sampler_opts {
 	enum proc_backend backend;
 	bool children;               /* -C: MEM is the sum over the whole tree */
 	bool multiprocess;           /* -M: a CHLD record per child per sample */
+	bool interval_peaks;         /* IPEAK/CHLDIPEAK: read and reset the high-water marks (ipeak.h) */
 	const char *output;
 	enum profile_open_mode output_mode;
 	bool output_is_default;      /* the output name was made up: try the next second if taken */

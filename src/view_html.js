@@ -217,6 +217,14 @@ function y_range(a, b, px) {
 				hi = p.v;
 		});
 	}
+	(D.bands || []).forEach(function (bd, i) {
+		if (hidden['b' + i] || hidden['s' + bd.series])
+			return;
+		bd.b.forEach(function (k) {
+			if (k[1] >= a && k[0] <= b && k[3] > hi)
+				hi = k[3];
+		});
+	});
 	/* as the PNG: from 0 when the data start near 0, a margin on top */
 	var out_lo, out_hi;
 	if (!(hi - lo > 1e-9 * Math.max(1, Math.abs(hi)))) {
@@ -289,6 +297,7 @@ function render() {
 	});
 	if (!D.flame && D.showfuncs)
 		draw_brackets(body);
+	draw_bands(under);
 	draw_peaks(body, under);
 	if (lanes)
 		draw_flame(el('g', { class: 'flame', 'clip-path': 'url(#lclip)' }, svg),
@@ -378,6 +387,29 @@ function draw_series(g, s, si, a, b, px) {
 			return alone ? l.concat(peaks_on_dot(si)) : l;
 		});
 	}
+}
+
+/* ---- interval peaks ---- */
+
+/* Light blocks from the line up to each interval's peak, beneath the lines;
+ * the hover says what they are. */
+function draw_bands(g) {
+	var X = geom.X, Y = geom.Y;
+	(D.bands || []).forEach(function (bd, i) {
+		if (hidden['b' + i] || hidden['s' + bd.series])
+			return;
+		bd.b.forEach(function (k) {
+			if (k[1] < geom.a || k[0] > geom.b)
+				return;
+			var x0 = X(k[0]), x1 = Math.max(X(k[1]), x0 + 1);
+			var r = el('rect', { class: 'band', x: x0, y: Y(k[3]), width: x1 - x0,
+					     height: Math.max(1, Y(k[2]) - Y(k[3])), fill: bd.color, 'data-kind': 'band' }, g);
+			hover(r, function () {
+				return [D.bandhover, fmt_mib(k[3]) + ' (sample ' + fmt_mib(k[2]) + ')',
+					fmt_s(k[0]) + ' \u2192 ' + fmt_s(k[1]), D.series[bd.series].label];
+			});
+		});
+	});
 }
 
 /* ---- peaks and their labels ---- */
@@ -592,7 +624,7 @@ function legend() {
 		var d = document.createElement('div'), sw = document.createElement('span');
 		sw.className = 'sw' + (kind ? ' ' + kind : '');
 		sw.style.borderColor = color;
-		if (kind === 'box')
+		if (kind && kind.indexOf('box') === 0)
 			sw.style.background = color;
 		d.appendChild(sw);
 		d.appendChild(document.createTextNode(text));
@@ -612,7 +644,8 @@ function legend() {
 	D.legend.forEach(function (e) {
 		var i = +e.key.slice(1);
 		var title = e.kind === 'line' ? D.series[i].title : e.kind === 'func' ? D.funcs[i].name : e.text;
-		var sw = e.kind === 'line' ? '' : e.kind === 'func' ? (D.flame ? 'box' : '') : 'dash';
+		var sw = e.kind === 'line' ? '' : e.kind === 'func' ? (D.flame ? 'box' : '') :
+			 e.kind === 'band' ? 'box band' : 'dash';
 		entry(e.key, e.color, e.text, sw, title);
 	});
 }
@@ -822,8 +855,8 @@ function selftest() {
 	out.push('data: ' + (bad.length ? 'FAILED ' + bad.join('; ') : 'ok'));
 	out.push('spans: ' + document.querySelectorAll('[data-kind=span]').length);
 	/* hover the first element of each kind: bracket or flame rectangle, child
-	 * or overlaid line, marker, peak */
-	['span', 'series', 'mark', 'peak', 'kpeak'].forEach(function (kind) {
+	 * or overlaid line, marker, peak, interval peak */
+	['span', 'series', 'mark', 'peak', 'kpeak', 'band'].forEach(function (kind) {
 		var e = document.querySelector('[data-kind=' + kind + ']');
 		if (!e)
 			return;

@@ -10,7 +10,7 @@ _mprof_commands="attach clean diff fit help lines list mark peak plot rm run sum
 # The options of each command; those that take a value end in '='.
 _mprof_opts_run="-T= --interval= -o= --output= --force --append -C --include-children
 	-M --multiprocess -E --exit-code -t= --timeout= -a --attach --backend= --python
-	--nopython --max= --kill-above= -q --quiet -h --help --version"
+	--nopython --interval-peaks --no-interval-peaks --max= --kill-above= -q --quiet -h --help --version"
 _mprof_opts_attach="$_mprof_opts_run --cgroup= --unit= --container= --reset-peak"
 _mprof_opts_run="$_mprof_opts_run --cgroup --memory-max="
 _mprof_opts_fit="--runs= --tolerance= --timeout= -T= --interval= -o= --output= -h --help --version"

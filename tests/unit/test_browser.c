@@ -185,7 +185,7 @@ static int write_generated(const char *path, size_t i)
 
 static const struct {
 	const char *what;
-	const char *files[3];     /* fixtures; "@marked", "@big": made here */
+	const char *files[3];     /* fixtures; "@marked", "@big": made here; "=NAME": tests/data/NAME */
 	const char *args[3];
 	const char *want[6];      /* lines (or starts of lines) of the self-test's report */
 } cases[] = {
@@ -201,6 +201,9 @@ static const struct {
 	  { "series: 2", "hover series: plain.dat", "hover span: __main__.grow", "axis before: 0.6 0.8 1.0 1.2\n",
 	    "zoom: ok", "reset: ok" } },
 	{ "300000 samples", { "@big" }, { NULL }, { "series: 1", "zoom: ok", "reset: ok", "legend: ok" } },
+	{ "interval peaks", { "=term/ipeak-spikes.dat" }, { NULL },
+	  { "hover band: highest in this interval | 33.20 MiB (sample 1.25 MiB) | 100.00 ms \u2192 0.200 s",
+	    "zoom: ok", "reset: ok", "legend: ok" } },
 };
 
 /* Plot "mprof plot -o DIR/page.html ARGS..." and load the page with
@@ -258,6 +261,8 @@ START_TEST(test_selftest)
 			write_marked(paths[i] = tl_path(dir, "marked.dat"));
 		else if (!strcmp(name, "@big"))
 			write_big(paths[i] = tl_path(dir, "big.dat"));
+		else if (name[0] == '=')
+			paths[i] = tl_data(name + 1);
 		else
 			paths[i] = tl_fixture(name);
 		args[n++] = paths[i];
