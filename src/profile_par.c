@@ -24,6 +24,8 @@ union par_entry {
 };
 
 #define OTHER_BIT (UINT64_C(1) << 63)
+_Static_assert(sizeof(union par_entry) == sizeof(struct profile_sample),
+	       "a run of entries is an array of samples");
 
 struct par_slot {
 	size_t index;          /* the chunk it holds, when done; SIZE_MAX before */
@@ -141,14 +143,17 @@ static void chunk_parse(const struct profile_par *P, struct par_slot *s, size_t 
 	s->first = from + (p - s->buf);
 	while (p < mine) {
 		union par_entry en;
-		const char *q = profile_scan_mem(p, e, &en.s.mem, &en.s.t);
 		const char *nl;
+		size_t n;
 
-		if (q) {
-			push(s, en);
-			p = q;
-			continue;
-		}
+		if (s->n == s->ecap)
+			XGROW(s->e, s->ecap, s->n + 1);
+		p = profile_scan_mems(p, mine, e, &s->e[s->n].s, s->ecap - s->n, &n);
+		s->n += n;
+		if (p >= mine)
+			break;
+		if (n)
+			continue; /* the entries are full */
 		nl = memchr(p, '\n', (size_t)(e - p));
 		if (!nl || (size_t)(nl - p) >= PROFILE_READ_BUF) {
 			s->stopped = true;

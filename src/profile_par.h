@@ -39,9 +39,11 @@ void profile_par_stop(struct profile_reader *r);
 void profile_par_tune(size_t chunk, size_t min_size, int threads);
 
 /* profile.c's parts that the parallel reading uses. */
-/* "MEM <MiB> <t>\n" with plain decimals at line (8 bytes after end readable):
- * where the next line starts, or NULL when the line is not that. */
-const char *profile_scan_mem(const char *line, const char *end, double *mem, double *t);
+/* Lines "MEM <MiB> <t>\n" with plain decimals from p on (8 bytes after end
+ * readable), those that start before mine, at most cap of them, into out:
+ * their count in *n, and where the first line not read starts. */
+const char *profile_scan_mems(const char *p, const char *mine, const char *end,
+			      struct profile_sample *out, size_t cap, size_t *n);
 void profile_record_mem(struct record *rec, double mem, double t, long lineno);
 /* One line (not its newline; 8 bytes after it readable), numbered
  * r->lineno: 1 record, 0 skipped, -1 error (reported). */
