@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* ---- a reading as text ---- */
@@ -313,6 +314,46 @@ START_TEST(test_consumers)
 }
 END_TEST
 
+/* A small file, and what is not a regular file, are read on one thread; a
+ * large one on several. */
+START_TEST(test_when_parallel)
+{
+	size_t len;
+	char *content = shuffled_file(7, 2000, &len), *dir = tl_tmpdir();
+	char *path = tl_path(dir, "s.dat"), *fifo = tl_path(dir, "fifo");
+	struct profile_reader r;
+	int fd;
+
+	tl_write_file(path, content);
+	profile_par_tune(0, 0, 0);
+	ck_assert_int_eq(profile_reader_open(&r, path), 0);
+	ck_assert_ptr_null(r.par); /* smaller than the default threshold */
+	profile_reader_close(&r);
+	profile_par_tune(1024, len, 2);
+	ck_assert_int_eq(profile_reader_open(&r, path), 0);
+	ck_assert_ptr_nonnull(r.par);
+	profile_reader_close(&r);
+	profile_par_tune(1024, len + 1, 2);
+	ck_assert_int_eq(profile_reader_open(&r, path), 0);
+	ck_assert_ptr_null(r.par);
+	profile_reader_close(&r);
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	fd = open(fifo, O_RDWR); /* a writer, so that opening it to read does not block */
+	ck_assert_int_ge(fd, 0);
+	profile_par_tune(1, 1, 2);
+	ck_assert_int_eq(profile_reader_open(&r, fifo), 0);
+	ck_assert_ptr_null(r.par);
+	profile_reader_close(&r);
+	profile_par_tune(0, 0, 0);
+	close(fd);
+	free(content);
+	free(path);
+	free(fifo);
+	tl_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("profile_par");
@@ -324,6 +365,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_shuffled, 0, 3);
 	tcase_add_loop_test(tc, test_fixtures, 0, ARRAY_SIZE(fixtures));
 	tcase_add_test(tc, test_consumers);
+	tcase_add_test(tc, test_when_parallel);
 	suite_add_tcase(s, tc);
 	return tl_run_suite(s);
 }
