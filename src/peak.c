@@ -164,11 +164,31 @@ static void header_before_attach(struct peak *p, const char *s, size_t len)
 	}
 }
 
+static void peak_samples(struct peak *p, const struct profile_sample *run, size_t n,
+			 const struct span_list *spans)
+{
+	double top = NAN;
+
+	if (!spans) {
+		top = run[0].mem;
+		for (size_t i = 1; i < n; i++)
+			top = run[i].mem > top ? run[i].mem : top;
+	}
+	for (size_t i = 0; spans && i < n; i++)
+		if (peak_spans_contain(spans->v, spans->n, run[i].t))
+			raise_to(&top, run[i].mem);
+	p->samples += n;
+	if (!isnan(top))
+		raise_to(&p->mem, top);
+}
+
 int peak_read(struct peak *p, const char *path, const char *func)
 {
 	struct span_list spans = { 0 };
 	struct profile_reader r;
 	struct record rec;
+	const struct profile_sample *run;
+	size_t nrun;
 	int rc;
 
 	memset(p, 0, sizeof(*p));
@@ -186,12 +206,15 @@ int peak_read(struct peak *p, const char *path, const char *func)
 		free(spans.v);
 		return -1;
 	}
-	while ((rc = profile_reader_next(&r, &rec)) > 0) {
+	while ((rc = profile_reader_next_run(&r, &rec, &run, &nrun)) > 0) {
+		if (nrun) {
+			peak_samples(p, run, nrun, func ? &spans : NULL);
+			continue;
+		}
 		switch (rec.kind) {
 		case REC_MEM:
-			p->samples++;
-			if (!func || peak_spans_contain(spans.v, spans.n, rec.t))
-				raise_to(&p->mem, rec.mem);
+			peak_samples(p, &(struct profile_sample){ rec.mem, rec.t }, 1,
+				     func ? &spans : NULL);
 			break;
 		case REC_PEAK:
 			raise_to(&p->kernel, rec.mem);

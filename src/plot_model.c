@@ -708,6 +708,21 @@ static void model_record(struct model_reader *r, const struct record *rec)
 	}
 }
 
+/* MEM records one after another, as model_record takes them. */
+static void model_samples(struct model_reader *r, const struct profile_sample *run, size_t n)
+{
+	struct plot_model *m = r->m;
+
+	for (size_t i = 0; i < n; i++) {
+		double t = rel_time(r, run[i].t);
+
+		note_start(r, t);
+		series_add(r, &m->main, t, run[i].mem);
+	}
+	r->nmem += n;
+	m->records += n;
+}
+
 static void model_reset(struct plot_model *m)
 {
 	for (size_t i = 0; i < m->nchildren; i++)
@@ -737,6 +752,8 @@ static int model_pass(struct model_reader *r, const char *path, const struct plo
 	struct plot_model *m = r->m;
 	struct profile_reader pr;
 	struct record rec;
+	const struct profile_sample *run;
+	size_t nrun;
 	int rc;
 
 	reader_release(r);
@@ -761,7 +778,11 @@ static int model_pass(struct model_reader *r, const char *path, const struct plo
 	}
 	if (profile_reader_open(&pr, path) < 0)
 		return -1;
-	while ((rc = profile_reader_next(&pr, &rec)) > 0) {
+	while ((rc = profile_reader_next_run(&pr, &rec, &run, &nrun)) > 0) {
+		if (nrun) {
+			model_samples(r, run, nrun);
+			continue;
+		}
 		m->records++;
 		model_record(r, &rec);
 	}

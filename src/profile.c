@@ -1,5 +1,6 @@
 #include "profile.h"
 
+#include "profile_par.h"
 #include "util.h"
 
 #include "config.h"
@@ -14,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define READ_BUF (1u << 20)  /* also the longest line the reader takes */
+#define READ_BUF PROFILE_READ_BUF
 #define READ_BUF_MIN (1u << 16) /* the reader starts with this, grows for long lines */
 #define READ_PAD 8           /* initialised bytes after the data, for 8-byte loads */
 #define WRITE_BUF (1u << 16)
@@ -580,11 +581,14 @@ int profile_reader_open(struct profile_reader *r, const char *path)
 	r->path = xstrdup(path);
 	r->cap = READ_BUF_MIN;
 	r->buf = xcalloc(1, r->cap + READ_PAD);
+	r->limit = PROFILE_OFF_MAX;
+	profile_par_start(r);
 	return 0;
 }
 
 void profile_reader_close(struct profile_reader *r)
 {
+	profile_par_stop(r);
 	if (r->fd >= 0)
 		close(r->fd);
 	free(r->buf);
@@ -600,6 +604,7 @@ static int reader_fill(struct profile_reader *r)
 
 	if (r->pos) {
 		memmove(r->buf, r->buf + r->pos, r->len - r->pos);
+		r->base += (off_t)r->pos;
 		r->len -= r->pos;
 		r->pos = 0;
 	}
@@ -630,6 +635,7 @@ static int reader_skip_line(struct profile_reader *r)
 			r->pos = (size_t)(nl - r->buf) + 1;
 			return 0;
 		}
+		r->base += (off_t)r->len;
 		r->pos = r->len = 0;
 		rc = reader_fill(r);
 		if (rc <= 0)
@@ -638,30 +644,50 @@ static int reader_skip_line(struct profile_reader *r)
 }
 
 _Static_assert(offsetof(struct record, lineno) + sizeof(long) == sizeof(struct record),
-	       "reader_next_mem() sets every field of struct record");
+	       "profile_record_mem() sets every field of struct record");
 
-/* The common record, "MEM <MiB> <t>\n" with plain decimals, read in place
- * without looking for the end of the line first. 1 if it was that. */
-static int reader_next_mem(struct profile_reader *r, struct record *rec)
+/* The common record, "MEM <MiB> <t>\n" with plain decimals, at line (READ_PAD
+ * bytes after end may be read), without looking for the end of the line
+ * first: where the next line starts, or NULL when it is not that. */
+static inline __attribute__((always_inline)) const char *
+scan_mem_line(const char *line, const char *end, double *mem, double *t)
 {
-	const char *line = r->buf + r->pos, *end = r->buf + r->len;
 	const char *lim = end + READ_PAD;
 	const char *p;
-	double mem, t;
 
 	/* a negative memory goes the general way, to its error */
 	if (end - line < 8 || memcmp(line, "MEM ", 4) != 0 || line[4] == '-')
-		return 0;
-	p = scan_plain_number(line + 4, end, lim, &mem);
+		return NULL;
+	p = scan_plain_number(line + 4, end, lim, mem);
 	if (!p || p >= end || *p != ' ')
-		return 0;
-	p = scan_plain_number(p + 1, end, lim, &t);
+		return NULL;
+	p = scan_plain_number(p + 1, end, lim, t);
 	if (!p || p >= end || *p != '\n')
-		return 0;
-	r->pos = (size_t)(p + 1 - r->buf);
-	r->lineno++;
+		return NULL;
+	return p + 1;
+}
+
+const char *profile_scan_mems(const char *p, const char *mine, const char *end,
+			      struct profile_sample *out, size_t cap, size_t *n)
+{
+	size_t i = 0;
+
+	while (p < mine && i < cap) {
+		const char *q = scan_mem_line(p, end, &out[i].mem, &out[i].t);
+
+		if (!q)
+			break;
+		p = q;
+		i++;
+	}
+	*n = i;
+	return p;
+}
+
+void profile_record_mem(struct record *rec, double mem, double t, long lineno)
+{
 	/* field by field: cheaper than clearing the whole record (the assertion
-	 * below notices a field added at the end) */
+	 * above notices a field added at the end) */
 	rec->kind = REC_MEM;
 	rec->mem = mem;
 	rec->t = t;
@@ -672,7 +698,23 @@ static int reader_next_mem(struct profile_reader *r, struct record *rec)
 	rec->status = 0;
 	rec->text = NULL;
 	rec->text_len = 0;
-	rec->lineno = r->lineno;
+	rec->lineno = lineno;
+}
+
+/* The common record, read in place. 1 if it was that. */
+static int reader_next_mem(struct profile_reader *r, struct record *rec)
+{
+	const char *p;
+	double mem, t;
+
+	if (r->base + (off_t)r->pos >= r->limit)
+		return 0;
+	p = scan_mem_line(r->buf + r->pos, r->buf + r->len, &mem, &t);
+	if (!p)
+		return 0;
+	r->pos = (size_t)(p - r->buf);
+	r->lineno++;
+	profile_record_mem(rec, mem, t, r->lineno);
 	return 1;
 }
 
@@ -743,17 +785,42 @@ static __attribute__((noinline)) int reader_report(struct profile_reader *r, con
 	return 0;
 }
 
-int profile_reader_next(struct profile_reader *r, struct record *rec)
+int profile_reader_line(struct profile_reader *r, char *line, size_t len, struct record *rec)
+{
+	const char *why = NULL;
+	int rc = parse_line(line, len, READ_PAD, rec, &why);
+
+	if (rc == 0)
+		return 0;
+	if (why && reader_report(r, line, len, rc, rec, why) < 0)
+		return -1;
+	rec->lineno = r->lineno;
+	return 1;
+}
+
+void profile_reader_seek(struct profile_reader *r, off_t off, off_t limit)
+{
+	r->base = lseek(r->fd, off, SEEK_SET) < 0 ? -1 : off;
+	r->pos = r->len = 0;
+	r->eof = r->base < 0;
+	r->limit = limit;
+	memset(r->buf, 0, READ_PAD);
+}
+
+int profile_reader_serial(struct profile_reader *r, struct record *rec)
 {
 	if (reader_next_mem(r, rec))
 		return 1;
 	for (;;) {
 		char *line = r->buf + r->pos;
-		char *nl = memchr(line, '\n', r->len - r->pos);
+		char *nl;
 		size_t len;
 		const char *why = NULL;
 		int rc;
 
+		if (r->base + (off_t)r->pos >= r->limit)
+			return 0;
+		nl = memchr(line, '\n', r->len - r->pos);
 		if (!nl) {
 			rc = reader_more(r);
 			if (rc <= 0)
@@ -771,6 +838,22 @@ int profile_reader_next(struct profile_reader *r, struct record *rec)
 		rec->lineno = r->lineno;
 		return 1;
 	}
+}
+
+int profile_reader_next(struct profile_reader *r, struct record *rec)
+{
+	if (r->par)
+		return profile_par_next(r, rec);
+	return profile_reader_serial(r, rec);
+}
+
+int profile_reader_next_run(struct profile_reader *r, struct record *rec,
+			    const struct profile_sample **run, size_t *n)
+{
+	if (r->par)
+		return profile_par_next_run(r, rec, run, n);
+	*n = 0;
+	return profile_reader_serial(r, rec);
 }
 
 /* ---- writer ---- */

@@ -108,7 +108,9 @@ const struct record_type *record_type_of(enum record_kind kind);
 /* "FUNC <name> <MiB> ... [<level> [unfinished]]", for messages and docs. */
 const char *record_form(enum record_kind kind, char *buf, size_t cap);
 
-/* Streaming reader: one pass, bounded memory, any bytes.
+/* Streaming reader: one pass, bounded memory, any bytes. A large regular
+ * file is parsed in chunks on every core and its records are given out in
+ * the file's order, the same records as a reading on one thread.
  * Unknown keywords, blank lines and untagged old "<mem> <t>" lines are skipped
  * (as the Python tool's reader skips them); a malformed known record is an error
  * "FILE:LINE: what is wrong". An incomplete last line (no newline: a file still
@@ -122,11 +124,24 @@ struct profile_reader {
 	bool eof;
 	bool incomplete_tail; /* set when the last line had no newline */
 	bool noted;           /* a record read with a note (said once per file) */
+	off_t base;           /* file offset of buf[0] */
+	off_t limit;          /* no line starting at or after this offset is read */
+	struct profile_par *par; /* a large file read on every core (profile_par.c) */
 };
 
 int profile_reader_open(struct profile_reader *r, const char *path);
 /* 1: a record in *rec; 0: end of file; -1: error (already reported). */
 int profile_reader_next(struct profile_reader *r, struct record *rec);
+/* A MEM record's values. */
+struct profile_sample {
+	double mem, t;
+};
+/* The same, with MEM records that follow one another given out as a run
+ * when that is cheaper: 1 with *n > 0 samples at *run (valid until the next
+ * read; r->lineno is the last one's line; rec is not set), or 1 with *n == 0
+ * and a record in rec; 0: end of file; -1: error (already reported). */
+int profile_reader_next_run(struct profile_reader *r, struct record *rec,
+			    const struct profile_sample **run, size_t *n);
 void profile_reader_close(struct profile_reader *r);
 
 /* Parse one line (without its newline) into *rec.
