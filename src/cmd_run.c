@@ -107,6 +107,9 @@ static const struct opt run_opts[] = {
 		 "MEM is the sum over the program and all its descendants"),
 	OPT_BOOL('M', "multiprocess", struct run_args, so.multiprocess,
 		 "also a CHLD record per child process per sample"),
+	OPT_BOOL(0, "breakdown", struct run_args, so.breakdown,
+		 "also record resident anonymous, file-backed and shared\n"
+		 "memory and swap with each sample (KIND records)"),
 	OPT_BOOL('E', "exit-code", struct run_args, exit_code,
 		 "exit with the program's status (128+N after signal N)"),
 	OPT_CALLBACK('t', "timeout", "SEC", struct run_args, so.timeout, timeout_value,

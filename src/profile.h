@@ -27,6 +27,10 @@ enum record_kind {
 	REC_CHLDCMD,  /* CHLDCMD <pid> <name>: a child's command name */
 	REC_MPROF,    /* MPROF <format> <version> [key=value...] */
 	REC_EXIT,     /* EXIT <time> <exit|signal|detached> <n>: how the target ended */
+	REC_KIND,     /* KIND <anon> <file> <shmem> <swap> <time>: MiB of each kind */
+	REC_CHLDKIND, /* CHLDKIND <pid> <anon> <file> <shmem> <swap> <time>: same for a child */
+	REC_PYHEAP,   /* PYHEAP <MiB> <time>: the program's Python heap (tracemalloc) */
+	REC_GPU,      /* GPU <MiB> <time>: device memory of the program's processes */
 	REC_KIND_COUNT
 };
 
@@ -34,6 +38,7 @@ struct record {
 	enum record_kind kind;
 	double mem, t;
 	double mem_end, t_end;
+	double kinds[4]; /* KIND, CHLDKIND: anon, file, shmem, swap (MiB) */
 	int level;       /* FUNC: -1 in the old 5-field form */
 	bool unfinished; /* FUNC: the span was still open when the target ended */
 	long pid;
@@ -175,6 +180,10 @@ int profile_write_peak(struct profile_writer *w, double mem, double t);
 int profile_write_chldpeak(struct profile_writer *w, long pid, double mem, double t);
 int profile_write_chldcmd(struct profile_writer *w, long pid, const char *name);
 int profile_write_exit(struct profile_writer *w, double t, const char *how, int n);
+/* mib: anon, file, shmem, swap. pid 0: KIND, else CHLDKIND. */
+int profile_write_kind(struct profile_writer *w, long pid, const double mib[4], double t);
+int profile_write_pyheap(struct profile_writer *w, double mem, double t);
+int profile_write_gpu(struct profile_writer *w, double mem, double t);
 /* Push buffered records to the file. -1 (reported) on failure. */
 int profile_writer_flush(struct profile_writer *w);
 size_t profile_writer_pending(const struct profile_writer *w);

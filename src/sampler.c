@@ -1,5 +1,6 @@
 #include "sampler.h"
 
+#include "breakdown.h"
 #include "channel.h"
 #include "events.h"
 #include "proctree.h"
@@ -41,6 +42,7 @@ struct child {
 	bool cmd_written;
 	bool found;          /* in the latest walk of the tree */
 	bool unreadable;     /* a read of it failed while it was there */
+	struct kinds_reader kinds; /* --breakdown */
 };
 
 struct sampler {
@@ -61,6 +63,7 @@ struct sampler {
 	bool detach;          /* stop sampling now */
 
 	struct proc_handle target;
+	struct kinds_reader target_kinds; /* --breakdown */
 	int read_errno;       /* why the target's memory could not be read last */
 	int unreadable_errno; /* the same, for the last sample it cost */
 	unsigned long kids_unreadable; /* children that could not be read at times */
@@ -150,6 +153,7 @@ static void kid_add(struct sampler *s, size_t at, pid_t pid, uint64_t now)
 	if (proc_open(&c->h, pid, s->o->backend) < 0)
 		c->h.fd = c->h.status_fd = -1;
 	proc_read_comm(pid, c->comm, sizeof(c->comm));
+	kinds_reader_init(&c->kinds, pid);
 }
 
 /* ---- high-water marks ---- */
@@ -201,6 +205,7 @@ static void kid_drop(struct sampler *s, size_t i)
 	kid_hwm_write(s, &s->kids[i], time_now());
 	kid_name(s, &s->kids[i]);
 	proc_close(&s->kids[i].h);
+	kinds_reader_close(&s->kids[i].kinds);
 	memmove(s->kids + i, s->kids + i + 1, (s->nkids - i - 1) * sizeof(*s->kids));
 	s->nkids--;
 }
@@ -356,6 +361,32 @@ static bool attached_gone(pid_t pid)
 	return !proc_read_stat(pid, &st) || st.state == 'Z' || st.state == 'X';
 }
 
+/* --breakdown: KIND for the target (under -C, the sum over the tree), and
+ * CHLDKIND for each child under -M. */
+static void breakdown_sample(struct sampler *s, double t)
+{
+	struct mem_kinds sum = { { 0 } }, k;
+	double mib[MEM_KIND_COUNT];
+
+	kinds_read(&s->target_kinds, &sum);
+	for (size_t i = 0; i < s->nkids && (s->o->children || s->o->multiprocess); i++) {
+		struct child *c = &s->kids[i];
+
+		if (!c->mem_ok || !kinds_read(&c->kinds, &k))
+			continue;
+		if (s->o->children)
+			mem_kinds_add(&sum, &k);
+		if (s->o->multiprocess) {
+			for (int j = 0; j < MEM_KIND_COUNT; j++)
+				mib[j] = (double)k.v[j] / MIB;
+			wrote(s, profile_write_kind(&s->w, c->pid, mib, t));
+		}
+	}
+	for (int j = 0; j < MEM_KIND_COUNT; j++)
+		mib[j] = (double)sum.v[j] / MIB;
+	wrote(s, profile_write_kind(&s->w, 0, mib, t));
+}
+
 /* One sample; false when the target had no memory left to read. */
 static bool sample(struct sampler *s, uint64_t now)
 {
@@ -380,6 +411,8 @@ static bool sample(struct sampler *s, uint64_t now)
 		s->res->samples++;
 		s->sample_t = t;
 		s->sample_mem = mem;
+		if (s->o->breakdown)
+			breakdown_sample(s, t);
 	}
 	if (s->o->multiprocess)
 		for (size_t i = 0; i < s->nkids; i++)
@@ -482,8 +515,9 @@ static void write_head(struct sampler *s)
 	} else {
 		wrote(s, profile_write_cmdline(&s->w, s->o->cmdline ? s->o->cmdline : s->o->argv));
 	}
-	snprintf(fields, sizeof(fields), "backend=%s interval=%.9g mode=%s pid=%d",
-		 proc_backend_name(s->o->backend), s->o->interval, mode_name(s->o), (int)s->pid);
+	snprintf(fields, sizeof(fields), "backend=%s interval=%.9g mode=%s pid=%d%s",
+		 proc_backend_name(s->o->backend), s->o->interval, mode_name(s->o), (int)s->pid,
+		 s->o->breakdown ? " breakdown=1" : "");
 	if (s->hwm_before)
 		snprintf(fields + strlen(fields), sizeof(fields) - strlen(fields), " peak_before_attach=%.6f",
 			 (double)s->hwm_before / MIB);
@@ -747,6 +781,7 @@ static void release(struct sampler *s)
 	pidvec_release(&s->desc);
 	proc_tree_release(&s->tree);
 	proc_close(&s->target);
+	kinds_reader_close(&s->target_kinds);
 	events_free(s->ev);
 	if (s->ch.path)
 		events_channel_close(&s->ch);
@@ -801,6 +836,7 @@ static int attach_open(struct sampler *s)
 	s->pid = pid;
 	s->res->pid = pid;
 	s->pidfd = spawn_pidfd(pid);
+	kinds_reader_init(&s->target_kinds, pid);
 	note_hwm_before(s);
 	return 0;
 }
@@ -845,6 +881,7 @@ static int start_program(struct sampler *s)
 	}
 	s->res->pid = s->pid;
 	s->pidfd = spawn_pidfd(s->pid);
+	kinds_reader_init(&s->target_kinds, s->pid);
 	if (proc_open(&s->target, s->pid, s->o->backend) < 0)
 		s->target.fd = -1; /* it has ended already */
 	return 0;
@@ -922,6 +959,7 @@ int sampler_run(const struct sampler_opts *o, struct sampler_result *res)
 	s.res = res;
 	s.pidfd = s.sigfd = -1;
 	s.target.fd = s.target.status_fd = -1;
+	kinds_reader_init(&s.target_kinds, 0);
 	s.ch.rfd = s.ch.wfd = -1;
 	s.attached = o->attach > 0;
 	proc_tree_init(&s.tree);

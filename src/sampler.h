@@ -22,6 +22,7 @@ struct sampler_opts {
 	enum proc_backend backend;
 	bool children;               /* -C: MEM is the sum over the whole tree */
 	bool multiprocess;           /* -M: a CHLD record per child per sample */
+	bool breakdown;              /* KIND (and CHLDKIND under -M) records with each sample */
 	const char *output;
 	enum profile_open_mode output_mode;
 	bool output_is_default;      /* the output name was made up: try the next second if taken */
