@@ -38,6 +38,8 @@ void json_number(struct json *j, double v, int decimals);
 void json_integer(struct json *j, long long v);
 void json_bool(struct json *j, bool v);
 void json_null(struct json *j);
+/* A value already formatted as JSON, written as it is (len bytes). */
+void json_raw(struct json *j, const char *s, size_t len);
 /* End the document with a newline. */
 void json_finish(struct json *j);
 

@@ -15,6 +15,7 @@ struct cmd_struct {
 static const struct cmd_struct commands[] = {
 	{ "attach", cmd_attach, "sample the memory of a running process" },
 	{ "clean",  cmd_clean,  "remove every mprofile_*.dat in the current directory" },
+	{ "export", cmd_export, "write every series of a profile as numbers: CSV or JSON" },
 	{ "lines",  cmd_lines,  "line-by-line memory of decorated Python functions" },
 	{ "list",   cmd_list,   "list the profiles in the current directory" },
 	{ "mark",   cmd_mark,   "record a marker or a phase from a shell script being profiled" },

@@ -5,7 +5,7 @@
 # digit is typed, the indices of the profiles of the current directory as
 # `mprof list` counts them (0 the oldest, -1 the newest).
 
-_mprof_commands="attach clean help lines list mark peak plot rm run"
+_mprof_commands="attach clean export help lines list mark peak plot rm run"
 
 # The options of each command; those that take a value end in '='.
 _mprof_opts_run="-T= --interval= -o= --output= --force --append -C --include-children
@@ -15,6 +15,7 @@ _mprof_opts_attach=$_mprof_opts_run
 _mprof_opts_plot="-o= --output= -t= --title= -n --no-function-ts -w= --window= -f --flame
 	-s --slope --terminal --color= --width= --height= --dpi= --backend= -h --help --version"
 _mprof_opts_peak="--func= -h --help --version"
+_mprof_opts_export="--csv --json -o= --output= -h --help --version"
 _mprof_opts_list="-h --help --version"
 _mprof_opts_rm="--dry-run -h --help --version"
 _mprof_opts_clean="--dry-run -h --help --version"
@@ -98,7 +99,7 @@ _mprof_argument()
 {
 	local cmd=$1 cur=$2 IFS=$'\n'
 	case $cmd in
-	plot | peak | rm)
+	plot | peak | rm | export)
 		_mprof_profiles "$cur" ;;
 	run)
 		# the program: a command, or a file

@@ -2,7 +2,7 @@
 # (*.dat) and the indices of the profiles of the current directory as
 # `mprof list` counts them (0 the oldest, -1 the newest).
 
-set -l commands attach clean help lines list mark peak plot rm run
+set -l commands attach clean export help lines list mark peak plot rm run
 
 function __mprof_profile_indices
     set -l n 0
@@ -58,6 +58,7 @@ complete -c mprof -n "__mprof_using" -s h -l help -d 'show the commands'
 complete -c mprof -n "__mprof_using" -s V -l version -d 'show the version'
 complete -c mprof -n "__mprof_using" -a attach -d 'sample the memory of a running process'
 complete -c mprof -n "__mprof_using" -a clean -d 'remove every mprofile_*.dat in the current directory'
+complete -c mprof -n "__mprof_using" -a export -d 'write every series of a profile as numbers'
 complete -c mprof -n "__mprof_using" -a help -d 'describe a command'
 complete -c mprof -n "__mprof_using" -a lines -d 'line-by-line memory of decorated Python functions'
 complete -c mprof -n "__mprof_using" -a list -d 'list the profiles in the current directory'
@@ -104,6 +105,14 @@ complete -c mprof -n $p -l dpi -x -d 'pixels per inch'
 complete -c mprof -n $p -l backend -x -d 'accepted and ignored'
 complete -c mprof -n $p -s h -l help -d 'show the options'
 complete -c mprof -n $p -l version -d 'show the version'
+
+# export
+complete -c mprof -n "__mprof_using export" -l csv -d 'CSV, one value a row'
+complete -c mprof -n "__mprof_using export" -l json -d 'JSON with the metadata'
+complete -c mprof -n "__mprof_using export" -s o -l output -r -F -d 'write to a file'
+complete -c mprof -n "__mprof_using export" -s h -l help -d 'show the options'
+complete -c mprof -n "__mprof_using export" -l version -d 'show the version'
+complete -c mprof -n "__mprof_using export" -k -a '(__mprof_profiles)'
 
 # peak, rm, clean, list, mark, lines
 complete -c mprof -n "__mprof_using peak" -l func -x -d 'the peak inside the calls of a function'

@@ -320,6 +320,7 @@ static const struct {
 } commands[] = {
 	{ "attach", &opt_cmd_attach, "MPROF RUN" },
 	{ "clean", &opt_cmd_clean, "MPROF LIST, RM, CLEAN" },
+	{ "export", &opt_cmd_export, "MPROF EXPORT" },
 	{ "lines", &opt_cmd_lines, "MPROF LINES" },
 	{ "list", &opt_cmd_list, "MPROF LIST, RM, CLEAN" },
 	{ "mark", &opt_cmd_mark, "MPROF MARK" },
