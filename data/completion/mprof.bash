@@ -13,7 +13,7 @@ _mprof_opts_run="-T= --interval= -o= --output= --force --append -C --include-chi
 	--nopython -h --help --version"
 _mprof_opts_attach=$_mprof_opts_run
 _mprof_opts_plot="-o= --output= -t= --title= -n --no-function-ts -w= --window= -f --flame
-	-s --slope --terminal --color= --width= --height= --dpi= --backend= -h --help --version"
+	-s --slope --breakdown --terminal --color= --width= --height= --dpi= --backend= -h --help --version"
 _mprof_opts_peak="--func= -h --help --version"
 _mprof_opts_export="--csv --json -o= --output= -h --help --version"
 _mprof_opts_list="-h --help --version"

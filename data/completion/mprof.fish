@@ -95,6 +95,7 @@ complete -c mprof -n $p -s o -l output -r -F -d 'write a picture (.png, .jpg, .s
 complete -c mprof -n $p -s t -l title -x -d 'the title'
 complete -c mprof -n $p -s n -l no-function-ts -d 'no function brackets and no peak lines'
 complete -c mprof -n $p -s w -l window -x -d 'only the time from T0 to T1 seconds'
+complete -c mprof -n $p -l breakdown -d 'the kinds of memory stacked under the line'
 complete -c mprof -n $p -s f -l flame -d 'calls as a flame graph'
 complete -c mprof -n $p -s s -l slope -d 'trend lines and their slopes'
 complete -c mprof -n $p -l terminal -d 'draw in the terminal'
