@@ -40,6 +40,7 @@ struct run_args {
 	bool timeout_given;
 	bool force, append;
 	bool python, nopython;
+	bool python_heap;
 	char **program;           /* PROGRAM ARGS..., NULL-terminated */
 	int nprogram;
 };
@@ -124,6 +125,9 @@ static const struct opt run_opts[] = {
 	OPT_BOOL(0, "python", struct run_args, python,
 		 "PROGRAM is a Python interpreter and a script or -m module"),
 	OPT_BOOL(0, "nopython", struct run_args, nopython, "run a *.py PROGRAM without function brackets"),
+	OPT_BOOL(0, "python-heap", struct run_args, python_heap,
+		 "a Python PROGRAM: also record its Python heap (tracemalloc's\n"
+		 "size, PYHEAP records); tracemalloc slows its allocations"),
 	OPT_END(),
 };
 
@@ -156,6 +160,9 @@ static void parse_args(struct run_args *a, int argc, char **argv)
 					    : "a program to run is needed");
 	if (a->attach && a->nprogram > 1)
 		die_usage(a->cmd, "attach takes one pid or process name, not '%s'", a->program[1]);
+	if (a->python_heap && (a->attach || a->nopython || (!a->python && !python_is_script(a->program[0]))))
+		die_usage(a->cmd, "option --python-heap: the program must be a Python script run by mprof "
+			  "(script.py, or --python python3 ...)");
 }
 
 /* ---- Python programs ---- */
@@ -243,7 +250,11 @@ static int run_or_attach(const char *cmd, bool attach, int argc, char **argv)
 	} else if (a.python || (python_is_script(a.program[0]) && !a.nopython)) {
 		if (python_cmdline(a.program, &cmdline) < 0)
 			return 127;
-		if (python_command(a.program, a.python, &run_argv) < 0) {
+		char heap[32];
+		const char *heap_opts[] = { "--heap", heap, NULL };
+
+		snprintf(heap, sizeof(heap), "%.9g", a.so.interval);
+		if (python_command_opts(a.program, a.python, a.python_heap ? heap_opts : NULL, &run_argv) < 0) {
 			strvec_clear(&cmdline);
 			return EXIT_FAIL;
 		}
