@@ -1,5 +1,6 @@
 /* mprof run, mprof attach: options, then the sampler does the work. */
 #include "commands.h"
+#include "gpu.h"
 #include "options.h"
 #include "proc.h"
 #include "pyinject.h"
@@ -41,6 +42,7 @@ struct run_args {
 	bool force, append;
 	bool python, nopython;
 	bool python_heap;
+	bool gpu;
 	char **program;           /* PROGRAM ARGS..., NULL-terminated */
 	int nprogram;
 };
@@ -111,6 +113,9 @@ static const struct opt run_opts[] = {
 	OPT_BOOL(0, "breakdown", struct run_args, so.breakdown,
 		 "also record resident anonymous, file-backed and shared\n"
 		 "memory and swap with each sample (KIND records)"),
+	OPT_BOOL(0, "gpu", struct run_args, gpu,
+		 "also record the GPU memory of the program and its\n"
+		 "descendants (NVIDIA, through libnvidia-ml.so.1)"),
 	OPT_BOOL('E', "exit-code", struct run_args, exit_code,
 		 "exit with the program's status (128+N after signal N)"),
 	OPT_CALLBACK('t', "timeout", "SEC", struct run_args, so.timeout, timeout_value,
@@ -265,8 +270,14 @@ static int run_or_attach(const char *cmd, bool attach, int argc, char **argv)
 	}
 	a.so.events = !a.attach;
 
+	if (a.gpu && !(a.so.gpu = gpu_open())) {
+		strvec_clear(&run_argv);
+		strvec_clear(&cmdline);
+		return EXIT_FAIL;
+	}
 	fprintf(stderr, "mprof: Sampling memory every %gs\n", a.so.interval);
 	rc = sampler_run(&a.so, &res);
+	gpu_close(a.so.gpu);
 	if (res.missed && res.missed * 100 > res.samples + res.missed)
 		warning("%lu of %lu samples were skipped: mprof was not woken in time (a busy machine?)",
 			res.missed, res.samples + res.missed);

@@ -3,6 +3,7 @@
 #include "breakdown.h"
 #include "channel.h"
 #include "events.h"
+#include "gpu.h"
 #include "proctree.h"
 #include "spawn.h"
 #include "util.h"
@@ -27,6 +28,7 @@
 #define FLUSH_PERIOD_NS 500000000ull /* the profile reaches the disk at least every 0.5 s */
 #define CMD_DELAY_NS 50000000ull     /* a child's name is taken once it is 50 ms old (after its exec) */
 #define MEM_REUSE_NS 1000000ull      /* events reuse a reading younger than 1 ms */
+#define GPU_PERIOD_NS 10000000ull    /* GPU memory read at most every 10 ms */
 #define NEVER UINT64_MAX
 
 /* A descendant of the target, followed under -C and -M. */
@@ -78,6 +80,8 @@ struct sampler {
 
 	struct proc_tree tree;
 	struct pidvec desc;
+	struct pidvec gpu_pids; /* --gpu: the target and its descendants */
+	uint64_t gpu_ns;        /* when GPU memory was read last */
 	struct child *kids;   /* sorted by pid */
 	size_t nkids, capkids;
 
@@ -387,6 +391,28 @@ static void breakdown_sample(struct sampler *s, double t)
 	wrote(s, profile_write_kind(&s->w, 0, mib, t));
 }
 
+/* --gpu: the device memory of the target and all its descendants (they are
+ * walked for it when -C and -M do not). */
+static void gpu_sample(struct sampler *s, uint64_t now, double t)
+{
+	uint64_t bytes;
+
+	if (now - s->gpu_ns < GPU_PERIOD_NS)
+		return;
+	s->gpu_ns = now;
+	s->gpu_pids.n = 0;
+	pidvec_push(&s->gpu_pids, s->pid);
+	if (s->o->children || s->o->multiprocess) {
+		for (size_t i = 0; i < s->nkids; i++)
+			pidvec_push(&s->gpu_pids, s->kids[i].pid);
+	} else if (proc_descendants(&s->tree, s->pid, &s->desc) == 0) {
+		for (size_t i = 0; i < s->desc.n; i++)
+			pidvec_push(&s->gpu_pids, s->desc.v[i]);
+	}
+	if (gpu_read(s->o->gpu, s->gpu_pids.v, s->gpu_pids.n, &bytes))
+		wrote(s, profile_write_gpu(&s->w, (double)bytes / MIB, t));
+}
+
 /* One sample; false when the target had no memory left to read. */
 static bool sample(struct sampler *s, uint64_t now)
 {
@@ -413,6 +439,8 @@ static bool sample(struct sampler *s, uint64_t now)
 		s->sample_mem = mem;
 		if (s->o->breakdown)
 			breakdown_sample(s, t);
+		if (s->o->gpu)
+			gpu_sample(s, now, t);
 	}
 	if (s->o->multiprocess)
 		for (size_t i = 0; i < s->nkids; i++)
@@ -515,9 +543,9 @@ static void write_head(struct sampler *s)
 	} else {
 		wrote(s, profile_write_cmdline(&s->w, s->o->cmdline ? s->o->cmdline : s->o->argv));
 	}
-	snprintf(fields, sizeof(fields), "backend=%s interval=%.9g mode=%s pid=%d%s",
+	snprintf(fields, sizeof(fields), "backend=%s interval=%.9g mode=%s pid=%d%s%s",
 		 proc_backend_name(s->o->backend), s->o->interval, mode_name(s->o), (int)s->pid,
-		 s->o->breakdown ? " breakdown=1" : "");
+		 s->o->breakdown ? " breakdown=1" : "", s->o->gpu ? " gpu=1" : "");
 	if (s->hwm_before)
 		snprintf(fields + strlen(fields), sizeof(fields) - strlen(fields), " peak_before_attach=%.6f",
 			 (double)s->hwm_before / MIB);
@@ -779,6 +807,7 @@ static void release(struct sampler *s)
 		proc_close(&s->kids[i].h);
 	free(s->kids);
 	pidvec_release(&s->desc);
+	pidvec_release(&s->gpu_pids);
 	proc_tree_release(&s->tree);
 	proc_close(&s->target);
 	kinds_reader_close(&s->target_kinds);

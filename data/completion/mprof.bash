@@ -9,7 +9,7 @@ _mprof_commands="attach clean export help lines list mark peak plot rm run"
 
 # The options of each command; those that take a value end in '='.
 _mprof_opts_run="-T= --interval= -o= --output= --force --append -C --include-children
-	-M --multiprocess --breakdown -E --exit-code -t= --timeout= -a --attach --backend= --python
+	-M --multiprocess --breakdown --gpu -E --exit-code -t= --timeout= -a --attach --backend= --python
 	--nopython --python-heap -h --help --version"
 _mprof_opts_attach=$_mprof_opts_run
 _mprof_opts_plot="-o= --output= -t= --title= -n --no-function-ts -w= --window= -f --flame

@@ -78,6 +78,7 @@ complete -c mprof -n $ra -l append -d 'add to the file if it exists'
 complete -c mprof -n $ra -s C -l include-children -d 'sum over the program and its descendants'
 complete -c mprof -n $ra -s M -l multiprocess -d 'a CHLD record per child process'
 complete -c mprof -n $ra -l breakdown -d 'record anonymous, file-backed and shared memory and swap'
+complete -c mprof -n $ra -l gpu -d 'record the GPU memory of the program (NVIDIA)'
 complete -c mprof -n $ra -s E -l exit-code -d "exit with the program's status"
 complete -c mprof -n $ra -s t -l timeout -x -d 'stop sampling after some seconds'
 complete -c mprof -n $ra -s a -l attach -d 'the program is a running process'
