@@ -425,7 +425,7 @@ static void draw_lines(struct draw *d, struct plot_occupancy *occ)
 /* A band between two stacked series, filled: along the upper one's first and
  * last sample of each pixel column, back along the lower one's (the same
  * samples: a KIND record gives all of them at once), or along 0. */
-static void draw_band(struct draw *d, const struct scene_band *b)
+static void draw_stack(struct draw *d, const struct scene_stack *b)
 {
 	const struct plot_layout *l = d->lay;
 	const struct plot_model *m = &d->sc->models[b->model];
@@ -450,7 +450,7 @@ static void draw_band(struct draw *d, const struct scene_band *b)
 		}
 	if (n) {
 		cairo_close_path(cr);
-		set_color(cr, b->color, SCENE_BAND_ALPHA);
+		set_color(cr, b->color, SCENE_STACK_ALPHA);
 		cairo_fill(cr);
 	}
 	cairo_restore(cr);
@@ -458,10 +458,10 @@ static void draw_band(struct draw *d, const struct scene_band *b)
 	free(lo);
 }
 
-static void draw_bands(struct draw *d)
+static void draw_stacks(struct draw *d)
 {
-	for (size_t i = 0; i < d->sc->nbands; i++)
-		draw_band(d, &d->sc->bands[i]);
+	for (size_t i = 0; i < d->sc->nstacks; i++)
+		draw_stack(d, &d->sc->stacks[i]);
 }
 
 /* ---- calls ---- */
@@ -816,8 +816,8 @@ static void draw_legend_sample(struct draw *d, const struct scene_entry *e, doub
 	case SCENE_KEY_MARKS:
 		draw_dashed_sample(d, x, y, w, 1.5, 1.5);
 		break;
-	case SCENE_KEY_BAND:
-		set_color(cr, e->color, SCENE_BAND_ALPHA);
+	case SCENE_KEY_STACK:
+		set_color(cr, e->color, SCENE_STACK_ALPHA);
 		cairo_rectangle(cr, x + w * 0.1, y - h / 2, w * 0.8, h);
 		cairo_fill(cr);
 		break;
@@ -931,7 +931,7 @@ void plot_render(cairo_t *cr, const struct scene *sc, const struct plot_options 
 	draw_grid(&d);
 	if (sc->flame)
 		draw_flame(&d);
-	draw_bands(&d);
+	draw_stacks(&d);
 	draw_mark_lines(&d, &occ);
 	draw_peaks(&d, &occ);
 	draw_lines(&d, &occ);

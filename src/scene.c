@@ -204,7 +204,7 @@ static void scene_lines(struct scene *sc, const struct plot_options *opt)
 }
 
 /* --breakdown: a band per kind of memory of each profile's program. */
-static void scene_bands(struct scene *sc)
+static void scene_stacks(struct scene *sc)
 {
 	for (size_t i = 0; i < sc->nmodels; i++) {
 		const struct plot_model *m = &sc->models[i];
@@ -216,20 +216,20 @@ static void scene_bands(struct scene *sc)
 			sc->lo = 0; /* the bands stand on 0 */
 		model_prefix(sc, i, pre, sizeof(pre));
 		for (int k = 0; k < MEM_KIND_COUNT; k++) {
-			struct scene_band *b;
+			struct scene_stack *b;
 
-			XGROW(sc->bands, sc->bands_cap, sc->nbands + 1);
-			b = &sc->bands[sc->nbands];
+			XGROW(sc->stacks, sc->stacks_cap, sc->nstacks + 1);
+			b = &sc->stacks[sc->nstacks];
 			b->model = i;
 			b->kind = k;
 			b->lower = k ? &m->extra[PLOT_EXTRA_ANON + k - 1] : NULL;
 			b->upper = &m->extra[PLOT_EXTRA_ANON + k];
 			b->color = scene_kind_color(k);
-			b->entry = entry_add(sc, SCENE_KEY_BAND, sc->nbands, b->color,
+			b->entry = entry_add(sc, SCENE_KEY_STACK, sc->nstacks, b->color,
 					     xasprintf("%s%s", pre, mem_kind_name(k)));
 			if (b->upper->peak.v > sc->hi)
 				sc->hi = b->upper->peak.v;
-			sc->nbands++;
+			sc->nstacks++;
 		}
 	}
 }
@@ -419,7 +419,7 @@ int scene_build(struct scene *sc, const struct plot_model *models, size_t n, con
 	scene_ranges(sc, opt);
 	scene_lines(sc, opt);
 	if (opt->breakdown)
-		scene_bands(sc);
+		scene_stacks(sc);
 	for (size_t i = 0; i < sc->nlines; i++)
 		if (sc->lines[i].aux && sc->lines[i].series->peak.v > sc->hi)
 			sc->hi = sc->lines[i].series->peak.v;
@@ -443,7 +443,7 @@ void scene_release(struct scene *sc)
 	for (size_t i = 0; i < sc->nlegend; i++)
 		free(sc->legend[i].text);
 	free(sc->peaks);
-	free(sc->bands);
+	free(sc->stacks);
 	free(sc->lines);
 	free(sc->funcs);
 	free(sc->func_base);

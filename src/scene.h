@@ -35,7 +35,7 @@ enum scene_key {
 	SCENE_KEY_KERNEL,   /* the kernel's high-water mark, dotted: ref indexes peaks */
 	SCENE_KEY_FUNC,     /* a function's calls, brackets or boxes: ref indexes funcs */
 	SCENE_KEY_MARKS,    /* a profile's markers: ref is the model */
-	SCENE_KEY_BAND,     /* a kind of memory, a filled band: ref indexes bands */
+	SCENE_KEY_STACK,    /* a kind of memory, stacked: ref indexes stacks */
 };
 
 struct scene_entry {
@@ -75,7 +75,7 @@ struct scene_peak {
 
 /* One kind of memory of a profile's program (--breakdown): the band between
  * two stacked series (lower NULL: from 0), under the memory line. */
-struct scene_band {
+struct scene_stack {
 	size_t model;
 	int kind;                         /* enum mem_kind */
 	const struct plot_series *lower, *upper;
@@ -108,14 +108,14 @@ struct scene {
 	size_t nlines;
 	struct scene_peak *peaks;
 	size_t npeaks;
-	struct scene_band *bands; /* drawn first, in order, before the lines */
-	size_t nbands;
+	struct scene_stack *stacks; /* drawn first, in order, before the lines */
+	size_t nstacks;
 	struct scene_func *funcs; /* every model's functions, model by model */
 	size_t nfuncs;
 	size_t *func_base;      /* per model: index of its first function in funcs */
 	struct scene_entry *legend; /* in the order every view lists them */
 	size_t nlegend;
-	size_t lines_cap, peaks_cap, legend_cap, bands_cap; /* while building */
+	size_t lines_cap, peaks_cap, legend_cap, stacks_cap; /* while building */
 };
 
 /* Build the scene of n models (overlaid when more than one). -1 (reported)
@@ -136,8 +136,8 @@ extern const struct scene_rgb scene_peak_color, scene_kernel_color, scene_mark_c
 /* The kinds of memory (enum mem_kind), and the Python heap and GPU lines. */
 struct scene_rgb scene_kind_color(int kind);
 extern const struct scene_rgb scene_pyheap_color, scene_gpu_color;
-/* How opaque a band's fill is (its colour over the background). */
-#define SCENE_BAND_ALPHA 0.55
+/* How opaque a stacked kind's fill is (its colour over the background). */
+#define SCENE_STACK_ALPHA 0.55
 
 /* Number formats every view uses: "149.8 MiB", "5.00 MiB", "0.500 MiB"; and
  * seconds with as many decimals as the scene's time range needs, "0.904 s". */

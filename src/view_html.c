@@ -311,10 +311,10 @@ static void put_series(struct page *pg, size_t index)
 
 /* A band of the breakdown: its kind, and the columns of the stacked series
  * above and below it ("lo" null: from 0). */
-static void put_band(struct page *pg, size_t index)
+static void put_stack(struct page *pg, size_t index)
 {
 	FILE *f = pg->f;
-	const struct scene_band *b = &pg->sc->bands[index];
+	const struct scene_stack *b = &pg->sc->stacks[index];
 	const struct plot_model *m = &pg->sc->models[b->model];
 
 	fprintf(f, "%s\n{\"file\":%zu", index ? "," : "", b->model);
@@ -334,11 +334,11 @@ static void put_band(struct page *pg, size_t index)
 	putc('}', f);
 }
 
-static void put_bands(struct page *pg)
+static void put_stacks(struct page *pg)
 {
-	fputs(",\"bands\":[", pg->f);
-	for (size_t i = 0; i < pg->sc->nbands; i++)
-		put_band(pg, i);
+	fputs(",\"stacks\":[", pg->f);
+	for (size_t i = 0; i < pg->sc->nstacks; i++)
+		put_stack(pg, i);
 	putc(']', pg->f);
 }
 
@@ -383,11 +383,11 @@ static void put_legend(struct page *pg)
 {
 	static const char *const keys[] = {
 		[SCENE_KEY_LINE] = "s", [SCENE_KEY_PEAK] = "k", [SCENE_KEY_KERNEL] = "k",
-		[SCENE_KEY_FUNC] = "f", [SCENE_KEY_MARKS] = "m", [SCENE_KEY_BAND] = "b",
+		[SCENE_KEY_FUNC] = "f", [SCENE_KEY_MARKS] = "m", [SCENE_KEY_STACK] = "x",
 	};
 	static const char *const kinds[] = {
 		[SCENE_KEY_LINE] = "line", [SCENE_KEY_PEAK] = "peak", [SCENE_KEY_KERNEL] = "kernel",
-		[SCENE_KEY_FUNC] = "func", [SCENE_KEY_MARKS] = "marks", [SCENE_KEY_BAND] = "band",
+		[SCENE_KEY_FUNC] = "func", [SCENE_KEY_MARKS] = "marks", [SCENE_KEY_STACK] = "stack",
 	};
 	FILE *f = pg->f;
 
@@ -579,7 +579,7 @@ static void put_data(struct page *pg)
 	fprintf(f, ",%.10g,%.10g]", sc->lo, sc->hi);
 	put_files(pg);
 	put_all_series(pg);
-	put_bands(pg);
+	put_stacks(pg);
 	put_peaks(pg);
 	put_funcs(pg);
 	if (sc->show_funcs)

@@ -49,8 +49,8 @@ function decode_levels(s) {
 	});
 }
 D.series.forEach(decode_levels);
-D.bands = D.bands || [];
-D.bands.forEach(function (b) {
+D.stacks = D.stacks || [];
+D.stacks.forEach(function (b) {
 	decode_levels(b.up);
 	if (b.lo)
 		decode_levels(b.lo);
@@ -214,8 +214,8 @@ function y_range(a, b, px) {
 			if (c[5] > hi) hi = c[5];
 		});
 	});
-	D.bands.forEach(function (bd, i) {
-		if (hidden['b' + i])
+	D.stacks.forEach(function (bd, i) {
+		if (hidden['x' + i])
 			return;
 		columns(bd.up, a, b, px).forEach(function (c) {
 			if (c[0] > b || c[1] < a)
@@ -299,9 +299,9 @@ function render() {
 	var body = el('g', { 'clip-path': 'url(#clip)' }, svg);
 	geom.labels = [];
 	draw_marks(body, svg);
-	D.bands.forEach(function (bd, i) {
-		if (!hidden['b' + i])
-			draw_band(body, bd, a, b, pw);
+	D.stacks.forEach(function (bd, i) {
+		if (!hidden['x' + i])
+			draw_stack(body, bd, a, b, pw);
 	});
 	var under = el('g', {}, body);  /* kernel peaks, as markers: under the series' hover targets */
 	D.series.forEach(function (s, si) {
@@ -403,7 +403,7 @@ function draw_series(g, s, si, a, b, px) {
 
 /* A kind of memory (--breakdown): the band between two stacked series,
  * along each column's first and last sample; hovered, its size there. */
-function draw_band(g, bd, a, b, px) {
+function draw_stack(g, bd, a, b, px) {
 	var up = columns(bd.up, a, b, px), lo = bd.lo ? columns(bd.lo, a, b, px) : null;
 	var X = geom.X, Y = geom.Y, d = '', i;
 	if (!up.length)
@@ -416,7 +416,7 @@ function draw_band(g, bd, a, b, px) {
 		d += 'L' + X(up[i][1]).toFixed(1) + ',' + Y(c ? c[3] : 0).toFixed(1) +
 			'L' + X(up[i][0]).toFixed(1) + ',' + Y(c ? c[2] : 0).toFixed(1);
 	}
-	var p = el('path', { class: 'band', fill: bd.color, d: d + 'Z', 'data-kind': 'band' }, g);
+	var p = el('path', { class: 'stack', fill: bd.color, d: d + 'Z', 'data-kind': 'stack' }, g);
 	function lines(ev) {
 		var r = p.ownerSVGElement.getBoundingClientRect();
 		var t = a + (ev.clientX - r.left - geom.m.l) / geom.pw * (b - a), k = 0;
@@ -664,7 +664,7 @@ function legend() {
 		var i = +e.key.slice(1);
 		var title = e.kind === 'line' ? D.series[i].title : e.kind === 'func' ? D.funcs[i].name : e.text;
 		var sw = e.kind === 'line' ? '' : e.kind === 'func' ? (D.flame ? 'box' : '') :
-			e.kind === 'band' ? 'box' : 'dash';
+			e.kind === 'stack' ? 'box' : 'dash';
 		entry(e.key, e.color, e.text, sw, title);
 	});
 }
@@ -873,10 +873,10 @@ function selftest() {
 	});
 	out.push('data: ' + (bad.length ? 'FAILED ' + bad.join('; ') : 'ok'));
 	out.push('spans: ' + document.querySelectorAll('[data-kind=span]').length);
-	out.push('bands: ' + document.querySelectorAll('path.band').length);
+	out.push('stacks: ' + document.querySelectorAll('path.stack').length);
 	/* hover the first element of each kind: bracket or flame rectangle, child
 	 * or overlaid line, marker, peak */
-	['span', 'series', 'mark', 'peak', 'kpeak', 'band'].forEach(function (kind) {
+	['span', 'series', 'mark', 'peak', 'kpeak', 'stack'].forEach(function (kind) {
 		var e = document.querySelector('[data-kind=' + kind + ']');
 		if (!e)
 			return;

@@ -313,7 +313,7 @@ static void draw_series(struct term_plot *tp, const struct scene_line *ln)
 
 /* The dots of a band's shading, a pattern per kind so that they differ
  * without colours too: checks, rows, columns, sparse. */
-static bool band_dot(int kind, int x, int y)
+static bool stack_dot(int kind, int x, int y)
 {
 	switch (kind % 4) {
 	case 0: return (x + y) % 2 == 0;
@@ -325,7 +325,7 @@ static bool band_dot(int kind, int x, int y)
 
 /* A kind of memory (--breakdown): its band shaded with part of the dots, so
  * that the lines drawn over it stand out. */
-static void draw_band(struct term_plot *tp, const struct scene_band *b)
+static void draw_stack(struct term_plot *tp, const struct scene_stack *b)
 {
 	size_t n = (size_t)tp->pw * 2;
 	struct plot_column *up = xmalloc(n * sizeof(*up)), *lo = xcalloc(n, sizeof(*lo));
@@ -357,7 +357,7 @@ static void draw_band(struct term_plot *tp, const struct scene_band *b)
 		if (b->lower && bottom > top)
 			bottom--; /* the dot of the band below is its own */
 		for (int y = top; y <= bottom; y++)
-			if (band_dot(b->kind, (int)i, y))
+			if (stack_dot(b->kind, (int)i, y))
 				set_dot(tp, (int)i, y, color);
 	}
 	free(up);
@@ -625,7 +625,7 @@ static const char *key_glyph(enum scene_key key)
 	case SCENE_KEY_KERNEL: return "\u2508";    /* ┈ */
 	case SCENE_KEY_FUNC: return "\u251c\u2524"; /* ├┤ */
 	case SCENE_KEY_MARKS: return "\u25b2";     /* ▲ */
-	case SCENE_KEY_BAND: return "\u2592";      /* ▒ */
+	case SCENE_KEY_STACK: return "\u2592";     /* ▒ */
 	}
 	return "";
 }
@@ -751,8 +751,8 @@ int view_term_write(FILE *f, const struct scene *sc, const struct view_term_opti
 	term_layout(&tp, W, H, &span_rows, &mark_rows, &legend_rows);
 	draw_title(&tp, W);
 	draw_axes(&tp);
-	for (size_t i = 0; i < sc->nbands; i++)
-		draw_band(&tp, &sc->bands[i]);
+	for (size_t i = 0; i < sc->nstacks; i++)
+		draw_stack(&tp, &sc->stacks[i]);
 	/* the first line on top */
 	for (size_t i = sc->nlines; i-- > 0;)
 		draw_series(&tp, &sc->lines[i]);

@@ -217,7 +217,7 @@ static const struct {
 	    "zoom: ok", "reset: ok" } },
 	{ "300000 samples", { "@big" }, { NULL }, { "series: 1", "zoom: ok", "reset: ok", "legend: ok" } },
 	{ "breakdown", { "@kinds" }, { "--breakdown" },
-	  { "bands: 4", "hover band: anon 1", "zoom: ok", "reset: ok", "legend: ok" } },
+	  { "stacks: 4", "hover stack: anon 1", "zoom: ok", "reset: ok", "legend: ok" } },
 };
 
 /* Plot "mprof plot -o DIR/page.html ARGS..." and load the page with

@@ -55,11 +55,11 @@ START_TEST(test_scene_bands)
 	ck_assert_double_eq_tol(m.extra[PLOT_EXTRA_PYHEAP].peak.v, 15.0, 1e-6);
 	ck_assert_uint_eq(m.extra[PLOT_EXTRA_GPU].n, 101);
 	ck_assert_int_eq(scene_build(&sc, &m, 1, &opt), 0);
-	ck_assert_uint_eq(sc.nbands, _i == 1 ? MEM_KIND_COUNT : 0);
+	ck_assert_uint_eq(sc.nstacks, _i == 1 ? MEM_KIND_COUNT : 0);
 	for (size_t i = 0; i < sc.nlegend; i++) {
 		const struct scene_entry *e = &sc.legend[i];
 
-		if (e->key == SCENE_KEY_BAND) {
+		if (e->key == SCENE_KEY_STACK) {
 			ck_assert_str_eq(e->text, mem_kind_name((int)bands));
 			ck_assert_uint_eq(e->ref, bands++);
 			ck_assert_uint_gt(lines, 0); /* after the lines */
@@ -85,14 +85,14 @@ START_TEST(test_scene_bands)
 }
 END_TEST
 
-/* A colour at SCENE_BAND_ALPHA over white. */
+/* A colour at SCENE_STACK_ALPHA over white. */
 static void band_rgb(int kind, int out[3])
 {
 	struct scene_rgb c = scene_kind_color(kind);
 	double v[3] = { c.r, c.g, c.b };
 
 	for (int k = 0; k < 3; k++)
-		out[k] = (int)lround(255 * (1 - SCENE_BAND_ALPHA) + 255 * v[k] * SCENE_BAND_ALPHA);
+		out[k] = (int)lround(255 * (1 - SCENE_STACK_ALPHA) + 255 * v[k] * SCENE_STACK_ALPHA);
 }
 
 static bool near(const unsigned char *px, const int rgb[3])
