@@ -43,8 +43,8 @@ const struct opt_cmd opt_cmd_export = {
 	"Write every series of a profile as numbers (the newest profile in the current\n"
 	"directory when none is given): one row per value, with time_s in seconds from\n"
 	"the first sample, pid empty for the program and a child's pid for its own,\n"
-	"series one of mem, anon, file, shmem, swap, python_heap, gpu, and the value\n"
-	"in MiB. An integer is an index, as in 'mprof list'.\n",
+	"series one of mem, interval_peak, anon, file, shmem, swap, python_heap, gpu,\n"
+	"and the value in MiB. An integer is an index, as in 'mprof list'.\n",
 	export_opts, NULL, 0,
 };
 

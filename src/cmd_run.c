@@ -43,6 +43,7 @@ struct run_args {
 	bool python, nopython;
 	bool python_heap;
 	bool gpu;
+	bool interval_peaks, no_interval_peaks;
 	char **program;           /* PROGRAM ARGS..., NULL-terminated */
 	int nprogram;
 };
@@ -127,6 +128,11 @@ static const struct opt run_opts[] = {
 	OPT_CALLBACK(0, "backend", "BACKEND", struct run_args, so.backend, backend_value,
 		     "rss (default), pss or uss; also psutil, psutil_pss,\n"
 		     "psutil_uss, posix (as rss)"),
+	OPT_BOOL(0, "interval-peaks", struct run_args, interval_peaks,
+		 "record each interval's highest memory (IPEAK): reset the\n"
+		 "kernel's high-water mark at every sample (run: default)"),
+	OPT_BOOL(0, "no-interval-peaks", struct run_args, no_interval_peaks,
+		 "leave the high-water marks alone (attach: default)"),
 	OPT_BOOL(0, "python", struct run_args, python,
 		 "PROGRAM is a Python interpreter and a script or -m module"),
 	OPT_BOOL(0, "nopython", struct run_args, nopython, "run a *.py PROGRAM without function brackets"),
@@ -160,6 +166,12 @@ static void parse_args(struct run_args *a, int argc, char **argv)
 		die_usage(a->cmd, "options --force and --append: give one or the other");
 	if (a->python && a->nopython)
 		die_usage(a->cmd, "options --python and --nopython: give one or the other");
+	if (a->interval_peaks && a->no_interval_peaks)
+		die_usage(a->cmd, "options --interval-peaks and --no-interval-peaks: give one or the other");
+	a->so.interval_peaks = a->attach ? a->interval_peaks : !a->no_interval_peaks;
+	if (a->interval_peaks && a->so.backend != PROC_RSS)
+		die_usage(a->cmd, "option --interval-peaks: the high-water mark is of the resident set; "
+			  "it needs --backend rss");
 	if (!a->nprogram)
 		die_usage(a->cmd, a->attach ? "a pid or a process name to attach to is needed"
 					    : "a program to run is needed");

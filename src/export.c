@@ -15,6 +15,8 @@
 const struct export_series export_series[] = {
 	{ REC_MEM, "mem", AT(mem) },
 	{ REC_CHLD, "mem", AT(mem) },
+	{ REC_IPEAK, "interval_peak", AT(mem) },
+	{ REC_CHLDIPEAK, "interval_peak", AT(mem) },
 	{ REC_KIND, "anon", AT(kinds[0]) },
 	{ REC_KIND, "file", AT(kinds[1]) },
 	{ REC_KIND, "shmem", AT(kinds[2]) },

@@ -6,8 +6,9 @@
  *
  * time_s in seconds from the first sample (the earliest MEM record), pid
  * empty for the program (or, under -C, the tree) and a child's pid for its
- * own records, series one of the names of export_series[]: mem, anon, file,
- * shmem, swap, python_heap, gpu (and those that records added later map to).
+ * own records, series one of the names of export_series[]: mem,
+ * interval_peak, anon, file, shmem, swap, python_heap, gpu (and those that
+ * records added later map to).
  * JSON holds the same rows, [time_s, pid or null, series, mib], under
  * "samples", after the run's metadata (file, command, start, interval,
  * backend, mode, pid, exit), then "functions" and "markers".

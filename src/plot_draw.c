@@ -464,6 +464,51 @@ static void draw_stacks(struct draw *d)
 		draw_stack(d, &d->sc->stacks[i]);
 }
 
+/* ---- interval peaks ---- */
+
+#define BAND_ALPHA 0.28
+
+/* A band's blocks: over each interval whose peak went above the line (per
+ * pixel column, from the sample before to the column's last), from the line
+ * up to that peak, light, under the lines. */
+static void draw_band(struct draw *d, const struct scene_band *b)
+{
+	const struct plot_layout *l = d->lay;
+	const struct scene_line *ln = &d->sc->lines[b->line];
+	size_t ncols = (size_t)ceil(l->plot.w);
+	struct plot_column *cols = xmalloc(ncols * sizeof(*cols));
+	double prev_t = NAN, prev_v = 0;
+
+	plot_series_columns(&d->sc->models[ln->model], ln->series, l->x.lo, l->x.hi, cols, ncols);
+	cairo_save(d->cr);
+	clip_plot(d);
+	set_color(d->cr, b->color, BAND_ALPHA);
+	for (size_t i = 0; i < ncols; i++) {
+		const struct plot_column *k = &cols[i];
+		double base = isnan(prev_t) || prev_v < k->max ? k->max : prev_v;
+		double x0 = X(d, isnan(prev_t) ? k->tfirst : prev_t), x1 = X(d, k->tlast);
+
+		if (!k->n)
+			continue;
+		if (k->ipeak > base) {
+			if (x1 - x0 < d->s)
+				x0 = x1 - d->s;
+			cairo_rectangle(d->cr, x0, Y(d, k->ipeak), x1 - x0, Y(d, base) - Y(d, k->ipeak));
+		}
+		prev_t = k->tlast;
+		prev_v = k->last;
+	}
+	cairo_fill(d->cr);
+	cairo_restore(d->cr);
+	free(cols);
+}
+
+static void draw_bands(struct draw *d)
+{
+	for (size_t i = 0; i < d->sc->nbands; i++)
+		draw_band(d, &d->sc->bands[i]);
+}
+
 /* ---- calls ---- */
 
 static double level_scale(int level)
@@ -817,7 +862,8 @@ static void draw_legend_sample(struct draw *d, const struct scene_entry *e, doub
 		draw_dashed_sample(d, x, y, w, 1.5, 1.5);
 		break;
 	case SCENE_KEY_STACK:
-		set_color(cr, e->color, SCENE_STACK_ALPHA);
+	case SCENE_KEY_BAND:
+		set_color(cr, e->color, e->key == SCENE_KEY_STACK ? SCENE_STACK_ALPHA : BAND_ALPHA);
 		cairo_rectangle(cr, x + w * 0.1, y - h / 2, w * 0.8, h);
 		cairo_fill(cr);
 		break;
@@ -934,6 +980,7 @@ void plot_render(cairo_t *cr, const struct scene *sc, const struct plot_options 
 	draw_stacks(&d);
 	draw_mark_lines(&d, &occ);
 	draw_peaks(&d, &occ);
+	draw_bands(&d);
 	draw_lines(&d, &occ);
 	if (sc->show_funcs && !sc->flame)
 		draw_brackets(&d, &occ);

@@ -170,6 +170,8 @@ static void bucket_merge(struct plot_bucket *a, const struct plot_bucket *b)
 		a->min = b->min;
 	if (b->max > a->max)
 		a->max = b->max;
+	if (b->ipeak > a->ipeak)
+		a->ipeak = b->ipeak;
 	if (b->tfirst < a->tfirst) {
 		a->tfirst = b->tfirst;
 		a->first = b->first;
@@ -699,6 +701,22 @@ static void kernel_peak_keep(struct plot_point *p, double t, double v)
 		*p = (struct plot_point){ t, v, true };
 }
 
+/* An interval's peak goes with its sample, written before it at the same
+ * time: into that sample's bucket, never one of its own. */
+static void ipeak_add(struct model_reader *r, struct plot_series *s, double t, double v)
+{
+	struct plot_bucket *b;
+
+	if (!in_window(r->m, t, t) || r->m->grid.width == 0)
+		return;
+	b = bucket_for(r, s, t, v);
+	if (!b || !b->n || v <= b->ipeak)
+		return;
+	b->ipeak = (float)v;
+	if (v > s->ipeak_max)
+		s->ipeak_max = v;
+}
+
 /* Records that name things rather than measure them. */
 static void model_text_record(struct model_reader *r, const struct record *rec)
 {
@@ -775,6 +793,13 @@ static void model_record(struct model_reader *r, const struct record *rec)
 		break;
 	case REC_GPU:
 		series_add(r, &m->extra[PLOT_EXTRA_GPU], rel_time(r, rec->t), rec->mem);
+		break;
+	case REC_IPEAK:
+		ipeak_add(r, &m->main, rel_time(r, rec->t), rec->mem);
+		break;
+	case REC_CHLDIPEAK:
+		t = rel_time(r, rec->t);
+		ipeak_add(r, child_get(r, rec->pid), t, rec->mem);
 		break;
 	default:
 		model_text_record(r, rec);
@@ -1147,7 +1172,10 @@ void plot_series_columns(const struct plot_model *m, const struct plot_series *s
 				c->max = b->max;
 				c->first = b->first;
 				c->last = b->last;
+				c->ipeak = b->ipeak;
 			} else {
+				if (b->ipeak > c->ipeak)
+					c->ipeak = b->ipeak;
 				if (b->min < c->min)
 					c->min = b->min;
 				if (b->max > c->max)

@@ -37,6 +37,7 @@
 struct plot_bucket {
 	double tfirst, tlast; /* times of the first and last sample */
 	float min, max, first, last;
+	float ipeak;          /* highest interval peak (IPEAK) of its samples, 0: none */
 	uint32_t n;           /* 0: empty */
 };
 
@@ -55,6 +56,7 @@ struct plot_series {
 	struct plot_point first, last; /* earliest and latest sample inside the range */
 	struct plot_point before, after; /* window: nearest samples outside it */
 	struct plot_point kernel_peak; /* PEAK / CHLDPEAK: the kernel's high-water mark */
+	double ipeak_max;     /* highest interval peak (IPEAK / CHLDIPEAK) in the range, 0: none */
 	/* least squares, about (t0, v0), for the trend line */
 	double t0, v0, st, sv, stt, stv;
 };
@@ -144,6 +146,7 @@ void plot_model_extent(const struct plot_model *m, double *t0, double *t1, doubl
 struct plot_column {
 	double tfirst, tlast;
 	double min, max, first, last;
+	double ipeak;         /* highest interval peak, 0: none */
 	uint32_t n;
 };
 void plot_series_columns(const struct plot_model *m, const struct plot_series *s,

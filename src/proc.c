@@ -322,8 +322,6 @@ const char *proc_stat_fields(const char *buf)
 bool proc_read_stat(pid_t pid, struct proc_stat *st)
 {
 	char buf[1024];
-	const char *p;
-	uint64_t v;
 	int fd = proc_open_file(pid, "stat");
 	long n;
 
@@ -331,7 +329,15 @@ bool proc_read_stat(pid_t pid, struct proc_stat *st)
 		return false;
 	n = pread_str(fd, buf, sizeof(buf));
 	close(fd);
-	if (n <= 0 || !(p = proc_stat_fields(buf)))
+	return n > 0 && proc_parse_stat(buf, st);
+}
+
+bool proc_parse_stat(const char *buf, struct proc_stat *st)
+{
+	const char *p = proc_stat_fields(buf);
+	uint64_t v;
+
+	if (!p)
 		return false;
 	st->state = *p;
 	p += 2;

@@ -57,6 +57,8 @@ struct proc_stat {
 	uint64_t cminflt;    /* page faults of the children it has reaped: 0 when it reaped none */
 };
 bool proc_read_stat(pid_t pid, struct proc_stat *st);
+/* The same, from the text of a /proc/PID/stat. */
+bool proc_parse_stat(const char *buf, struct proc_stat *st);
 /* The command name (comm, at most 15 bytes). */
 bool proc_read_comm(pid_t pid, char *buf, size_t cap);
 /* The command line, arguments in *out (a NULL-terminated vector of owned

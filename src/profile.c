@@ -70,6 +70,10 @@ static const struct record_type record_types[REC_KIND_COUNT] = {
 	RECORD(REC_CHLDKIND, "CHLDKIND", PID_FIELD, KIND_FIELDS, TIME_FIELD(t, 6)),
 	RECORD(REC_PYHEAP, "PYHEAP", MEM_FIELD(mem, 6), TIME_FIELD(t, 6)),
 	RECORD(REC_GPU, "GPU", MEM_FIELD(mem, 6), TIME_FIELD(t, 6)),
+	RECORD(REC_IPEAK, "IPEAK", MEM_FIELD(mem, 6), TIME_FIELD(t, 6)),
+	RECORD(REC_CHLDIPEAK, "CHLDIPEAK", PID_FIELD, MEM_FIELD(mem, 6), TIME_FIELD(t, 6)),
+	RECORD(REC_UNSEEN, "UNSEEN", PID_FIELD, TIME_FIELD(t, 6)),
+	RECORD(REC_UNSEENPEAK, "UNSEENPEAK", MEM_FIELD(mem, 6), TIME_FIELD(t, 6)),
 };
 
 const struct record_type *record_type_of(enum record_kind kind)
@@ -999,6 +1003,26 @@ int profile_write_peak(struct profile_writer *w, double mem, double t)
 int profile_write_chldpeak(struct profile_writer *w, long pid, double mem, double t)
 {
 	return write_sample(w, REC_CHLDPEAK, pid, mem, t);
+}
+
+int profile_write_ipeak(struct profile_writer *w, double mem, double t)
+{
+	return write_sample(w, REC_IPEAK, 0, mem, t);
+}
+
+int profile_write_chldipeak(struct profile_writer *w, long pid, double mem, double t)
+{
+	return write_sample(w, REC_CHLDIPEAK, pid, mem, t);
+}
+
+int profile_write_unseen(struct profile_writer *w, long pid, double t)
+{
+	return write_sample(w, REC_UNSEEN, pid, 0, t);
+}
+
+int profile_write_unseenpeak(struct profile_writer *w, double mem, double t)
+{
+	return write_sample(w, REC_UNSEENPEAK, 0, mem, t);
 }
 
 int profile_write_func(struct profile_writer *w, const char *name, double mem, double t,

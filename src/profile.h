@@ -31,6 +31,10 @@ enum record_kind {
 	REC_CHLDKIND, /* CHLDKIND <pid> <anon> <file> <shmem> <swap> <time>: same for a child */
 	REC_PYHEAP,   /* PYHEAP <MiB> <time>: the program's Python heap (tracemalloc) */
 	REC_GPU,      /* GPU <MiB> <time>: device memory of the program's processes */
+	REC_IPEAK,    /* IPEAK <MiB> <time>: highest resident set since the sample before */
+	REC_CHLDIPEAK, /* CHLDIPEAK <pid> <MiB> <time>: same for a child */
+	REC_UNSEEN,   /* UNSEEN <pid> <time>: pid reaped children no sample saw */
+	REC_UNSEENPEAK, /* UNSEENPEAK <MiB> <time>: the largest peak of those */
 	REC_KIND_COUNT
 };
 
@@ -179,6 +183,10 @@ int profile_write_mark(struct profile_writer *w, const char *label, double mem, 
 int profile_write_peak(struct profile_writer *w, double mem, double t);
 int profile_write_chldpeak(struct profile_writer *w, long pid, double mem, double t);
 int profile_write_chldcmd(struct profile_writer *w, long pid, const char *name);
+int profile_write_ipeak(struct profile_writer *w, double mem, double t);
+int profile_write_chldipeak(struct profile_writer *w, long pid, double mem, double t);
+int profile_write_unseen(struct profile_writer *w, long pid, double t);
+int profile_write_unseenpeak(struct profile_writer *w, double mem, double t);
 int profile_write_exit(struct profile_writer *w, double t, const char *how, int n);
 /* mib: anon, file, shmem, swap. pid 0: KIND, else CHLDKIND. */
 int profile_write_kind(struct profile_writer *w, long pid, const double mib[4], double t);

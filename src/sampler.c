@@ -4,8 +4,10 @@
 #include "channel.h"
 #include "events.h"
 #include "gpu.h"
+#include "ipeak.h"
 #include "proctree.h"
 #include "spawn.h"
+#include "unseen.h"
 #include "util.h"
 #include "waiter.h"
 
@@ -45,6 +47,7 @@ struct child {
 	bool found;          /* in the latest walk of the tree */
 	bool unreadable;     /* a read of it failed while it was there */
 	struct kinds_reader kinds; /* --breakdown */
+	struct ipeak ip;     /* its interval peaks */
 };
 
 struct sampler {
@@ -77,6 +80,9 @@ struct sampler {
 	uint64_t cminflt;     /* of the reaped program: 0 when it reaped no child itself */
 	struct rusage ru;     /* of the reaped program */
 	uint64_t kids_hwm;    /* the largest high-water mark seen of any descendant */
+	struct ipeak_set ipk; /* interval peaks (ipeak.h) */
+	struct ipeak ip;      /* the target's */
+	struct unseen uns;    /* children that no sample saw (unseen.h) */
 
 	struct proc_tree tree;
 	struct pidvec desc;
@@ -154,6 +160,7 @@ static void kid_add(struct sampler *s, size_t at, pid_t pid, uint64_t now)
 	c->pid = pid;
 	c->seen_ns = now;
 	c->found = true;
+	ipeak_init(&c->ip);
 	if (proc_open(&c->h, pid, s->o->backend) < 0)
 		c->h.fd = c->h.status_fd = -1;
 	proc_read_comm(pid, c->comm, sizeof(c->comm));
@@ -210,6 +217,8 @@ static void kid_drop(struct sampler *s, size_t i)
 	kid_name(s, &s->kids[i]);
 	proc_close(&s->kids[i].h);
 	kinds_reader_close(&s->kids[i].kinds);
+	ipeak_close(&s->kids[i].ip);
+	unseen_gone(&s->uns);
 	memmove(s->kids + i, s->kids + i + 1, (s->nkids - i - 1) * sizeof(*s->kids));
 	s->nkids--;
 }
@@ -265,7 +274,7 @@ static bool kid_read(struct child *c, enum proc_backend backend)
  * False when the target has no memory left (it has ended). */
 static bool measure(struct sampler *s, bool with_kids, uint64_t now, uint64_t *self, uint64_t *kids)
 {
-	bool alive = proc_read_mem(&s->target, self);
+	bool alive = ipeak_read_mem(&s->ipk, &s->ip, &s->target, self) || proc_read_mem(&s->target, self);
 
 	if (!alive) {
 		s->read_errno = errno;
@@ -280,7 +289,7 @@ static bool measure(struct sampler *s, bool with_kids, uint64_t now, uint64_t *s
 	for (size_t i = 0; i < s->nkids; i++) {
 		struct child *c = &s->kids[i];
 
-		c->mem_ok = kid_read(c, s->o->backend);
+		c->mem_ok = ipeak_read_mem(&s->ipk, &c->ip, &c->h, &c->mem) || kid_read(c, s->o->backend);
 		if (c->mem_ok) {
 			*kids += c->mem;
 			if (c->mem > c->hwm_seen)
@@ -413,13 +422,51 @@ static void gpu_sample(struct sampler *s, uint64_t now, double t)
 		wrote(s, profile_write_gpu(&s->w, (double)bytes / MIB, t));
 }
 
+/* Interval peaks (ipeak.h), read and reset just after the sample they end:
+ * IPEAK for the program (under -C: the sum of each process's interval peak,
+ * the tree's at most), CHLDIPEAK for each child under -M; written only when
+ * above the sample. They feed the run's peaks too. */
+static void interval_peaks(struct sampler *s, bool alive, uint64_t self, uint64_t kids, double t)
+{
+	uint64_t peak, rss, own = self, extra = 0, sampled = self + (s->o->children ? kids : 0);
+	bool above = false;
+
+	if (alive && ipeak_take(&s->ipk, &s->ip, &s->target, &peak, &rss)) {
+		s->hwm_seen = peak > s->hwm_seen ? peak : s->hwm_seen;
+		above = ipeak_above(peak, rss, self);
+		own = peak > self ? peak : self;
+	}
+	for (size_t i = 0; i < s->nkids && (s->o->children || s->o->multiprocess); i++) {
+		struct child *c = &s->kids[i];
+
+		if (!c->mem_ok || !ipeak_take(&s->ipk, &c->ip, &c->h, &peak, &rss))
+			continue;
+		c->hwm_seen = peak > c->hwm_seen ? peak : c->hwm_seen;
+		s->kids_hwm = peak > s->kids_hwm ? peak : s->kids_hwm;
+		if (!ipeak_above(peak, rss, c->mem))
+			continue;
+		if (s->o->children) {
+			above = true;
+			extra += peak - c->mem;
+		}
+		if (s->o->multiprocess)
+			wrote(s, profile_write_chldipeak(&s->w, c->pid, (double)peak / MIB, t));
+	}
+	if (above && (alive || s->o->children))
+		wrote(s, profile_write_ipeak(&s->w, (double)(sampled - self + own + extra) / MIB, t));
+}
+
 /* One sample; false when the target had no memory left to read. */
 static bool sample(struct sampler *s, uint64_t now)
 {
 	bool kids_needed = s->o->children || s->o->multiprocess;
 	uint64_t self, kids;
 	double t = time_now();
-	bool alive = measure(s, kids_needed, now, &self, &kids);
+	bool alive;
+
+	if (kids_needed)
+		unseen_read(&s->uns, s->pid);
+	alive = measure(s, kids_needed, now, &self, &kids);
 
 	if (alive)
 		s->mem = total_mib(s, self, kids);
@@ -447,6 +494,10 @@ static bool sample(struct sampler *s, uint64_t now)
 			if (s->kids[i].mem_ok)
 				wrote(s, profile_write_chld(&s->w, s->kids[i].pid,
 							    (double)s->kids[i].mem / MIB, t));
+	if (s->ipk.on)
+		interval_peaks(s, alive, self, kids, t);
+	if (kids_needed && unseen_verdict(&s->uns))
+		wrote(s, profile_write_unseen(&s->w, s->pid, t));
 	if (now - s->hwm_ns >= HWM_PERIOD_NS)
 		slow_tick(s, now, t);
 	return alive;
@@ -738,6 +789,19 @@ static uint64_t final_peak(struct sampler *s, double t)
 	return peak;
 }
 
+/* Children that no sample saw, at the program's end: in its last interval
+ * (its zombie's cminflt against the last reading), and their largest peak. */
+static void unseen_end(struct sampler *s, double t)
+{
+	uint64_t peak = unseen_peak((uint64_t)s->ru.ru_maxrss * 1024, s->cminflt, s->hwm_seen, s->kids_hwm);
+
+	s->uns.rose = s->uns.have && s->cminflt != UINT64_MAX && s->cminflt > s->uns.cminflt;
+	if (unseen_verdict(&s->uns))
+		wrote(s, profile_write_unseen(&s->w, s->pid, t));
+	if (peak)
+		wrote(s, profile_write_unseenpeak(&s->w, (double)peak / MIB, t));
+}
+
 /* The last records: a final sample if the target is still there, the exact
  * peak, children's names, unfinished spans and EXIT. */
 static void finish(struct sampler *s)
@@ -754,6 +818,8 @@ static void finish(struct sampler *s)
 		slow_tick(s, now, s->sample_t);
 	}
 	t = time_now();
+	if ((s->o->children || s->o->multiprocess) && s->gone && !s->attached)
+		unseen_end(s, t);
 	peak = final_peak(s, t);
 	if (!s->res->samples && s->writing && peak) {
 		/* It ended before it could be read even once: its peak is the
@@ -811,6 +877,8 @@ static void release(struct sampler *s)
 	proc_tree_release(&s->tree);
 	proc_close(&s->target);
 	kinds_reader_close(&s->target_kinds);
+	ipeak_close(&s->ip);
+	unseen_close(&s->uns);
 	events_free(s->ev);
 	if (s->ch.path)
 		events_channel_close(&s->ch);
@@ -989,8 +1057,11 @@ int sampler_run(const struct sampler_opts *o, struct sampler_result *res)
 	s.pidfd = s.sigfd = -1;
 	s.target.fd = s.target.status_fd = -1;
 	kinds_reader_init(&s.target_kinds, 0);
+	s.ipk.on = o->interval_peaks && o->backend == PROC_RSS;
+	ipeak_init(&s.ip);
 	s.ch.rfd = s.ch.wfd = -1;
 	s.attached = o->attach > 0;
+	unseen_init(&s.uns, !s.attached);
 	proc_tree_init(&s.tree);
 	sigprocmask(SIG_SETMASK, NULL, &s.oldmask);
 	res->end = SAMPLER_DETACHED;

@@ -24,6 +24,7 @@ struct sampler_opts {
 	bool multiprocess;           /* -M: a CHLD record per child per sample */
 	bool breakdown;              /* KIND (and CHLDKIND under -M) records with each sample */
 	struct gpu *gpu;             /* --gpu (gpu.h): GPU records with each sample; NULL: none */
+	bool interval_peaks;         /* IPEAK/CHLDIPEAK: read and reset the high-water marks (ipeak.h) */
 	const char *output;
 	enum profile_open_mode output_mode;
 	bool output_is_default;      /* the output name was made up: try the next second if taken */

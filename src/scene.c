@@ -319,6 +319,32 @@ static void scene_peaks(struct scene *sc)
 	}
 }
 
+/* A band for each line with interval peaks above its samples; the memory
+ * range takes them in. */
+static void scene_bands(struct scene *sc)
+{
+	for (size_t i = 0; i < sc->nlines; i++) {
+		const struct scene_line *l = &sc->lines[i];
+		struct scene_band *b;
+		char pre[256];
+
+		if (l->series->ipeak_max <= 0)
+			continue;
+		XGROW(sc->bands, sc->bands_cap, sc->nbands + 1);
+		b = &sc->bands[sc->nbands];
+		b->line = i;
+		b->color = l->color;
+		model_prefix(sc, l->model, pre, sizeof(pre));
+		b->entry = entry_add(sc, SCENE_KEY_BAND, sc->nbands, l->color,
+				     l->series->pid ? xasprintf("%schild %ld: highest in each interval", pre,
+								l->series->pid)
+						    : xasprintf("%shighest in each interval", pre));
+		if (l->series->ipeak_max > sc->hi)
+			sc->hi = l->series->ipeak_max;
+		sc->nbands++;
+	}
+}
+
 static char *func_text(const struct scene *sc, size_t i, const struct plot_func *f)
 {
 	char pre[256], secs[32];
@@ -423,6 +449,7 @@ int scene_build(struct scene *sc, const struct plot_model *models, size_t n, con
 	for (size_t i = 0; i < sc->nlines; i++)
 		if (sc->lines[i].aux && sc->lines[i].series->peak.v > sc->hi)
 			sc->hi = sc->lines[i].series->peak.v;
+	scene_bands(sc);
 	if (!opt->no_funcs && n == 1)
 		scene_peaks(sc); /* as the Python tool: an overlay has no peak lines */
 	for (size_t i = 0; i < sc->npeaks; i++)
@@ -444,6 +471,7 @@ void scene_release(struct scene *sc)
 		free(sc->legend[i].text);
 	free(sc->peaks);
 	free(sc->stacks);
+	free(sc->bands);
 	free(sc->lines);
 	free(sc->funcs);
 	free(sc->func_base);

@@ -36,6 +36,7 @@ enum scene_key {
 	SCENE_KEY_FUNC,     /* a function's calls, brackets or boxes: ref indexes funcs */
 	SCENE_KEY_MARKS,    /* a profile's markers: ref is the model */
 	SCENE_KEY_STACK,    /* a kind of memory, stacked: ref indexes stacks */
+	SCENE_KEY_BAND,     /* interval peaks, a light band: ref indexes bands */
 };
 
 struct scene_entry {
@@ -83,6 +84,17 @@ struct scene_stack {
 	size_t entry;
 };
 
+/* The interval peaks of a line (IPEAK, CHLDIPEAK): a light band, or
+ * whiskers, from each sample up to the highest memory of its interval. */
+struct scene_band {
+	size_t line;            /* the line it belongs to */
+	struct scene_rgb color; /* the line's, to be drawn light */
+	size_t entry;
+};
+
+/* The text of a band's hover or tooltip. */
+#define SCENE_BAND_HOVER "highest in this interval"
+
 /* A function of one profile. */
 struct scene_func {
 	size_t model;
@@ -110,6 +122,8 @@ struct scene {
 	size_t npeaks;
 	struct scene_stack *stacks; /* drawn first, in order, before the lines */
 	size_t nstacks;
+	struct scene_band *bands;
+	size_t nbands, bands_cap;
 	struct scene_func *funcs; /* every model's functions, model by model */
 	size_t nfuncs;
 	size_t *func_base;      /* per model: index of its first function in funcs */

@@ -379,15 +379,68 @@ static void put_peaks(struct page *pg)
 	putc(']', f);
 }
 
+/* Interval peaks: per band, blocks [t0, t1, from, to] where an interval went
+ * above the line, over BAND_COLS columns of the band's line (bounded). */
+#define BAND_COLS 4096
+
+static void put_band(struct page *pg, const struct scene_band *b)
+{
+	const struct scene_line *ln = &pg->sc->lines[b->line];
+	struct plot_column *cols = xmalloc(BAND_COLS * sizeof(*cols));
+	double t0, t1, prev_t = NAN, prev_v = 0;
+	FILE *f = pg->f;
+	bool first = true;
+
+	series_range(ln->series, &t0, &t1);
+	if (!(t1 > t0))
+		t1 = t0 + 1;
+	plot_series_columns(&pg->sc->models[ln->model], ln->series, t0, t1 + (t1 - t0) * 1e-9, cols, BAND_COLS);
+	fprintf(f, "\n{\"series\":%zu", b->line);
+	put_color(f, "color", b->color);
+	fputs(",\"b\":[", f);
+	for (size_t i = 0; i < BAND_COLS; i++) {
+		const struct plot_column *k = &cols[i];
+		double base = isnan(prev_t) || prev_v < k->max ? k->max : prev_v;
+
+		if (!k->n)
+			continue;
+		if (k->ipeak > base) {
+			fputs(first ? "[" : ",[", f);
+			put_num(f, isnan(prev_t) ? k->tfirst : prev_t);
+			putc(',', f);
+			put_num(f, k->tlast);
+			fprintf(f, ",%.6g,%.6g]", base, k->ipeak);
+			first = false;
+		}
+		prev_t = k->tlast;
+		prev_v = k->last;
+	}
+	fputs("]}", f);
+	free(cols);
+}
+
+static void put_bands(struct page *pg)
+{
+	fputs(",\"bands\":[", pg->f);
+	for (size_t i = 0; i < pg->sc->nbands; i++) {
+		if (i)
+			putc(',', pg->f);
+		put_band(pg, &pg->sc->bands[i]);
+	}
+	fprintf(pg->f, "],\"bandhover\":\"%s\"", SCENE_BAND_HOVER);
+}
+
 static void put_legend(struct page *pg)
 {
 	static const char *const keys[] = {
 		[SCENE_KEY_LINE] = "s", [SCENE_KEY_PEAK] = "k", [SCENE_KEY_KERNEL] = "k",
 		[SCENE_KEY_FUNC] = "f", [SCENE_KEY_MARKS] = "m", [SCENE_KEY_STACK] = "x",
+		[SCENE_KEY_BAND] = "b",
 	};
 	static const char *const kinds[] = {
 		[SCENE_KEY_LINE] = "line", [SCENE_KEY_PEAK] = "peak", [SCENE_KEY_KERNEL] = "kernel",
 		[SCENE_KEY_FUNC] = "func", [SCENE_KEY_MARKS] = "marks", [SCENE_KEY_STACK] = "stack",
+		[SCENE_KEY_BAND] = "band",
 	};
 	FILE *f = pg->f;
 
@@ -581,6 +634,7 @@ static void put_data(struct page *pg)
 	put_all_series(pg);
 	put_stacks(pg);
 	put_peaks(pg);
+	put_bands(pg);
 	put_funcs(pg);
 	if (sc->show_funcs)
 		put_spans(pg, sc->t0, sc->t1);

@@ -234,6 +234,14 @@ function y_range(a, b, px) {
 				hi = p.v;
 		});
 	}
+	(D.bands || []).forEach(function (bd, i) {
+		if (hidden['b' + i] || hidden['s' + bd.series])
+			return;
+		bd.b.forEach(function (k) {
+			if (k[1] >= a && k[0] <= b && k[3] > hi)
+				hi = k[3];
+		});
+	});
 	/* as the PNG: from 0 when the data start near 0, a margin on top */
 	var out_lo, out_hi;
 	if (!(hi - lo > 1e-9 * Math.max(1, Math.abs(hi)))) {
@@ -310,6 +318,7 @@ function render() {
 	});
 	if (!D.flame && D.showfuncs)
 		draw_brackets(body);
+	draw_bands(under);
 	draw_peaks(body, under);
 	if (lanes)
 		draw_flame(el('g', { class: 'flame', 'clip-path': 'url(#lclip)' }, svg),
@@ -429,6 +438,29 @@ function draw_stack(g, bd, a, b, px) {
 	p.addEventListener('mouseover', function (ev) { show_tip(ev, lines(ev)); });
 	p.addEventListener('mousemove', function (ev) { show_tip(ev, lines(ev)); });
 	p.addEventListener('mouseout', hide_tip);
+}
+
+/* ---- interval peaks ---- */
+
+/* Light blocks from the line up to each interval's peak, beneath the lines;
+ * the hover says what they are. */
+function draw_bands(g) {
+	var X = geom.X, Y = geom.Y;
+	(D.bands || []).forEach(function (bd, i) {
+		if (hidden['b' + i] || hidden['s' + bd.series])
+			return;
+		bd.b.forEach(function (k) {
+			if (k[1] < geom.a || k[0] > geom.b)
+				return;
+			var x0 = X(k[0]), x1 = Math.max(X(k[1]), x0 + 1);
+			var r = el('rect', { class: 'band', x: x0, y: Y(k[3]), width: x1 - x0,
+					     height: Math.max(1, Y(k[2]) - Y(k[3])), fill: bd.color, 'data-kind': 'band' }, g);
+			hover(r, function () {
+				return [D.bandhover, fmt_mib(k[3]) + ' (sample ' + fmt_mib(k[2]) + ')',
+					fmt_s(k[0]) + ' \u2192 ' + fmt_s(k[1]), D.series[bd.series].label];
+			});
+		});
+	});
 }
 
 /* ---- peaks and their labels ---- */
@@ -643,7 +675,7 @@ function legend() {
 		var d = document.createElement('div'), sw = document.createElement('span');
 		sw.className = 'sw' + (kind ? ' ' + kind : '');
 		sw.style.borderColor = color;
-		if (kind === 'box')
+		if (kind && kind.indexOf('box') === 0)
 			sw.style.background = color;
 		d.appendChild(sw);
 		d.appendChild(document.createTextNode(text));
@@ -664,7 +696,7 @@ function legend() {
 		var i = +e.key.slice(1);
 		var title = e.kind === 'line' ? D.series[i].title : e.kind === 'func' ? D.funcs[i].name : e.text;
 		var sw = e.kind === 'line' ? '' : e.kind === 'func' ? (D.flame ? 'box' : '') :
-			e.kind === 'stack' ? 'box' : 'dash';
+			e.kind === 'stack' ? 'box' : e.kind === 'band' ? 'box band' : 'dash';
 		entry(e.key, e.color, e.text, sw, title);
 	});
 }
@@ -875,8 +907,8 @@ function selftest() {
 	out.push('spans: ' + document.querySelectorAll('[data-kind=span]').length);
 	out.push('stacks: ' + document.querySelectorAll('path.stack').length);
 	/* hover the first element of each kind: bracket or flame rectangle, child
-	 * or overlaid line, marker, peak */
-	['span', 'series', 'mark', 'peak', 'kpeak', 'stack'].forEach(function (kind) {
+	 * or overlaid line, marker, peak, interval peak, a kind of memory */
+	['span', 'series', 'mark', 'peak', 'kpeak', 'band', 'stack'].forEach(function (kind) {
 		var e = document.querySelector('[data-kind=' + kind + ']');
 		if (!e)
 			return;

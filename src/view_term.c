@@ -364,6 +364,35 @@ static void draw_stack(struct term_plot *tp, const struct scene_stack *b)
 	free(lo);
 }
 
+/* Interval peaks: a stippled band (every other dot) over each interval whose
+ * peak went above the line, from the sample before to its sample, from the
+ * line up to the peak; under the lines, which are drawn after. */
+static void draw_band(struct term_plot *tp, const struct scene_band *b)
+{
+	const struct scene_line *ln = &tp->sc->lines[b->line];
+	size_t n = (size_t)tp->pw * 2;
+	struct plot_column *cols = xmalloc(n * sizeof(*cols));
+	uint16_t color = term_color(tp, b->color);
+	int prev = -1;
+	double prev_v = 0;
+
+	plot_series_columns(&tp->sc->models[ln->model], ln->series, tp->t0, tp->t1, cols, n);
+	for (size_t i = 0; i < n; i++) {
+		const struct plot_column *c = &cols[i];
+		double base = prev < 0 || prev_v < c->max ? c->max : prev_v;
+
+		if (!c->n)
+			continue;
+		for (int x = prev < 0 ? (int)i : prev + 1; c->ipeak > base && x <= (int)i; x++)
+			for (int y = dot_y(tp, c->ipeak); y < dot_y(tp, base); y++)
+				if ((x + y) % 2 == 0 || x == (int)i)
+					set_dot(tp, x, y, color);
+		prev = (int)i;
+		prev_v = c->last;
+	}
+	free(cols);
+}
+
 static bool cell_used(const struct term_plot *tp, int x, int y)
 {
 	size_t i = (size_t)y * tp->cv.w + x;
@@ -626,6 +655,7 @@ static const char *key_glyph(enum scene_key key)
 	case SCENE_KEY_FUNC: return "\u251c\u2524"; /* ├┤ */
 	case SCENE_KEY_MARKS: return "\u25b2";     /* ▲ */
 	case SCENE_KEY_STACK: return "\u2592";     /* ▒ */
+	case SCENE_KEY_BAND: return "\u2591";      /* ░ */
 	}
 	return "";
 }
@@ -753,6 +783,8 @@ int view_term_write(FILE *f, const struct scene *sc, const struct view_term_opti
 	draw_axes(&tp);
 	for (size_t i = 0; i < sc->nstacks; i++)
 		draw_stack(&tp, &sc->stacks[i]);
+	for (size_t i = 0; i < sc->nbands; i++)
+		draw_band(&tp, &sc->bands[i]);
 	/* the first line on top */
 	for (size_t i = sc->nlines; i-- > 0;)
 		draw_series(&tp, &sc->lines[i]);

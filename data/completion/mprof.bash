@@ -10,7 +10,7 @@ _mprof_commands="attach clean export help lines list mark peak plot rm run"
 # The options of each command; those that take a value end in '='.
 _mprof_opts_run="-T= --interval= -o= --output= --force --append -C --include-children
 	-M --multiprocess --breakdown --gpu -E --exit-code -t= --timeout= -a --attach --backend= --python
-	--nopython --python-heap -h --help --version"
+	--nopython --python-heap --interval-peaks --no-interval-peaks -h --help --version"
 _mprof_opts_attach=$_mprof_opts_run
 _mprof_opts_plot="-o= --output= -t= --title= -n --no-function-ts -w= --window= -f --flame
 	-s --slope --breakdown --terminal --color= --width= --height= --dpi= --backend= -h --help --version"

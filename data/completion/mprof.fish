@@ -86,6 +86,8 @@ complete -c mprof -n $ra -l backend -x -a 'rss pss uss psutil psutil_pss psutil_
 complete -c mprof -n $ra -l python -d 'a Python interpreter and a script or -m module'
 complete -c mprof -n $ra -l nopython -d 'run a *.py program as it is'
 complete -c mprof -n $ra -l python-heap -d 'record the Python heap (tracemalloc)'
+complete -c mprof -n $ra -l interval-peaks -d 'record the highest memory of every interval'
+complete -c mprof -n $ra -l no-interval-peaks -d 'leave the high-water marks alone'
 complete -c mprof -n $ra -s h -l help -d 'show the options'
 complete -c mprof -n $ra -l version -d 'show the version'
 complete -c mprof -n "__mprof_using run" -a '(__fish_complete_subcommand --fcs-skip=2)'

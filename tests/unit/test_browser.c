@@ -200,7 +200,7 @@ static int write_generated(const char *path, size_t i)
 
 static const struct {
 	const char *what;
-	const char *files[3];     /* fixtures; "@marked", "@big", "@kinds": made here */
+	const char *files[3];     /* fixtures; "@marked", "@big", "@kinds": made here; "=NAME": tests/data/NAME */
 	const char *args[3];
 	const char *want[6];      /* lines (or starts of lines) of the self-test's report */
 } cases[] = {
@@ -218,6 +218,9 @@ static const struct {
 	{ "300000 samples", { "@big" }, { NULL }, { "series: 1", "zoom: ok", "reset: ok", "legend: ok" } },
 	{ "breakdown", { "@kinds" }, { "--breakdown" },
 	  { "stacks: 4", "hover stack: anon 1", "zoom: ok", "reset: ok", "legend: ok" } },
+	{ "interval peaks", { "=term/ipeak-spikes.dat" }, { NULL },
+	  { "hover band: highest in this interval | 33.20 MiB (sample 1.25 MiB) | 100.00 ms \u2192 0.200 s",
+	    "zoom: ok", "reset: ok", "legend: ok" } },
 };
 
 /* Plot "mprof plot -o DIR/page.html ARGS..." and load the page with
@@ -277,6 +280,8 @@ START_TEST(test_selftest)
 			write_big(paths[i] = tl_path(dir, "big.dat"));
 		else if (!strcmp(name, "@kinds"))
 			write_kinds(paths[i] = tl_path(dir, "kinds.dat"));
+		else if (name[0] == '=')
+			paths[i] = tl_data(name + 1);
 		else
 			paths[i] = tl_fixture(name);
 		args[n++] = paths[i];

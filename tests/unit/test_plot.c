@@ -782,6 +782,68 @@ START_TEST(test_png_kernel_peak_and_mark)
 }
 END_TEST
 
+/* Band pixels (black at the band's light alpha on white) in the column at
+ * x between memory v0 and v1; the top-most one's row in *top. */
+static int band_pixels(const struct image *im, const struct frame *f, double x, double y0, double y1, int *top)
+{
+	int n = 0;
+
+	*top = -1;
+	for (int y = (int)lround(y1); y <= (int)lround(y0); y++) {
+		int c[3];
+
+		pixel(im, (int)lround(x), y, c);
+		if (y > f->top && y < f->bottom && near(c, 184, 184, 184, 6)) {
+			n++;
+			if (*top < 0)
+				*top = y;
+		}
+	}
+	return n;
+}
+
+/* Interval peaks: a light band over the interval before the sample, from the
+ * line (10 MiB) up to the interval's peak (80 MiB); none elsewhere, none
+ * without IPEAK. */
+START_TEST(test_png_interval_band)
+{
+	char *dir = tl_tmpdir(), *png = tl_path(dir, "b.png"), *p = tl_path(dir, "band.dat");
+	struct image im;
+	struct frame fr;
+	double lo, hi, y10, y80, y100;
+	int top, n;
+
+	{
+		FILE *f = fopen(p, "w");
+
+		ck_assert_ptr_nonnull(f);
+		fprintf(f, "CMDLINE ./band\n");
+		for (int i = 0; i <= 100; i++)
+			fprintf(f, "MEM 10.000000 %.4f\n%s", T0 + i * 0.1, i == 30 ? "IPEAK 80.000000 1795695941.0\n" : "");
+		ck_assert_int_eq(fclose(f), 0);
+	}
+	plot_ok(dir, (const char *const[]){ "mprof", "plot", "-n", "-o", png, "-w", "0,10", p, NULL });
+	image_load(&im, png);
+	find_frame(&im, &fr);
+	plot_nice_range(10, 80, &lo, &hi);
+	y10 = fr.bottom - (10 - lo) / (hi - lo) * (fr.bottom - fr.top);
+	y80 = fr.bottom - (80 - lo) / (hi - lo) * (fr.bottom - fr.top);
+	y100 = fr.bottom - (hi - lo) / (hi - lo) * (fr.bottom - fr.top);
+	/* over the interval (2.9 s, 3.0 s] */
+	n = band_pixels(&im, &fr, frame_x(&fr, 2.95, 0, 10), y10 - 3, y100, &top);
+	ck_assert_msg(n > 0.8 * (y10 - 3 - y80), "band at 2.95 s: %d pixels between y %.0f and %.0f", n, y80, y10);
+	ck_assert_msg(abs(top - (int)lround(y80)) <= 2, "band top at y %d, want %.0f", top, y80);
+	/* nowhere else */
+	n = band_pixels(&im, &fr, frame_x(&fr, 6.05, 0, 10), y10 - 3, y100, &top);
+	ck_assert_msg(n == 0, "band at 6.05 s: %d pixels", n);
+	cairo_surface_destroy(im.s);
+	tl_rmrf(dir);
+	free(p);
+	free(png);
+	free(dir);
+}
+END_TEST
+
 /* A one-sample spike among 300k samples is still drawn. */
 START_TEST(test_png_decimated_spike)
 {
@@ -1170,6 +1232,7 @@ int main(void)
 	tcase_add_test(tp, test_png_peak_lines);
 	tcase_add_loop_test(tp, test_png_brackets, 0, ARRAY_SIZE(bracket_windows));
 	tcase_add_test(tp, test_png_kernel_peak_and_mark);
+	tcase_add_test(tp, test_png_interval_band);
 	tcase_add_test(tp, test_png_decimated_spike);
 	tcase_add_test(tp, test_png_flame);
 	tcase_add_test(tp, test_png_deep_levels);

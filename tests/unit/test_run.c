@@ -628,13 +628,14 @@ START_TEST(test_help)
 }
 END_TEST
 
-/* Long options, unambiguous prefixes, and options after PROGRAM belong to it. */
+/* Long options, unambiguous prefixes, and options after PROGRAM belong to it
+ * (--inter could be --interval or --interval-peaks). */
 START_TEST(test_long_options_and_prefixes)
 {
 	struct run x;
 
 	run_setup(&x);
-	RUN(&x, "run", "--inter", "0.02", "--out", "out.dat", "--include", MW, "-T", "5", "-o", "x");
+	RUN(&x, "run", "--interval", "0.02", "--out", "out.dat", "--include", MW, "-T", "5", "-o", "x");
 	/* memwork does not know "-T": it exits 100; mprof saw none of these. */
 	ck_assert_int_eq(x.r.status, 0);
 	read_profile(x.out, &x.p);

@@ -51,6 +51,10 @@ static const struct {
 	{ "kinds-breakdown-72x20.txt", { "term/kinds.dat" }, { "--width=72", "--height=20", "--color=never", "--breakdown" } },
 	{ "kinds-breakdown-72x20-color.txt", { "term/kinds.dat" },
 	  { "--width=72", "--height=20", "--color=always", "--breakdown" } },
+	/* interval peaks: a band up to each interval's peak, a child's too */
+	{ "ipeak-spikes-72x20.txt", { "term/ipeak-spikes.dat" }, { "--width=72", "--height=20", "--color=never" } },
+	{ "ipeak-spikes-72x20-color.txt", { "term/ipeak-spikes.dat" },
+	  { "--width=72", "--height=20", "--color=always" } },
 };
 
 static void run_plot(struct tl_result *r, const char *const *args, const char *const *files,

@@ -3,6 +3,10 @@
  *
  *   alloc MIB         map MIB MiB and touch every page (kept until free)
  *   free              unmap the latest allocation
+ *   spike MIB MS      map MIB MiB (populated by the kernel, the fastest way),
+ *                     hold it MS ms, unmap it; print "spike MIB START END"
+ *                     (unix times: mapping begins, the memory is unmapped)
+ *                     on standard output
  *   sleep MS          sleep MS milliseconds
  *   fork N MIB MS     start N children that each hold MIB MiB for MS ms
  *   wait              wait for all children
@@ -242,6 +246,29 @@ static _Noreturn void vmspawn(long ms, char **exec_argv)
 	exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 }
 
+static double wall_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void spike(long mib, long ms)
+{
+	double start = wall_s(), end;
+	size_t len = mib > 0 ? (size_t)mib * MIB : 1;
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+
+	if (p == MAP_FAILED)
+		fail("mmap");
+	sleep_ms(ms);
+	munmap(p, len);
+	end = wall_s();
+	printf("spike %ld %.6f %.6f\n", mib, start, end);
+	fflush(stdout);
+}
+
 int main(int argc, char **argv)
 {
 	(void)argc;
@@ -260,6 +287,9 @@ int main(int argc, char **argv)
 				nallocs--;
 				munmap(allocs[nallocs].p, allocs[nallocs].len ? allocs[nallocs].len : 1);
 			}
+		} else if (!strcmp(s, "spike")) {
+			spike(num(argv, i + 1), num(argv, i + 2));
+			i += 2;
 		} else if (!strcmp(s, "sleep")) {
 			sleep_ms(num(argv, ++i));
 		} else if (!strcmp(s, "fork")) {
