@@ -134,7 +134,8 @@ static void meta_fn(void *ctx, const struct record *rec)
 
 struct rows {
 	FILE *f;
-	struct json *j;       /* JSON; NULL for CSV */
+	bool json;            /* else CSV */
+	struct json j;        /* JSON: the writer */
 	double t0;
 };
 
@@ -142,8 +143,9 @@ struct rows {
 static size_t format_row(const struct rows *rw, const struct record *rec, const struct export_series *es,
 			 char *buf)
 {
-	bool json = rw->j != NULL;
+	bool json = rw->json;
 	size_t n = 0;
+	double v;
 
 	if (json)
 		buf[n++] = '[';
@@ -154,7 +156,8 @@ static size_t format_row(const struct rows *rw, const struct record *rec, const 
 	else if (json)
 		n += (size_t)sprintf(buf + n, "null");
 	n += (size_t)sprintf(buf + n, json ? ",\"%s\"," : ",%s,", es->name);
-	n += export_format_fixed6(*(const double *)((const char *)rec + es->off), buf + n);
+	memcpy(&v, (const char *)rec + es->off, sizeof(v));
+	n += export_format_fixed6(v, buf + n);
 	if (json)
 		buf[n++] = ']';
 	else
@@ -164,7 +167,7 @@ static size_t format_row(const struct rows *rw, const struct record *rec, const 
 
 static void rows_fn(void *ctx, const struct record *rec)
 {
-	const struct rows *rw = ctx;
+	struct rows *rw = ctx;
 	char buf[1024];
 
 	for (size_t i = 0; i < export_series_count; i++) {
@@ -174,8 +177,8 @@ static void rows_fn(void *ctx, const struct record *rec)
 		if (es->kind != rec->kind)
 			continue;
 		n = format_row(rw, rec, es, buf);
-		if (rw->j)
-			json_raw(rw->j, buf, n);
+		if (rw->json)
+			json_raw(&rw->j, buf, n);
 		else
 			fwrite(buf, 1, n, rw->f);
 	}
@@ -305,35 +308,35 @@ static void marks_fn(void *ctx, const struct record *rec)
 
 static int export_json(const char *path, const struct export_meta *m, struct rows *rw)
 {
-	struct json j;
-	struct spans sp = { &j, rw->t0 };
+	struct json *jw = &rw->j;
+	struct spans sp = { jw, rw->t0 };
 	int rc = 0;
 
-	json_init(&j, rw->f);
-	rw->j = &j;
-	json_object_begin(&j);
-	json_meta(&j, path, m);
-	json_key(&j, "columns");
-	json_array_begin(&j);
+	json_init(jw, rw->f);
+	rw->json = true;
+	json_object_begin(jw);
+	json_meta(jw, path, m);
+	json_key(jw, "columns");
+	json_array_begin(jw);
 	for (const char *const *c = (const char *const[]){ "time_s", "pid", "series", "mib", NULL }; *c; c++)
-		json_cstring(&j, *c);
-	json_array_end(&j);
-	json_key(&j, "samples");
-	json_array_begin(&j);
+		json_cstring(jw, *c);
+	json_array_end(jw);
+	json_key(jw, "samples");
+	json_array_begin(jw);
 	rc = each_record(path, rows_fn, rw);
-	json_array_end(&j);
-	json_key(&j, "functions");
-	json_array_begin(&j);
+	json_array_end(jw);
+	json_key(jw, "functions");
+	json_array_begin(jw);
 	if (rc == 0 && m->funcs)
 		rc = each_record(path, funcs_fn, &sp);
-	json_array_end(&j);
-	json_key(&j, "markers");
-	json_array_begin(&j);
+	json_array_end(jw);
+	json_key(jw, "markers");
+	json_array_begin(jw);
 	if (rc == 0 && m->marks)
 		rc = each_record(path, marks_fn, &sp);
-	json_array_end(&j);
-	json_object_end(&j);
-	json_finish(&j);
+	json_array_end(jw);
+	json_object_end(jw);
+	json_finish(jw);
 	return rc;
 }
 
