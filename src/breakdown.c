@@ -70,18 +70,20 @@ void kinds_reader_init(struct kinds_reader *r, pid_t pid)
 	r->fd = -1;
 }
 
+/* A read that fails (the process has gone, or its pid was taken by another
+ * process since the file was opened) opens the file again, once. */
 bool kinds_read(struct kinds_reader *r, struct mem_kinds *out)
 {
 	char buf[STATUS_BUF];
 
-	if (r->fd < 0) {
-		r->fd = proc_open_file(r->pid, "status");
-		if (r->fd < 0)
+	for (int tries = 0; tries < 2; tries++) {
+		if (r->fd < 0 && (r->fd = proc_open_file(r->pid, "status")) < 0)
 			return false;
+		if (pread_str(r->fd, buf, sizeof(buf)) > 0)
+			return kinds_parse(buf, out);
+		kinds_reader_close(r);
 	}
-	if (pread_str(r->fd, buf, sizeof(buf)) <= 0)
-		return false;
-	return kinds_parse(buf, out);
+	return false;
 }
 
 void kinds_reader_close(struct kinds_reader *r)
