@@ -124,6 +124,14 @@ START_TEST(test_stand_in)
 	tl_run(&r, dir, "mprof", "export", "g.dat");
 	ck_assert_msg(r.status == 0 && strstr(r.out, ",,gpu,400.000000\n"), "%s", r.out);
 	tl_result_free(&r);
+	/* the Python tool reads the file (it skips GPU records) */
+	if (access("/usr/bin/python3-mprof", X_OK) == 0) {
+		tl_run(&r, dir, "/usr/bin/python3-mprof", "peak", "g.dat");
+		ck_assert_msg(r.status == 0 && str_starts_with(r.out, "g.dat\t"), "%s%s", r.out, r.err);
+		tl_result_free(&r);
+	} else {
+		tl_skip("the Python tool reading GPU records: /usr/bin/python3-mprof is not installed");
+	}
 	free(out);
 	tl_rmrf(dir);
 	free(dir);
