@@ -18,7 +18,7 @@
 
 struct plot_args {
 	const char *output, *title, *width, *height, *backend, *align;
-	bool no_funcs, flame, slope, terminal, window;
+	bool no_funcs, flame, slope, terminal, window, breakdown;
 	double w0, w1, dpi;
 	enum view_color color;
 };
@@ -90,6 +90,9 @@ static const struct opt plot_opts[] = {
 		   "overlays: time 0 at each profile's first marker NAME, or\n"
 		   "else the first call of function NAME, not at its first sample"),
 	OPT_BOOL('s', "slope", struct plot_args, slope, "trend lines and their slopes (MiB/s)"),
+	OPT_BOOL(0, "breakdown", struct plot_args, breakdown,
+		 "the kinds of memory (mprof run --breakdown), stacked\n"
+		 "under the line: anonymous, file-backed, shared, swap"),
 	OPT_STRING(0, "width", "PX", struct plot_args, width,
 		   "picture width in pixels (default 14 inches at --dpi)"),
 	OPT_STRING(0, "height", "PX", struct plot_args, height,
@@ -164,8 +167,8 @@ static int parse_args(struct plot_args *a, struct plot_options *opt, struct plot
 	else if (a->terminal && a->output)
 		die_usage("plot", "--terminal draws on standard output: leave out --output %s", a->output);
 	*opt = (struct plot_options){ .no_funcs = a->no_funcs, .flame = a->flame, .slope = a->slope,
-				      .window = a->window, .w0 = a->w0, .w1 = a->w1, .dpi = a->dpi,
-				      .align = a->align };
+				      .breakdown = a->breakdown, .window = a->window, .w0 = a->w0, .w1 = a->w1,
+				      .dpi = a->dpi, .align = a->align };
 	check_size(a, opt, to);
 	if (plot_view_of(to, &view) < 0)
 		die_usage("plot", "option --output: '%s': unknown format; use %s, .html for a page, "

@@ -1,6 +1,7 @@
 /* mprof run, mprof attach: options, then the sampler does the work. */
 #include "cgroup.h"
 #include "commands.h"
+#include "gpu.h"
 #include "options.h"
 #include "proc.h"
 #include "pyinject.h"
@@ -49,6 +50,8 @@ struct run_args {
 	struct size_arg max, kill_above;
 	char kill_label[64];          /* the marker of --kill-above */
 	bool memory_max_given;
+	bool python_heap;
+	bool gpu;
 	bool interval_peaks, no_interval_peaks;
 	char **program;           /* PROGRAM ARGS..., NULL-terminated */
 	int nprogram;
@@ -162,6 +165,12 @@ static int cg_container_value(struct opt_parser *p, void *field, const char *arg
 		 "MEM is the sum over the program and all its descendants"), \
 	OPT_BOOL('M', "multiprocess", struct run_args, so.multiprocess, \
 		 "also a CHLD record per child process per sample"), \
+	OPT_BOOL(0, "breakdown", struct run_args, so.breakdown, \
+		 "also record resident anonymous, file-backed and shared\n" \
+		 "memory and swap with each sample (KIND records)"), \
+	OPT_BOOL(0, "gpu", struct run_args, gpu, \
+		 "also record the GPU memory of the program and its\n" \
+		 "descendants (NVIDIA, through libnvidia-ml.so.1)"), \
 	OPT_BOOL('E', "exit-code", struct run_args, exit_code, \
 		 "exit with the program's status (128+N after signal N)"), \
 	OPT_CALLBACK('t', "timeout", "SEC", struct run_args, so.timeout, timeout_value, \
@@ -181,6 +190,9 @@ static int cg_container_value(struct opt_parser *p, void *field, const char *arg
 	OPT_BOOL(0, "python", struct run_args, python, \
 		 "PROGRAM is a Python interpreter and a script or -m module"), \
 	OPT_BOOL(0, "nopython", struct run_args, nopython, "run a *.py PROGRAM without function brackets"), \
+	OPT_BOOL(0, "python-heap", struct run_args, python_heap, \
+		 "a Python PROGRAM: also record its Python heap (tracemalloc's\n" \
+		 "size, PYHEAP records); tracemalloc slows its allocations"), \
 	OPT_CALLBACK(0, "max", "SIZE", struct run_args, max, size_opt_value, \
 		     "a budget (500M, 1.5G; see SIZES in mprof(1)): at the end,\n" \
 		     "exit 1 after a line saying so when the peak is over SIZE"), \
@@ -272,6 +284,9 @@ static void parse_args(struct run_args *a, int argc, char **argv)
 					    : "a program to run is needed");
 	if (a->attach && a->nprogram > 1)
 		die_usage(a->cmd, "attach takes one pid or process name, not '%s'", a->program[1]);
+	if (a->python_heap && (a->attach || a->nopython || (!a->python && !python_is_script(a->program[0]))))
+		die_usage(a->cmd, "option --python-heap: the program must be a Python script run by mprof "
+			  "(script.py, or --python python3 ...)");
 }
 
 /* ---- Python programs ---- */
@@ -396,7 +411,11 @@ static int run_or_attach(const char *cmd, bool attach, int argc, char **argv)
 	} else if (a.python || (python_is_script(a.program[0]) && !a.nopython)) {
 		if (python_cmdline(a.program, &cmdline) < 0)
 			return 127;
-		if (python_command(a.program, a.python, &run_argv) < 0) {
+		char heap[32];
+		const char *heap_opts[] = { "--heap", heap, NULL };
+
+		snprintf(heap, sizeof(heap), "%.9g", a.so.interval);
+		if (python_command_opts(a.program, a.python, a.python_heap ? heap_opts : NULL, &run_argv) < 0) {
 			strvec_clear(&cmdline);
 			return EXIT_FAIL;
 		}
@@ -407,9 +426,15 @@ static int run_or_attach(const char *cmd, bool attach, int argc, char **argv)
 	}
 	a.so.events = !a.attach;
 
+	if (a.gpu && !(a.so.gpu = gpu_open())) {
+		strvec_clear(&run_argv);
+		strvec_clear(&cmdline);
+		return EXIT_FAIL;
+	}
 	if (!a.quiet)
 		fprintf(stderr, "mprof: Sampling memory every %gs\n", a.so.interval);
 	rc = sampler_run(&a.so, &res);
+	gpu_close(a.so.gpu);
 	over = rc == 0 && res.output ? end_report(&a, res.output) : 0;
 	if (res.missed && res.missed * 100 > res.samples + res.missed)
 		warning("%lu of %lu samples were skipped: mprof was not woken in time (a busy machine?)",

@@ -24,6 +24,7 @@ int cmd_lines(int argc, char **argv);
 int cmd_summary(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_fit(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 
 extern const struct opt_cmd opt_cmd_run, opt_cmd_attach;
 extern const struct opt_cmd opt_cmd_plot;  /* in the plot module */
@@ -31,5 +32,6 @@ extern const struct opt_cmd opt_cmd_peak, opt_cmd_list, opt_cmd_rm, opt_cmd_clea
 extern const struct opt_cmd opt_cmd_mark, opt_cmd_lines;
 extern const struct opt_cmd opt_cmd_summary, opt_cmd_diff;
 extern const struct opt_cmd opt_cmd_fit;
+extern const struct opt_cmd opt_cmd_mark, opt_cmd_lines, opt_cmd_export;
 
 #endif

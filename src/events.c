@@ -223,8 +223,8 @@ static int parse_event(struct events *ev, const char *line, size_t len, struct e
 	char buf[4 * SHOWN_MAX + 8], who[64];
 	size_t fl;
 
-	if (len < 2 || line[1] != ' ' || !line[0] || !strchr("BEM", line[0])) {
-		drop(ev, "not an event (B, E or M, then pid, thread id, time): '%s'",
+	if (len < 2 || line[1] != ' ' || !line[0] || !strchr("BEMH", line[0])) {
+		drop(ev, "not an event (B, E, M or H, then pid, thread id, time): '%s'",
 		     shown(line, len, buf, sizeof(buf)));
 		return -1;
 	}
@@ -338,6 +338,21 @@ static void marker(struct events *ev, const struct event *e)
 	free(label);
 }
 
+/* The Python heap: the rest of the line is its size in bytes. */
+static void heap_size(struct events *ev, const struct event *e)
+{
+	char who[64], buf[4 * SHOWN_MAX + 8];
+	double bytes;
+
+	if (profile_parse_number(e->name, e->name_len, &bytes) < 0 || !isfinite(bytes) || bytes < 0) {
+		drop(ev, "a heap size that is not a number of bytes ('%s'), from %s",
+		     shown(e->name, e->name_len, buf, sizeof(buf)), sender(e, who, sizeof(who)));
+		return;
+	}
+	if (!ev->failed)
+		wrote(ev, profile_write_pyheap(ev->w, bytes / (1024.0 * 1024.0), e->t));
+}
+
 static void handle_line(struct events *ev, const char *line, size_t len)
 {
 	struct event e;
@@ -350,6 +365,8 @@ static void handle_line(struct events *ev, const char *line, size_t len)
 		span_begin(ev, &e);
 	else if (e.kind == 'E')
 		span_end(ev, &e);
+	else if (e.kind == 'H')
+		heap_size(ev, &e);
 	else
 		marker(ev, &e);
 }

@@ -8,13 +8,15 @@
  *   E <pid> <tid> <time> [<name>]\n    the innermost open span of that thread ends
  *                                      (with a name: the innermost one so named)
  *   M <pid> <tid> <time> <label>\n     an instant marker
+ *   H <pid> <tid> <time> <bytes>\n     the Python heap's size (mprof run --python-heap)
  *
  * <time> is unix time in seconds with decimals (CLOCK_REALTIME), or "-" for
  * "when mprof reads it". <name> and <label> are the rest of the line, any bytes
  * but newline; mprof escapes them in the profile. Spans nest per (pid, tid):
  * a span's level is the number of spans open in its thread when it began.
  * mprof measures memory, as its MEM samples do, when it reads each event, and
- * writes a FUNC record when a span ends and a MARK record for a marker. Spans
+ * writes a FUNC record when a span ends, a MARK record for a marker and a
+ * PYHEAP record for a heap size. Spans
  * still open when the target ends are closed at the last sample and flagged
  * "unfinished". A span from a process other than the profiled program (see
  * events_set_target) has its pid in its FUNC record. Bad events are dropped: the first with a warning that says

@@ -174,6 +174,12 @@ void json_null(struct json *j)
 	fputs("null", j->f);
 }
 
+void json_raw(struct json *j, const char *s, size_t len)
+{
+	before_item(j);
+	fwrite(s, 1, len, j->f);
+}
+
 void json_finish(struct json *j)
 {
 	fputc('\n', j->f);

@@ -45,6 +45,8 @@ void json_kv_cstring(struct json *j, const char *key, const char *s);
 void json_kv_number(struct json *j, const char *key, double v, int decimals);
 void json_kv_integer(struct json *j, const char *key, long long v);
 void json_kv_bool(struct json *j, const char *key, bool v);
+/* A value already formatted as JSON, written as it is (len bytes). */
+void json_raw(struct json *j, const char *s, size_t len);
 /* End the document with a newline. */
 void json_finish(struct json *j);
 

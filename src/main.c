@@ -17,6 +17,7 @@ static const struct cmd_struct commands[] = {
 	{ "clean",  cmd_clean,  "remove every mprofile_*.dat in the current directory" },
 	{ "diff",   cmd_diff,   "compare two profiles; budgets on the increase" },
 	{ "fit",    cmd_fit,    "the smallest memory limit a program succeeds under" },
+	{ "export", cmd_export, "write every series of a profile as numbers: CSV or JSON" },
 	{ "lines",  cmd_lines,  "line-by-line memory of decorated Python functions" },
 	{ "list",   cmd_list,   "list the profiles in the current directory" },
 	{ "mark",   cmd_mark,   "record a marker or a phase from a shell script being profiled" },

@@ -420,6 +420,50 @@ static void draw_lines(struct draw *d, struct plot_occupancy *occ)
 	}
 }
 
+/* ---- the kinds of memory (--breakdown) ---- */
+
+/* A band between two stacked series, filled: along the upper one's first and
+ * last sample of each pixel column, back along the lower one's (the same
+ * samples: a KIND record gives all of them at once), or along 0. */
+static void draw_stack(struct draw *d, const struct scene_stack *b)
+{
+	const struct plot_layout *l = d->lay;
+	const struct plot_model *m = &d->sc->models[b->model];
+	size_t ncols = (size_t)ceil(l->plot.w), n = 0;
+	struct plot_column *up = xmalloc(ncols * sizeof(*up)), *lo = xcalloc(ncols, sizeof(*lo));
+	cairo_t *cr = d->cr;
+
+	plot_series_columns(m, b->upper, l->x.lo, l->x.hi, up, ncols);
+	if (b->lower)
+		plot_series_columns(m, b->lower, l->x.lo, l->x.hi, lo, ncols);
+	cairo_save(cr);
+	clip_plot(d);
+	for (size_t i = 0; i < ncols; i++)
+		if (up[i].n) {
+			(n++ ? cairo_line_to : cairo_move_to)(cr, X(d, up[i].tfirst), Y(d, up[i].first));
+			cairo_line_to(cr, X(d, up[i].tlast), Y(d, up[i].last));
+		}
+	for (size_t i = ncols; i-- > 0;)
+		if (up[i].n) {
+			cairo_line_to(cr, X(d, up[i].tlast), Y(d, b->lower ? lo[i].last : 0));
+			cairo_line_to(cr, X(d, up[i].tfirst), Y(d, b->lower ? lo[i].first : 0));
+		}
+	if (n) {
+		cairo_close_path(cr);
+		set_color(cr, b->color, SCENE_STACK_ALPHA);
+		cairo_fill(cr);
+	}
+	cairo_restore(cr);
+	free(up);
+	free(lo);
+}
+
+static void draw_stacks(struct draw *d)
+{
+	for (size_t i = 0; i < d->sc->nstacks; i++)
+		draw_stack(d, &d->sc->stacks[i]);
+}
+
 /* ---- interval peaks ---- */
 
 #define BAND_ALPHA 0.28
@@ -817,8 +861,9 @@ static void draw_legend_sample(struct draw *d, const struct scene_entry *e, doub
 	case SCENE_KEY_MARKS:
 		draw_dashed_sample(d, x, y, w, 1.5, 1.5);
 		break;
+	case SCENE_KEY_STACK:
 	case SCENE_KEY_BAND:
-		set_color(cr, e->color, BAND_ALPHA);
+		set_color(cr, e->color, e->key == SCENE_KEY_STACK ? SCENE_STACK_ALPHA : BAND_ALPHA);
 		cairo_rectangle(cr, x + w * 0.1, y - h / 2, w * 0.8, h);
 		cairo_fill(cr);
 		break;
@@ -932,6 +977,7 @@ void plot_render(cairo_t *cr, const struct scene *sc, const struct plot_options 
 	draw_grid(&d);
 	if (sc->flame)
 		draw_flame(&d);
+	draw_stacks(&d);
 	draw_mark_lines(&d, &occ);
 	draw_peaks(&d, &occ);
 	draw_bands(&d);

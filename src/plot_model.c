@@ -108,6 +108,7 @@ struct model_reader {
 	bool have_start;
 	double grid_t;        /* the time the grid was placed from */
 	struct series_hot main_hot;
+	struct series_hot extra_hot[PLOT_EXTRA_COUNT];
 	struct series_hot *child_hot; /* one per child */
 	size_t child_cap, child_hot_cap;
 	struct idxmap child_index; /* pid -> index into children */
@@ -120,6 +121,8 @@ struct model_reader {
 
 static struct series_hot *hot_of(struct model_reader *r, const struct plot_series *s)
 {
+	if (s >= r->m->extra && s < r->m->extra + PLOT_EXTRA_COUNT)
+		return &r->extra_hot[s - r->m->extra];
 	return s == &r->m->main ? &r->main_hot : &r->child_hot[s - r->m->children];
 }
 
@@ -214,6 +217,10 @@ static void model_coarsen(struct model_reader *r, bool left)
 	g->width *= 2;
 	g->inv_width = 1 / g->width;
 	series_coarsen(&m->main, g->nbuckets, shift);
+	for (size_t i = 0; i < PLOT_EXTRA_COUNT; i++) {
+		series_coarsen(&m->extra[i], g->nbuckets, shift);
+		r->extra_hot[i] = (struct series_hot){ NULL, 0, 0 };
+	}
 	for (size_t i = 0; i < m->nchildren; i++)
 		series_coarsen(&m->children[i], g->nbuckets, shift);
 	r->main_hot = (struct series_hot){ NULL, 0, 0 };
@@ -658,6 +665,17 @@ static void model_text_record(struct model_reader *r, const struct record *rec)
 	}
 }
 
+/* The breakdown, stacked: anon, anon + file, ... */
+static void add_kinds(struct model_reader *r, const struct record *rec)
+{
+	double t = rel_time(r, rec->t), sum = 0;
+
+	for (int k = PLOT_EXTRA_ANON; k <= PLOT_EXTRA_SWAP; k++) {
+		sum += rec->kinds[k - PLOT_EXTRA_ANON];
+		series_add(r, &r->m->extra[k], t, sum);
+	}
+}
+
 static void model_record(struct model_reader *r, const struct record *rec)
 {
 	struct plot_model *m = r->m;
@@ -695,6 +713,15 @@ static void model_record(struct model_reader *r, const struct record *rec)
 	case REC_CGPEAK:
 		kernel_peak_keep(&child_get(r, PLOT_CGROUP_PID)->kernel_peak, rel_time(r, rec->t), rec->mem);
 		break;
+	case REC_KIND:
+		add_kinds(r, rec);
+		break;
+	case REC_PYHEAP:
+		series_add(r, &m->extra[PLOT_EXTRA_PYHEAP], rel_time(r, rec->t), rec->mem);
+		break;
+	case REC_GPU:
+		series_add(r, &m->extra[PLOT_EXTRA_GPU], rel_time(r, rec->t), rec->mem);
+		break;
 	case REC_IPEAK:
 		ipeak_add(r, &m->main, rel_time(r, rec->t), rec->mem);
 		break;
@@ -728,6 +755,8 @@ static void model_reset(struct plot_model *m)
 	for (size_t i = 0; i < m->nchildren; i++)
 		series_release(&m->children[i], &m->grid);
 	series_release(&m->main, &m->grid);
+	for (size_t i = 0; i < PLOT_EXTRA_COUNT; i++)
+		series_release(&m->extra[i], &m->grid);
 	free(m->children);
 	for (size_t i = 0; i < m->nfuncs; i++) {
 		free(m->funcs[i].key);
@@ -771,6 +800,10 @@ static int model_pass(struct model_reader *r, const char *path, const struct plo
 	r->mark_limit = MARK_LIMIT;
 	m->max_level = -1;
 	series_init(&m->main, &m->grid, 0);
+	for (size_t i = 0; i < PLOT_EXTRA_COUNT; i++)
+		series_init(&m->extra[i], &m->grid, 0);
+	for (size_t i = 0; i < PLOT_EXTRA_COUNT; i++)
+		r->extra_hot[i] = (struct series_hot){ NULL, 0, 0 };
 	if (force_ref) {
 		r->t_ref = t_ref;
 		r->have_ref = true;
@@ -952,6 +985,8 @@ static void model_shift(struct plot_model *m, double d)
 {
 	m->grid.origin -= d;
 	series_shift(&m->main, &m->grid, d);
+	for (size_t i = 0; i < PLOT_EXTRA_COUNT; i++)
+		series_shift(&m->extra[i], &m->grid, d);
 	for (size_t i = 0; i < m->nchildren; i++)
 		series_shift(&m->children[i], &m->grid, d);
 	for (size_t i = 0; i < m->nspans; i++) {
@@ -999,6 +1034,8 @@ static void model_finish(struct model_reader *r)
 	struct plot_model *m = r->m;
 
 	series_summarize(&m->main, &m->grid);
+	for (size_t i = 0; i < PLOT_EXTRA_COUNT; i++)
+		series_summarize(&m->extra[i], &m->grid);
 	for (size_t i = 0; i < m->nchildren; i++)
 		series_summarize(&m->children[i], &m->grid);
 	m->t_abs = r->t_ref + r->start;

@@ -104,6 +104,19 @@ struct plot_grid {
 	bool fixed;           /* window: the grid never moves */
 };
 
+/* Series other than the memory lines. The breakdown (KIND) is kept
+ * stacked: each is the sum of the kinds up to it, so that a band is drawn
+ * between two of them from one sample. */
+enum plot_extra {
+	PLOT_EXTRA_ANON,      /* anon */
+	PLOT_EXTRA_FILE,      /* anon + file */
+	PLOT_EXTRA_SHMEM,     /* anon + file + shmem (the resident set) */
+	PLOT_EXTRA_SWAP,      /* anon + file + shmem + swap */
+	PLOT_EXTRA_PYHEAP,    /* PYHEAP */
+	PLOT_EXTRA_GPU,       /* GPU */
+	PLOT_EXTRA_COUNT
+};
+
 struct plot_model {
 	char *path;
 	char *cmdline;        /* display text, or NULL */
@@ -112,6 +125,7 @@ struct plot_model {
 	struct plot_series main;
 	struct plot_series *children;
 	size_t nchildren;
+	struct plot_series extra[PLOT_EXTRA_COUNT]; /* n 0: none in the file */
 	struct plot_func *funcs;
 	size_t nfuncs;
 	struct plot_span *spans;

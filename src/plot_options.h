@@ -15,6 +15,7 @@ struct plot_options {
 	bool no_funcs;        /* -n: no function brackets, no peak lines */
 	bool flame;           /* -f: calls as rectangles by nesting level */
 	bool slope;           /* -s: trend line and slope in the legend */
+	bool breakdown;       /* --breakdown: the kinds of memory, stacked under the line */
 	bool window;          /* -w: only [w0, w1] seconds */
 	double w0, w1;
 	const char *align;    /* --align: x = 0 at this marker's first occurrence,

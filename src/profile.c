@@ -31,6 +31,10 @@
 #define PID_FIELD { FIELD_PID, AT(pid), .form = "<pid>", .bad = "bad pid" }
 #define NAME_FIELD(what) { FIELD_NAME, .form = what }
 #define CG_FIELD(i, what) { FIELD_MEM, AT(cg[i]), 3, .form = what, .bad = "memory is not a finite number >= 0" }
+#define KIND_FIELD(i, what) \
+	{ FIELD_MEM, AT(kinds[i]), 6, .form = what, .bad = "memory is not a finite number >= 0" }
+#define KIND_FIELDS KIND_FIELD(0, "<anon>"), KIND_FIELD(1, "<file>"), KIND_FIELD(2, "<shmem>"), \
+	KIND_FIELD(3, "<swap>")
 
 static const char *func_check(const struct record *rec)
 {
@@ -73,6 +77,10 @@ static const struct record_type record_types[REC_KIND_COUNT] = {
 	       { FIELD_MEM, AT(cg[1]), 0, .form = "<full_us>", .bad = "stall time is not a number >= 0" },
 	       TIME_FIELD(t, 6)),
 	RECORD(REC_CGPEAK, "CGPEAK", MEM_FIELD(mem, 6), TIME_FIELD(t, 6)),
+	RECORD(REC_KIND, "KIND", KIND_FIELDS, TIME_FIELD(t, 6)),
+	RECORD(REC_CHLDKIND, "CHLDKIND", PID_FIELD, KIND_FIELDS, TIME_FIELD(t, 6)),
+	RECORD(REC_PYHEAP, "PYHEAP", MEM_FIELD(mem, 6), TIME_FIELD(t, 6)),
+	RECORD(REC_GPU, "GPU", MEM_FIELD(mem, 6), TIME_FIELD(t, 6)),
 	RECORD(REC_IPEAK, "IPEAK", MEM_FIELD(mem, 6), TIME_FIELD(t, 6)),
 	RECORD(REC_CHLDIPEAK, "CHLDIPEAK", PID_FIELD, MEM_FIELD(mem, 6), TIME_FIELD(t, 6)),
 	RECORD(REC_UNSEEN, "UNSEEN", PID_FIELD, TIME_FIELD(t, 6)),
@@ -1151,4 +1159,22 @@ int profile_write_exit(struct profile_writer *w, double t, const char *how, int 
 			      .status = n };
 
 	return profile_write(w, &rec);
+}
+
+int profile_write_kind(struct profile_writer *w, long pid, const double mib[4], double t)
+{
+	struct record rec = { .kind = pid ? REC_CHLDKIND : REC_KIND, .pid = pid, .t = t };
+
+	memcpy(rec.kinds, mib, sizeof(rec.kinds));
+	return profile_write(w, &rec);
+}
+
+int profile_write_pyheap(struct profile_writer *w, double mem, double t)
+{
+	return write_sample(w, REC_PYHEAP, 0, mem, t);
+}
+
+int profile_write_gpu(struct profile_writer *w, double mem, double t)
+{
+	return write_sample(w, REC_GPU, 0, mem, t);
 }

@@ -31,6 +31,10 @@ enum record_kind {
 		       * the charge of the target's memory cgroup and its breakdown, MiB */
 	REC_CGPRESSURE, /* CGPRESSURE <some_us> <full_us> <time>: PSI memory stall totals */
 	REC_CGPEAK,   /* CGPEAK <MiB> <time>: the cgroup's own high-water mark */
+	REC_KIND,     /* KIND <anon> <file> <shmem> <swap> <time>: MiB of each kind */
+	REC_CHLDKIND, /* CHLDKIND <pid> <anon> <file> <shmem> <swap> <time>: same for a child */
+	REC_PYHEAP,   /* PYHEAP <MiB> <time>: the program's Python heap (tracemalloc) */
+	REC_GPU,      /* GPU <MiB> <time>: device memory of the program's processes */
 	REC_IPEAK,    /* IPEAK <MiB> <time>: highest resident set since the sample before */
 	REC_CHLDIPEAK, /* CHLDIPEAK <pid> <MiB> <time>: same for a child */
 	REC_UNSEEN,   /* UNSEEN <pid> <time>: pid reaped children no sample saw */
@@ -42,6 +46,7 @@ struct record {
 	enum record_kind kind;
 	double mem, t;
 	double mem_end, t_end;
+	double kinds[4]; /* KIND, CHLDKIND: anon, file, shmem, swap (MiB) */
 	int level;       /* FUNC: -1 in the old 5-field form */
 	bool unfinished; /* FUNC: the span was still open when the target ended */
 	long pid;        /* CHLD, CHLDPEAK, CHLDCMD; FUNC: the process of a span from
@@ -207,6 +212,10 @@ int profile_write_unseen(struct profile_writer *w, long pid, double t);
 int profile_write_unseenpeak(struct profile_writer *w, double mem, double t);
 int profile_write_exit(struct profile_writer *w, double t, const char *how, int n);
 int profile_write_cgpeak(struct profile_writer *w, double mem, double t);
+/* mib: anon, file, shmem, swap. pid 0: KIND, else CHLDKIND. */
+int profile_write_kind(struct profile_writer *w, long pid, const double mib[4], double t);
+int profile_write_pyheap(struct profile_writer *w, double mem, double t);
+int profile_write_gpu(struct profile_writer *w, double mem, double t);
 /* Push buffered records to the file. -1 (reported) on failure. */
 int profile_writer_flush(struct profile_writer *w);
 size_t profile_writer_pending(const struct profile_writer *w);

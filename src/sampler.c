@@ -1,8 +1,10 @@
 #include "sampler.h"
 
 #include "cgroup_probe.h"
+#include "breakdown.h"
 #include "channel.h"
 #include "events.h"
+#include "gpu.h"
 #include "ipeak.h"
 #include "proctree.h"
 #include "spawn.h"
@@ -30,6 +32,7 @@
 #define FLUSH_PERIOD_NS 500000000ull /* the profile reaches the disk at least every 0.5 s */
 #define CMD_DELAY_NS 50000000ull     /* a child's name is taken once it is 50 ms old (after its exec) */
 #define MEM_REUSE_NS 1000000ull      /* events reuse a reading younger than 1 ms */
+#define GPU_PERIOD_NS 10000000ull    /* GPU memory read at most every 10 ms */
 #define NEVER UINT64_MAX
 
 /* A descendant of the target, followed under -C and -M. */
@@ -45,6 +48,7 @@ struct child {
 	bool cmd_written;
 	bool found;          /* in the latest walk of the tree */
 	bool unreadable;     /* a read of it failed while it was there */
+	struct kinds_reader kinds; /* --breakdown */
 	struct ipeak ip;     /* its interval peaks */
 };
 
@@ -66,6 +70,7 @@ struct sampler {
 	bool detach;          /* stop sampling now */
 
 	struct proc_handle target;
+	struct kinds_reader target_kinds; /* --breakdown */
 	int read_errno;       /* why the target's memory could not be read last */
 	int unreadable_errno; /* the same, for the last sample it cost */
 	unsigned long kids_unreadable; /* children that could not be read at times */
@@ -83,6 +88,8 @@ struct sampler {
 
 	struct proc_tree tree;
 	struct pidvec desc;
+	struct pidvec gpu_pids; /* --gpu: the target and its descendants */
+	uint64_t gpu_ns;        /* when GPU memory was read last */
 	struct child *kids;   /* sorted by pid */
 	size_t nkids, capkids;
 
@@ -162,6 +169,7 @@ static void kid_add(struct sampler *s, size_t at, pid_t pid, uint64_t now)
 	if (proc_open(&c->h, pid, s->o->backend) < 0)
 		c->h.fd = c->h.status_fd = -1;
 	proc_read_comm(pid, c->comm, sizeof(c->comm));
+	kinds_reader_init(&c->kinds, pid);
 }
 
 /* ---- high-water marks ---- */
@@ -213,6 +221,7 @@ static void kid_drop(struct sampler *s, size_t i)
 	kid_hwm_write(s, &s->kids[i], time_now());
 	kid_name(s, &s->kids[i]);
 	proc_close(&s->kids[i].h);
+	kinds_reader_close(&s->kids[i].kinds);
 	ipeak_close(&s->kids[i].ip);
 	unseen_gone(&s->uns);
 	memmove(s->kids + i, s->kids + i + 1, (s->nkids - i - 1) * sizeof(*s->kids));
@@ -404,6 +413,54 @@ static bool cgroup_only_sample(struct sampler *s, double t)
 	return true;
 }
 
+/* --breakdown: KIND for the target (under -C, the sum over the tree), and
+ * CHLDKIND for each child under -M. */
+static void breakdown_sample(struct sampler *s, double t)
+{
+	struct mem_kinds sum = { { 0 } }, k;
+	double mib[MEM_KIND_COUNT];
+
+	kinds_read(&s->target_kinds, &sum);
+	for (size_t i = 0; i < s->nkids && (s->o->children || s->o->multiprocess); i++) {
+		struct child *c = &s->kids[i];
+
+		if (!c->mem_ok || !kinds_read(&c->kinds, &k))
+			continue;
+		if (s->o->children)
+			mem_kinds_add(&sum, &k);
+		if (s->o->multiprocess) {
+			for (int j = 0; j < MEM_KIND_COUNT; j++)
+				mib[j] = (double)k.v[j] / MIB;
+			wrote(s, profile_write_kind(&s->w, c->pid, mib, t));
+		}
+	}
+	for (int j = 0; j < MEM_KIND_COUNT; j++)
+		mib[j] = (double)sum.v[j] / MIB;
+	wrote(s, profile_write_kind(&s->w, 0, mib, t));
+}
+
+/* --gpu: the device memory of the target and all its descendants (they are
+ * walked for it when -C and -M do not). */
+static void gpu_sample(struct sampler *s, uint64_t now, double t)
+{
+	uint64_t bytes;
+
+	if (now - s->gpu_ns < GPU_PERIOD_NS)
+		return;
+	s->gpu_ns = now;
+	s->gpu_pids.n = 0;
+	pidvec_push(&s->gpu_pids, s->pid);
+	if (s->o->children || s->o->multiprocess) {
+		for (size_t i = 0; i < s->nkids; i++)
+			pidvec_push(&s->gpu_pids, s->kids[i].pid);
+	} else if (proc_descendants(&s->tree, s->pid, &s->desc) == 0) {
+		for (size_t i = 0; i < s->desc.n; i++)
+			pidvec_push(&s->gpu_pids, s->desc.v[i]);
+	}
+	if (gpu_read(s->o->gpu, s->gpu_pids.v, s->gpu_pids.n, &bytes))
+		wrote(s, profile_write_gpu(&s->w, (double)bytes / MIB, t));
+}
+
 /* Interval peaks (ipeak.h), read and reset just after the sample they end:
  * IPEAK for the program (under -C: the sum of each process's interval peak,
  * the tree's at most), CHLDIPEAK for each child under -M; written only when
@@ -469,6 +526,10 @@ static bool sample(struct sampler *s, uint64_t now)
 		s->sample_mem = mem;
 		if (s->o->kill_above)
 			kill_above(s, now, mem, t);
+		if (s->o->breakdown)
+			breakdown_sample(s, t);
+		if (s->o->gpu)
+			gpu_sample(s, now, t);
 	}
 	if (s->cg)
 		wrote(s, cgroup_probe_sample(&s->cgp, &s->w, t));
@@ -581,8 +642,9 @@ static void write_head(struct sampler *s)
 	} else {
 		wrote(s, profile_write_cmdline(&s->w, s->o->cmdline ? s->o->cmdline : s->o->argv));
 	}
-	snprintf(fields, sizeof(fields), "backend=%s interval=%.9g mode=%s pid=%d",
-		 proc_backend_name(s->o->backend), s->o->interval, mode_name(s->o), (int)s->pid);
+	snprintf(fields, sizeof(fields), "backend=%s interval=%.9g mode=%s pid=%d%s%s",
+		 proc_backend_name(s->o->backend), s->o->interval, mode_name(s->o), (int)s->pid,
+		 s->o->breakdown ? " breakdown=1" : "", s->o->gpu ? " gpu=1" : "");
 	if (s->hwm_before)
 		snprintf(fields + strlen(fields), sizeof(fields) - strlen(fields), " peak_before_attach=%.6f",
 			 (double)s->hwm_before / MIB);
@@ -883,8 +945,10 @@ static void release(struct sampler *s)
 		proc_close(&s->kids[i].h);
 	free(s->kids);
 	pidvec_release(&s->desc);
+	pidvec_release(&s->gpu_pids);
 	proc_tree_release(&s->tree);
 	proc_close(&s->target);
+	kinds_reader_close(&s->target_kinds);
 	ipeak_close(&s->ip);
 	unseen_close(&s->uns);
 	events_free(s->ev);
@@ -943,6 +1007,7 @@ static int attach_open(struct sampler *s)
 	s->pid = pid;
 	s->res->pid = pid;
 	s->pidfd = spawn_pidfd(pid);
+	kinds_reader_init(&s->target_kinds, pid);
 	note_hwm_before(s);
 	return 0;
 }
@@ -992,6 +1057,7 @@ static int start_program(struct sampler *s)
 	}
 	s->res->pid = s->pid;
 	s->pidfd = spawn_pidfd(s->pid);
+	kinds_reader_init(&s->target_kinds, s->pid);
 	if (proc_open(&s->target, s->pid, s->o->backend) < 0)
 		s->target.fd = -1; /* it has ended already */
 	return 0;
@@ -1074,6 +1140,7 @@ int sampler_run(const struct sampler_opts *o, struct sampler_result *res)
 	s.res = res;
 	s.pidfd = s.sigfd = -1;
 	s.target.fd = s.target.status_fd = -1;
+	kinds_reader_init(&s.target_kinds, 0);
 	s.ipk.on = o->interval_peaks && o->backend == PROC_RSS;
 	ipeak_init(&s.ip);
 	s.ch.rfd = s.ch.wfd = -1;

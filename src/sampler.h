@@ -25,6 +25,8 @@ struct sampler_opts {
 	enum proc_backend backend;
 	bool children;               /* -C: MEM is the sum over the whole tree */
 	bool multiprocess;           /* -M: a CHLD record per child per sample */
+	bool breakdown;              /* KIND (and CHLDKIND under -M) records with each sample */
+	struct gpu *gpu;             /* --gpu (gpu.h): GPU records with each sample; NULL: none */
 	bool interval_peaks;         /* IPEAK/CHLDIPEAK: read and reset the high-water marks (ipeak.h) */
 	const char *output;
 	enum profile_open_mode output_mode;

@@ -1,5 +1,6 @@
 #include "scene.h"
 
+#include "breakdown.h"
 #include "plot_layout.h"
 #include "util.h"
 
@@ -25,6 +26,18 @@ static const struct scene_rgb func_colors[] = {
 const struct scene_rgb scene_peak_color = { 1, 0, 0 };
 const struct scene_rgb scene_kernel_color = { 0.6, 0, 0 };
 const struct scene_rgb scene_mark_color = { 0.30, 0.30, 0.45 };
+const struct scene_rgb scene_pyheap_color = { 0.85, 0.40, 0.0 };
+const struct scene_rgb scene_gpu_color = { 0.46, 0.73, 0.0 };
+
+/* anon, file, shmem, swap */
+static const struct scene_rgb kind_colors[MEM_KIND_COUNT] = {
+	{ 0.40, 0.60, 0.90 }, { 0.45, 0.80, 0.45 }, { 0.95, 0.65, 0.25 }, { 0.70, 0.55, 0.85 },
+};
+
+struct scene_rgb scene_kind_color(int kind)
+{
+	return kind_colors[kind % MEM_KIND_COUNT];
+}
 
 struct scene_rgb scene_line_color(size_t index)
 {
@@ -170,6 +183,26 @@ static void cgroup_line(struct scene *sc, size_t i, bool slope)
 			line_add(sc, i, &m->children[k], slope);
 }
 
+/* The Python heap and GPU lines of a profile: their own colour and name. */
+static void aux_add(struct scene *sc, size_t i, const struct plot_series *s, struct scene_rgb c, const char *what)
+{
+	struct scene_line *l;
+	char pre[256];
+
+	if (!s->n)
+		return;
+	model_prefix(sc, i, pre, sizeof(pre));
+	XGROW(sc->lines, sc->lines_cap, sc->nlines + 1);
+	l = &sc->lines[sc->nlines];
+	memset(l, 0, sizeof(*l));
+	l->model = i;
+	l->series = s;
+	l->color = c;
+	l->aux = true;
+	l->entry = entry_add(sc, SCENE_KEY_LINE, sc->nlines, c, xasprintf("%s%s", pre, what));
+	sc->nlines++;
+}
+
 static void scene_lines(struct scene *sc, const struct plot_options *opt)
 {
 	for (size_t i = 0; i < sc->nmodels; i++) {
@@ -180,6 +213,39 @@ static void scene_lines(struct scene *sc, const struct plot_options *opt)
 			if (m->children[k].n && m->children[k].pid != PLOT_CGROUP_PID)
 				line_add(sc, i, &m->children[k], opt->slope);
 		cgroup_line(sc, i, opt->slope);
+		aux_add(sc, i, &m->extra[PLOT_EXTRA_PYHEAP], scene_pyheap_color, "Python heap (tracemalloc)");
+		aux_add(sc, i, &m->extra[PLOT_EXTRA_GPU], scene_gpu_color, "GPU memory");
+	}
+}
+
+/* --breakdown: a band per kind of memory of each profile's program. */
+static void scene_stacks(struct scene *sc)
+{
+	for (size_t i = 0; i < sc->nmodels; i++) {
+		const struct plot_model *m = &sc->models[i];
+		char pre[256];
+
+		if (!m->extra[PLOT_EXTRA_ANON].n)
+			continue;
+		if (sc->lo > 0)
+			sc->lo = 0; /* the bands stand on 0 */
+		model_prefix(sc, i, pre, sizeof(pre));
+		for (int k = 0; k < MEM_KIND_COUNT; k++) {
+			struct scene_stack *b;
+
+			XGROW(sc->stacks, sc->stacks_cap, sc->nstacks + 1);
+			b = &sc->stacks[sc->nstacks];
+			b->model = i;
+			b->kind = k;
+			b->lower = k ? &m->extra[PLOT_EXTRA_ANON + k - 1] : NULL;
+			b->upper = &m->extra[PLOT_EXTRA_ANON + k];
+			b->color = scene_kind_color(k);
+			b->entry = entry_add(sc, SCENE_KEY_STACK, sc->nstacks, b->color,
+					     xasprintf("%s%s", pre, mem_kind_name(k)));
+			if (b->upper->peak.v > sc->hi)
+				sc->hi = b->upper->peak.v;
+			sc->nstacks++;
+		}
 	}
 }
 
@@ -248,7 +314,7 @@ static void scene_peaks(struct scene *sc)
 	for (size_t i = 0; i < sc->nmodels; i++) {
 		size_t end = first, top = SIZE_MAX;
 
-		while (end < sc->nlines && sc->lines[end].model == i)
+		while (end < sc->nlines && sc->lines[end].model == i && !sc->lines[end].aux)
 			end++;
 		sampled_peak(sc, first, SCENE_PEAK_SAMPLED);
 		for (size_t k = first + 1; k < end; k++)
@@ -258,6 +324,8 @@ static void scene_peaks(struct scene *sc)
 			sampled_peak(sc, top, SCENE_PEAK_CHILDREN);
 		for (size_t k = first; k < end; k++)
 			kernel_peak(sc, k);
+		while (end < sc->nlines && sc->lines[end].model == i)
+			end++;
 		first = end;
 	}
 	for (size_t i = 0; i < sc->npeaks; i++) {
@@ -393,6 +461,11 @@ int scene_build(struct scene *sc, const struct plot_model *models, size_t n, con
 	sc->flame = sc->show_funcs && opt->flame;
 	scene_ranges(sc, opt);
 	scene_lines(sc, opt);
+	if (opt->breakdown)
+		scene_stacks(sc);
+	for (size_t i = 0; i < sc->nlines; i++)
+		if (sc->lines[i].aux && sc->lines[i].series->peak.v > sc->hi)
+			sc->hi = sc->lines[i].series->peak.v;
 	scene_bands(sc);
 	if (!opt->no_funcs && n == 1)
 		scene_peaks(sc); /* as the Python tool: an overlay has no peak lines */
@@ -414,6 +487,7 @@ void scene_release(struct scene *sc)
 	for (size_t i = 0; i < sc->nlegend; i++)
 		free(sc->legend[i].text);
 	free(sc->peaks);
+	free(sc->stacks);
 	free(sc->bands);
 	free(sc->lines);
 	free(sc->funcs);

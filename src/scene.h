@@ -35,6 +35,7 @@ enum scene_key {
 	SCENE_KEY_KERNEL,   /* the kernel's high-water mark, dotted: ref indexes peaks */
 	SCENE_KEY_FUNC,     /* a function's calls, brackets or boxes: ref indexes funcs */
 	SCENE_KEY_MARKS,    /* a profile's markers: ref is the model */
+	SCENE_KEY_STACK,    /* a kind of memory, stacked: ref indexes stacks */
 	SCENE_KEY_BAND,     /* interval peaks, a light band: ref indexes bands */
 };
 
@@ -51,6 +52,7 @@ struct scene_line {
 	const struct plot_series *series;
 	struct scene_rgb color;
 	bool trend;                       /* -s and enough samples: v = a + b t */
+	bool aux;                         /* another measure (Python heap, GPU): no peak */
 	double a, b;
 	size_t entry;                     /* its legend entry */
 };
@@ -69,6 +71,16 @@ struct scene_peak {
 	struct scene_rgb color;
 	char *label;           /* "peak 149.8 MiB at 0.904 s", the legend's text too */
 	char *short_label;     /* "149.8 MiB", where the long one does not fit */
+	size_t entry;
+};
+
+/* One kind of memory of a profile's program (--breakdown): the band between
+ * two stacked series (lower NULL: from 0), under the memory line. */
+struct scene_stack {
+	size_t model;
+	int kind;                         /* enum mem_kind */
+	const struct plot_series *lower, *upper;
+	struct scene_rgb color;
 	size_t entry;
 };
 
@@ -108,6 +120,8 @@ struct scene {
 	size_t nlines;
 	struct scene_peak *peaks;
 	size_t npeaks;
+	struct scene_stack *stacks; /* drawn first, in order, before the lines */
+	size_t nstacks;
 	struct scene_band *bands;
 	size_t nbands, bands_cap;
 	struct scene_func *funcs; /* every model's functions, model by model */
@@ -115,7 +129,7 @@ struct scene {
 	size_t *func_base;      /* per model: index of its first function in funcs */
 	struct scene_entry *legend; /* in the order every view lists them */
 	size_t nlegend;
-	size_t lines_cap, peaks_cap, legend_cap; /* while building */
+	size_t lines_cap, peaks_cap, legend_cap, stacks_cap; /* while building */
 };
 
 /* Build the scene of n models (overlaid when more than one). -1 (reported)
@@ -133,6 +147,11 @@ static inline const struct scene_func *scene_func_of(const struct scene *sc, siz
 struct scene_rgb scene_line_color(size_t index);
 struct scene_rgb scene_func_color(unsigned rank);
 extern const struct scene_rgb scene_peak_color, scene_kernel_color, scene_mark_color;
+/* The kinds of memory (enum mem_kind), and the Python heap and GPU lines. */
+struct scene_rgb scene_kind_color(int kind);
+extern const struct scene_rgb scene_pyheap_color, scene_gpu_color;
+/* How opaque a stacked kind's fill is (its colour over the background). */
+#define SCENE_STACK_ALPHA 0.55
 
 /* Number formats every view uses: "149.8 MiB", "5.00 MiB", "0.500 MiB"; and
  * seconds with as many decimals as the scene's time range needs, "0.904 s". */

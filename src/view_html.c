@@ -266,6 +266,19 @@ struct page {
 	size_t cap;          /* finest level's columns for each series */
 };
 
+/* A series' value range and its columns at every level, as members of an
+ * object, each after a comma. */
+static void put_columns(FILE *f, const struct plot_model *m, const struct plot_series *s, size_t cap)
+{
+	double t0, t1;
+
+	series_range(s, &t0, &t1);
+	/* the column range exactly as the columns were cut: 10 digits can make
+	 * a short one (a child seen once, late in a long run) empty */
+	fprintf(f, ",\"q\":[%.10g,%.10g],\"ct\":[%.17g,%.17g]", s->lo, s->peak.v, t0, t1);
+	put_levels(f, m, s, cap);
+}
+
 /* A memory line: its points, its peaks, its columns at every level. */
 static void put_series(struct page *pg, size_t index)
 {
@@ -274,7 +287,6 @@ static void put_series(struct page *pg, size_t index)
 	const struct plot_series *s = ln->series;
 	const struct plot_model *m = &pg->sc->models[ln->model];
 	const char *label = pg->sc->legend[ln->entry].text;
-	double t0, t1;
 
 	fprintf(f, "%s\n{\"file\":%zu,\"pid\":%ld", index ? "," : "", ln->model, s->pid);
 	put_color(f, "color", ln->color);
@@ -293,12 +305,41 @@ static void put_series(struct page *pg, size_t index)
 		fprintf(f, "[%.10g,%.10g]", ln->a, ln->b);
 	else
 		fputs("null", f);
-	series_range(s, &t0, &t1);
-	/* the column range exactly as the columns were cut: 10 digits can make
-	 * a short one (a child seen once, late in a long run) empty */
-	fprintf(f, ",\"q\":[%.10g,%.10g],\"ct\":[%.17g,%.17g]", s->lo, s->peak.v, t0, t1);
-	put_levels(f, m, s, pg->cap);
+	put_columns(f, m, s, pg->cap);
 	putc('}', f);
+}
+
+/* A band of the breakdown: its kind, and the columns of the stacked series
+ * above and below it ("lo" null: from 0). */
+static void put_stack(struct page *pg, size_t index)
+{
+	FILE *f = pg->f;
+	const struct scene_stack *b = &pg->sc->stacks[index];
+	const struct plot_model *m = &pg->sc->models[b->model];
+
+	fprintf(f, "%s\n{\"file\":%zu", index ? "," : "", b->model);
+	put_color(f, "color", b->color);
+	fputs(",\"label\":", f);
+	put_json_string(f, pg->sc->legend[b->entry].text);
+	fprintf(f, ",\"up\":{\"n\":%zu", b->upper->n);
+	put_columns(f, m, b->upper, pg->cap);
+	fputs("},\"lo\":", f);
+	if (b->lower) {
+		fprintf(f, "{\"n\":%zu", b->lower->n);
+		put_columns(f, m, b->lower, pg->cap);
+		putc('}', f);
+	} else {
+		fputs("null", f);
+	}
+	putc('}', f);
+}
+
+static void put_stacks(struct page *pg)
+{
+	fputs(",\"stacks\":[", pg->f);
+	for (size_t i = 0; i < pg->sc->nstacks; i++)
+		put_stack(pg, i);
+	putc(']', pg->f);
 }
 
 static void put_all_series(struct page *pg)
@@ -393,11 +434,13 @@ static void put_legend(struct page *pg)
 {
 	static const char *const keys[] = {
 		[SCENE_KEY_LINE] = "s", [SCENE_KEY_PEAK] = "k", [SCENE_KEY_KERNEL] = "k",
-		[SCENE_KEY_FUNC] = "f", [SCENE_KEY_MARKS] = "m", [SCENE_KEY_BAND] = "b",
+		[SCENE_KEY_FUNC] = "f", [SCENE_KEY_MARKS] = "m", [SCENE_KEY_STACK] = "x",
+		[SCENE_KEY_BAND] = "b",
 	};
 	static const char *const kinds[] = {
 		[SCENE_KEY_LINE] = "line", [SCENE_KEY_PEAK] = "peak", [SCENE_KEY_KERNEL] = "kernel",
-		[SCENE_KEY_FUNC] = "func", [SCENE_KEY_MARKS] = "marks", [SCENE_KEY_BAND] = "band",
+		[SCENE_KEY_FUNC] = "func", [SCENE_KEY_MARKS] = "marks", [SCENE_KEY_STACK] = "stack",
+		[SCENE_KEY_BAND] = "band",
 	};
 	FILE *f = pg->f;
 
@@ -589,6 +632,7 @@ static void put_data(struct page *pg)
 	fprintf(f, ",%.10g,%.10g]", sc->lo, sc->hi);
 	put_files(pg);
 	put_all_series(pg);
+	put_stacks(pg);
 	put_peaks(pg);
 	put_bands(pg);
 	put_funcs(pg);

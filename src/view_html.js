@@ -41,12 +41,19 @@ function decode(L) {
 	return new DataView(out.buffer);
 }
 
-D.series.forEach(function (s) {
+function decode_levels(s) {
 	s.levels.forEach(function (L) {
 		L.v = decode(L);
 		L.d = L.s = null;
 		L.cw = (s.ct[1] - s.ct[0]) / L.c;
 	});
+}
+D.series.forEach(decode_levels);
+D.stacks = D.stacks || [];
+D.stacks.forEach(function (b) {
+	decode_levels(b.up);
+	if (b.lo)
+		decode_levels(b.lo);
 });
 
 /* Column i of a level: null when empty or past either end, else
@@ -207,6 +214,16 @@ function y_range(a, b, px) {
 			if (c[5] > hi) hi = c[5];
 		});
 	});
+	D.stacks.forEach(function (bd, i) {
+		if (hidden['x' + i])
+			return;
+		columns(bd.up, a, b, px).forEach(function (c) {
+			if (c[0] > b || c[1] < a)
+				return;
+			lo = Math.min(lo, 0);
+			if (c[5] > hi) hi = c[5];
+		});
+	});
 	if (!isFinite(lo)) {
 		lo = D.ext[2];
 		hi = D.ext[3];
@@ -290,6 +307,10 @@ function render() {
 	var body = el('g', { 'clip-path': 'url(#clip)' }, svg);
 	geom.labels = [];
 	draw_marks(body, svg);
+	D.stacks.forEach(function (bd, i) {
+		if (!hidden['x' + i])
+			draw_stack(body, bd, a, b, pw);
+	});
 	var under = el('g', {}, body);  /* kernel peaks, as markers: under the series' hover targets */
 	D.series.forEach(function (s, si) {
 		if (!hidden['s' + si])
@@ -387,6 +408,36 @@ function draw_series(g, s, si, a, b, px) {
 			return alone ? l.concat(peaks_on_dot(si)) : l;
 		});
 	}
+}
+
+/* A kind of memory (--breakdown): the band between two stacked series,
+ * along each column's first and last sample; hovered, its size there. */
+function draw_stack(g, bd, a, b, px) {
+	var up = columns(bd.up, a, b, px), lo = bd.lo ? columns(bd.lo, a, b, px) : null;
+	var X = geom.X, Y = geom.Y, d = '', i;
+	if (!up.length)
+		return;
+	for (i = 0; i < up.length; i++)
+		d += (i ? 'L' : 'M') + X(up[i][0]).toFixed(1) + ',' + Y(up[i][2]).toFixed(1) +
+			'L' + X(up[i][1]).toFixed(1) + ',' + Y(up[i][3]).toFixed(1);
+	for (i = up.length - 1; i >= 0; i--) {
+		var c = lo && lo[i] ? lo[i] : null;
+		d += 'L' + X(up[i][1]).toFixed(1) + ',' + Y(c ? c[3] : 0).toFixed(1) +
+			'L' + X(up[i][0]).toFixed(1) + ',' + Y(c ? c[2] : 0).toFixed(1);
+	}
+	var p = el('path', { class: 'stack', fill: bd.color, d: d + 'Z', 'data-kind': 'stack' }, g);
+	function lines(ev) {
+		var r = p.ownerSVGElement.getBoundingClientRect();
+		var t = a + (ev.clientX - r.left - geom.m.l) / geom.pw * (b - a), k = 0;
+		for (i = 0; i < up.length; i++)
+			if (Math.abs((up[i][0] + up[i][1]) / 2 - t) < Math.abs((up[k][0] + up[k][1]) / 2 - t))
+				k = i;
+		var v = up[k][3] - (lo && lo[k] ? lo[k][3] : 0);
+		return [bd.label + ' ' + fmt_mib(v) + ' at ' + fmt_s(up[k][1]), 'stacked under the memory line'];
+	}
+	p.addEventListener('mouseover', function (ev) { show_tip(ev, lines(ev)); });
+	p.addEventListener('mousemove', function (ev) { show_tip(ev, lines(ev)); });
+	p.addEventListener('mouseout', hide_tip);
 }
 
 /* ---- interval peaks ---- */
@@ -645,7 +696,7 @@ function legend() {
 		var i = +e.key.slice(1);
 		var title = e.kind === 'line' ? D.series[i].title : e.kind === 'func' ? D.funcs[i].name : e.text;
 		var sw = e.kind === 'line' ? '' : e.kind === 'func' ? (D.flame ? 'box' : '') :
-			 e.kind === 'band' ? 'box band' : 'dash';
+			e.kind === 'stack' ? 'box' : e.kind === 'band' ? 'box band' : 'dash';
 		entry(e.key, e.color, e.text, sw, title);
 	});
 }
@@ -854,9 +905,10 @@ function selftest() {
 	});
 	out.push('data: ' + (bad.length ? 'FAILED ' + bad.join('; ') : 'ok'));
 	out.push('spans: ' + document.querySelectorAll('[data-kind=span]').length);
+	out.push('stacks: ' + document.querySelectorAll('path.stack').length);
 	/* hover the first element of each kind: bracket or flame rectangle, child
-	 * or overlaid line, marker, peak, interval peak */
-	['span', 'series', 'mark', 'peak', 'kpeak', 'band'].forEach(function (kind) {
+	 * or overlaid line, marker, peak, interval peak, a kind of memory */
+	['span', 'series', 'mark', 'peak', 'kpeak', 'band', 'stack'].forEach(function (kind) {
 		var e = document.querySelector('[data-kind=' + kind + ']');
 		if (!e)
 			return;

@@ -311,6 +311,59 @@ static void draw_series(struct term_plot *tp, const struct scene_line *ln)
 	free(cols);
 }
 
+/* The dots of a band's shading, a pattern per kind so that they differ
+ * without colours too: checks, rows, columns, sparse. */
+static bool stack_dot(int kind, int x, int y)
+{
+	switch (kind % 4) {
+	case 0: return (x + y) % 2 == 0;
+	case 1: return y % 2 == 0;
+	case 2: return x % 2 == 0;
+	default: return x % 2 == 0 && y % 2 == 0;
+	}
+}
+
+/* A kind of memory (--breakdown): its band shaded with part of the dots, so
+ * that the lines drawn over it stand out. */
+static void draw_stack(struct term_plot *tp, const struct scene_stack *b)
+{
+	size_t n = (size_t)tp->pw * 2;
+	struct plot_column *up = xmalloc(n * sizeof(*up)), *lo = xcalloc(n, sizeof(*lo));
+	const struct plot_model *m = &tp->sc->models[b->model];
+	uint16_t color = term_color(tp, b->color);
+	double vu = 0, vl = 0;
+	size_t last = 0;
+	bool have = false;
+
+	plot_series_columns(m, b->upper, tp->t0, tp->t1, up, n);
+	if (b->lower)
+		plot_series_columns(m, b->lower, tp->t0, tp->t1, lo, n);
+	for (size_t i = 0; i < n; i++)
+		if (up[i].n)
+			last = i;
+	/* between two samples, the earlier one holds */
+	for (size_t i = 0; i <= last && last < n; i++) {
+		int top, bottom;
+
+		if (up[i].n) {
+			vu = up[i].last;
+			vl = b->lower ? lo[i].last : 0;
+			have = true;
+		}
+		if (!have)
+			continue;
+		top = dot_y(tp, vu);
+		bottom = dot_y(tp, vl);
+		if (b->lower && bottom > top)
+			bottom--; /* the dot of the band below is its own */
+		for (int y = top; y <= bottom; y++)
+			if (stack_dot(b->kind, (int)i, y))
+				set_dot(tp, (int)i, y, color);
+	}
+	free(up);
+	free(lo);
+}
+
 /* Interval peaks: a stippled band (every other dot) over each interval whose
  * peak went above the line, from the sample before to its sample, from the
  * line up to the peak; under the lines, which are drawn after. */
@@ -601,6 +654,7 @@ static const char *key_glyph(enum scene_key key)
 	case SCENE_KEY_KERNEL: return "\u2508";    /* ┈ */
 	case SCENE_KEY_FUNC: return "\u251c\u2524"; /* ├┤ */
 	case SCENE_KEY_MARKS: return "\u25b2";     /* ▲ */
+	case SCENE_KEY_STACK: return "\u2592";     /* ▒ */
 	case SCENE_KEY_BAND: return "\u2591";      /* ░ */
 	}
 	return "";
@@ -727,6 +781,8 @@ int view_term_write(FILE *f, const struct scene *sc, const struct view_term_opti
 	term_layout(&tp, W, H, &span_rows, &mark_rows, &legend_rows);
 	draw_title(&tp, W);
 	draw_axes(&tp);
+	for (size_t i = 0; i < sc->nstacks; i++)
+		draw_stack(&tp, &sc->stacks[i]);
 	for (size_t i = 0; i < sc->nbands; i++)
 		draw_band(&tp, &sc->bands[i]);
 	/* the first line on top */

@@ -5,20 +5,21 @@
 # digit is typed, the indices of the profiles of the current directory as
 # `mprof list` counts them (0 the oldest, -1 the newest).
 
-_mprof_commands="attach clean diff fit help lines list mark peak plot rm run summary"
+_mprof_commands="attach clean diff export fit help lines list mark peak plot rm run summary"
 
 # The options of each command; those that take a value end in '='.
 _mprof_opts_run="-T= --interval= -o= --output= --force --append -C --include-children
-	-M --multiprocess -E --exit-code -t= --timeout= -a --attach --backend= --python
-	--nopython --interval-peaks --no-interval-peaks --max= --kill-above= -q --quiet -h --help --version"
+	-M --multiprocess --breakdown --gpu -E --exit-code -t= --timeout= -a --attach --backend= --python
+	--nopython --python-heap --interval-peaks --no-interval-peaks --max= --kill-above= -q --quiet -h --help --version"
 _mprof_opts_attach="$_mprof_opts_run --cgroup= --unit= --container= --reset-peak"
 _mprof_opts_run="$_mprof_opts_run --cgroup --memory-max="
 _mprof_opts_fit="--runs= --tolerance= --timeout= -T= --interval= -o= --output= -h --help --version"
 _mprof_opts_plot="-o= --output= -t= --title= -n --no-function-ts -w= --window= -f --flame
-	-s --slope --align= --terminal --color= --width= --height= --dpi= --backend= -h --help --version"
+	-s --slope --breakdown --align= --terminal --color= --width= --height= --dpi= --backend= -h --help --version"
 _mprof_opts_peak="--func= --max= --exact -h --help --version"
 _mprof_opts_summary="--json -h --help --version"
 _mprof_opts_diff="--json --junit= --func= --exact --max-increase= -h --help --version"
+_mprof_opts_export="--csv --json -o= --output= -h --help --version"
 _mprof_opts_list="-h --help --version"
 _mprof_opts_rm="--dry-run -h --help --version"
 _mprof_opts_clean="--dry-run -h --help --version"
@@ -104,7 +105,7 @@ _mprof_argument()
 {
 	local cmd=$1 cur=$2 IFS=$'\n'
 	case $cmd in
-	plot | peak | rm | summary | diff)
+	plot | peak | rm | summary | diff | export)
 		_mprof_profiles "$cur" ;;
 	run | fit)
 		# the program: a command, or a file

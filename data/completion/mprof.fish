@@ -2,7 +2,7 @@
 # (*.dat) and the indices of the profiles of the current directory as
 # `mprof list` counts them (0 the oldest, -1 the newest).
 
-set -l commands attach clean diff fit help lines list mark peak plot rm run summary
+set -l commands attach clean diff export fit help lines list mark peak plot rm run summary
 
 function __mprof_profile_indices
     set -l n 0
@@ -60,6 +60,7 @@ complete -c mprof -n "__mprof_using" -a attach -d 'sample the memory of a runnin
 complete -c mprof -n "__mprof_using" -a clean -d 'remove every mprofile_*.dat in the current directory'
 complete -c mprof -n "__mprof_using" -a diff -d 'compare two profiles; budgets on the increase'
 complete -c mprof -n "__mprof_using" -a fit -d 'the smallest memory limit a program succeeds under'
+complete -c mprof -n "__mprof_using" -a export -d 'write every series of a profile as numbers'
 complete -c mprof -n "__mprof_using" -a help -d 'describe a command'
 complete -c mprof -n "__mprof_using" -a lines -d 'line-by-line memory of decorated Python functions'
 complete -c mprof -n "__mprof_using" -a list -d 'list the profiles in the current directory'
@@ -79,6 +80,8 @@ complete -c mprof -n $ra -l force -d 'replace the file if it exists'
 complete -c mprof -n $ra -l append -d 'add to the file if it exists'
 complete -c mprof -n $ra -s C -l include-children -d 'sum over the program and its descendants'
 complete -c mprof -n $ra -s M -l multiprocess -d 'a CHLD record per child process'
+complete -c mprof -n $ra -l breakdown -d 'record anonymous, file-backed and shared memory and swap'
+complete -c mprof -n $ra -l gpu -d 'record the GPU memory of the program (NVIDIA)'
 complete -c mprof -n $ra -s E -l exit-code -d "exit with the program's status"
 complete -c mprof -n $ra -s t -l timeout -x -d 'stop sampling after some seconds'
 complete -c mprof -n $ra -s a -l attach -d 'the program is a running process'
@@ -88,6 +91,7 @@ complete -c mprof -n $ra -l nopython -d 'run a *.py program as it is'
 complete -c mprof -n $ra -l max -x -d 'a budget for the peak at the end (500M, 1.5G)'
 complete -c mprof -n $ra -l kill-above -x -d 'kill the program over a size (500M, 1.5G)'
 complete -c mprof -n $ra -s q -l quiet -d 'no line at the start and at the end'
+complete -c mprof -n $ra -l python-heap -d 'record the Python heap (tracemalloc)'
 complete -c mprof -n $ra -l interval-peaks -d 'record the highest memory of every interval'
 complete -c mprof -n $ra -l no-interval-peaks -d 'leave the high-water marks alone'
 complete -c mprof -n $ra -s h -l help -d 'show the options'
@@ -107,6 +111,7 @@ complete -c mprof -n $p -s o -l output -r -F -d 'write a picture (.png, .jpg, .s
 complete -c mprof -n $p -s t -l title -x -d 'the title'
 complete -c mprof -n $p -s n -l no-function-ts -d 'no function brackets and no peak lines'
 complete -c mprof -n $p -s w -l window -x -d 'only the time from T0 to T1 seconds'
+complete -c mprof -n $p -l breakdown -d 'the kinds of memory stacked under the line'
 complete -c mprof -n $p -s f -l flame -d 'calls as a flame graph'
 complete -c mprof -n $p -s s -l slope -d 'trend lines and their slopes'
 complete -c mprof -n $p -l align -x -d "time 0 at a marker or a function's first call"
@@ -118,6 +123,14 @@ complete -c mprof -n $p -l dpi -x -d 'pixels per inch'
 complete -c mprof -n $p -l backend -x -d 'accepted and ignored'
 complete -c mprof -n $p -s h -l help -d 'show the options'
 complete -c mprof -n $p -l version -d 'show the version'
+
+# export
+complete -c mprof -n "__mprof_using export" -l csv -d 'CSV, one value a row'
+complete -c mprof -n "__mprof_using export" -l json -d 'JSON with the metadata'
+complete -c mprof -n "__mprof_using export" -s o -l output -r -F -d 'write to a file'
+complete -c mprof -n "__mprof_using export" -s h -l help -d 'show the options'
+complete -c mprof -n "__mprof_using export" -l version -d 'show the version'
+complete -c mprof -n "__mprof_using export" -k -a '(__mprof_profiles)'
 
 # peak, rm, clean, list, mark, lines
 complete -c mprof -n "__mprof_using peak" -l func -x -d 'the peak inside the calls of a function'

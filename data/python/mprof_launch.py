@@ -1,6 +1,6 @@
 """Run a Python program as `mprof run` and `mprof lines` do.
 
-    python3 mprof_launch.py [--lines [LINES-OPTIONS]] [--] (SCRIPT | -m MODULE | -c CODE) [ARGS...]
+    python3 mprof_launch.py [--heap SEC] [--lines [LINES-OPTIONS]] [--] (SCRIPT | -m MODULE | -c CODE) [ARGS...]
 
     LINES-OPTIONS: --output FILE, --precision N, --backend rss|pss|uss|tracemalloc,
                    --include-children, --pdb-mmem MIB, --timestamp
@@ -10,13 +10,15 @@ same), then runs the program as `python3 SCRIPT ARGS...` would: as __main__,
 with the same sys.argv and sys.path[0]. With --lines, decorated functions are
 traced line by line and their tables printed at exit (to FILE, or stdout);
 with --timestamp too, each call is recorded instead and printed as a FUNC
-record. mprof lines checks the options; this only reads them.
+record. With --heap SEC, the Python heap's size (tracemalloc) is sent to
+mprof run every SEC seconds (mprof run --python-heap). mprof lines and mprof
+run check the options; this only reads them.
 """
 
 import os
 import sys
 
-USAGE = ("usage: mprof_launch.py [--lines [--output FILE] [--precision N] [--backend NAME] "
+USAGE = ("usage: mprof_launch.py [--heap SEC] [--lines [--output FILE] [--precision N] [--backend NAME] "
          "[--include-children] [--pdb-mmem MIB] [--timestamp]] [--] "
          "(SCRIPT | -m MODULE | -c CODE) [ARGS...]")
 
@@ -29,6 +31,7 @@ OPTIONS = {
     "--include-children": ("children", None),
     "--pdb-mmem": ("max_mem", float),
     "--timestamp": ("timestamps", None),
+    "--heap": ("heap", float),
 }
 
 
@@ -39,7 +42,7 @@ def _usage(msg):
 
 def _parse(argv):
     opts = {"lines": False, "output": None, "precision": 3, "backend": "rss",
-            "children": False, "max_mem": None, "timestamps": False}
+            "children": False, "max_mem": None, "timestamps": False, "heap": None}
     i = 0
     while i < len(argv) and argv[i] != "--" and argv[i].startswith("--"):
         if argv[i] not in OPTIONS:
@@ -119,6 +122,8 @@ def main():
         mprof_profile.install(prof)
     else:
         mprof_profile.install()
+    if opts["heap"]:
+        mprof_profile.start_heap(opts["heap"])
     try:
         _run(target)
     except SystemExit:

@@ -32,7 +32,7 @@ import time
 import types
 
 __all__ = ["profile", "install", "drive", "bracket", "Block", "encode_name",
-           "function_name"]
+           "function_name", "start_heap"]
 
 EVENTS_ENV = "MPROF_EVENTS"
 LINE_MAX = 4096     # an event, newline included: one atomic pipe write
@@ -89,7 +89,7 @@ def _ids():
 
 
 def _send(kind, name, _time=time.time, _write=os.write):
-    """Send one event: kind is b"B", b"E" or b"M", name bytes (or b"")."""
+    """Send one event: kind is b"B", b"E", b"M" or b"H", name bytes (or b"")."""
     fd = _fd
     if fd is None:
         return
@@ -274,6 +274,36 @@ class Profile:
 
 
 profile = Profile()
+
+
+# ---- the Python heap (mprof run --python-heap) ----
+
+HEAP_MIN_S = 0.01   # the heap is not sent more often than this
+
+
+def start_heap(interval):
+    """Trace allocations with tracemalloc and send its current size to mprof
+    run (an H event) every `interval` seconds (at least HEAP_MIN_S), on a
+    schedule of its own, from a daemon thread. False when not profiled."""
+    if _fd is None:
+        return False
+    import tracemalloc
+    if not tracemalloc.is_tracing():
+        tracemalloc.start()
+    period = max(float(interval), HEAP_MIN_S)
+
+    def loop(_get=tracemalloc.get_traced_memory, _clock=time.monotonic):
+        due = _clock()
+        while _fd is not None:
+            _send(b"H", b" %d" % _get()[0])
+            due += period
+            now = _clock()
+            if due < now:       # late (a busy machine): skip what was missed
+                due = now + period - (now - due) % period
+            time.sleep(due - now)
+
+    threading.Thread(target=loop, name="mprof-heap", daemon=True).start()
+    return True
 
 
 # ---- `from memory_profiler import profile` ----

@@ -72,6 +72,21 @@ static void write_marked(const char *path)
 	free(src);
 }
 
+/* A breakdown: anonymous memory rising, a mapped file, shared memory. */
+static void write_kinds(const char *path)
+{
+	FILE *f = fopen(path, "w");
+
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "CMDLINE ./kinds\n");
+	for (int i = 0; i < 100; i++) {
+		double anon = 10 + i * 0.5, file = i < 50 ? 5 : 30, shm = i < 70 ? 0 : 8, t = 1700000000.0 + i * 0.1;
+
+		fprintf(f, "MEM %.6f %.4f\nKIND %.6f %.6f %.6f 0 %.4f\n", anon + file + shm, t, anon, file, shm, t);
+	}
+	ck_assert_int_eq(fclose(f), 0);
+}
+
 static void write_big(const char *path)
 {
 	FILE *f = fopen(path, "w");
@@ -185,7 +200,7 @@ static int write_generated(const char *path, size_t i)
 
 static const struct {
 	const char *what;
-	const char *files[3];     /* fixtures; "@marked", "@big": made here; "=NAME": tests/data/NAME */
+	const char *files[3];     /* fixtures; "@marked", "@big", "@kinds": made here; "=NAME": tests/data/NAME */
 	const char *args[3];
 	const char *want[6];      /* lines (or starts of lines) of the self-test's report */
 } cases[] = {
@@ -201,6 +216,8 @@ static const struct {
 	  { "series: 2", "hover series: plain.dat", "hover span: __main__.grow", "axis before: 0.6 0.8 1.0 1.2\n",
 	    "zoom: ok", "reset: ok" } },
 	{ "300000 samples", { "@big" }, { NULL }, { "series: 1", "zoom: ok", "reset: ok", "legend: ok" } },
+	{ "breakdown", { "@kinds" }, { "--breakdown" },
+	  { "stacks: 4", "hover stack: anon 1", "zoom: ok", "reset: ok", "legend: ok" } },
 	{ "interval peaks", { "=term/ipeak-spikes.dat" }, { NULL },
 	  { "hover band: highest in this interval | 33.20 MiB (sample 1.25 MiB) | 100.00 ms \u2192 0.200 s",
 	    "zoom: ok", "reset: ok", "legend: ok" } },
@@ -261,6 +278,8 @@ START_TEST(test_selftest)
 			write_marked(paths[i] = tl_path(dir, "marked.dat"));
 		else if (!strcmp(name, "@big"))
 			write_big(paths[i] = tl_path(dir, "big.dat"));
+		else if (!strcmp(name, "@kinds"))
+			write_kinds(paths[i] = tl_path(dir, "kinds.dat"));
 		else if (name[0] == '=')
 			paths[i] = tl_data(name + 1);
 		else

@@ -180,7 +180,7 @@ static const struct {
 	{ "E 15382 15382 1.5\n", "end of a span with none open, from pid 15382", 1 },
 	{ "B 7 8 1 a\nE 7 8 2 job\n", "end of span 'job' with none of that name open, from pid 7, thread 8", 1 },
 	{ "E 7 7 2 a b\n", "end of span 'a\\x20b' with none of that name open, from pid 7", 1 },
-	{ "hello\nB x 1 1 f\n", "not an event (B, E or M, then pid, thread id, time): 'hello'", 2 },
+	{ "hello\nB x 1 1 f\n", "not an event (B, E, M or H, then pid, thread id, time): 'hello'", 2 },
 	{ "B x 1 1 f\n", "no pid, thread id and time (positive numbers) in 'B\\x20x", 1 },
 	{ "B 1 2 abc f\n", "a time that is not a positive number ('abc'), from pid 1, thread 2", 1 },
 	{ "B 1 1 1\n", "the beginning of a span without a name, from pid 1", 1 },

@@ -322,6 +322,7 @@ static const struct {
 	{ "clean", &opt_cmd_clean, "MPROF LIST, RM, CLEAN" },
 	{ "diff", &opt_cmd_diff, "MPROF DIFF" },
 	{ "fit", &opt_cmd_fit, "MPROF FIT" },
+	{ "export", &opt_cmd_export, "MPROF EXPORT" },
 	{ "lines", &opt_cmd_lines, "MPROF LINES" },
 	{ "list", &opt_cmd_list, "MPROF LIST, RM, CLEAN" },
 	{ "mark", &opt_cmd_mark, "MPROF MARK" },

@@ -47,6 +47,10 @@ static const struct {
 	{ "extras-70x18-color.txt", { "term/extras.dat" }, { "--width=70", "--height=18", "--color=always" } },
 	{ "extras-window-70x18.txt", { "term/extras.dat" },
 	  { "--width=70", "--height=18", "--color=never", "-w", "0.2,0.8" } },
+	/* --breakdown: the kinds stacked under the line; the Python heap's line */
+	{ "kinds-breakdown-72x20.txt", { "term/kinds.dat" }, { "--width=72", "--height=20", "--color=never", "--breakdown" } },
+	{ "kinds-breakdown-72x20-color.txt", { "term/kinds.dat" },
+	  { "--width=72", "--height=20", "--color=always", "--breakdown" } },
 	/* interval peaks: a band up to each interval's peak, a child's too */
 	{ "ipeak-spikes-72x20.txt", { "term/ipeak-spikes.dat" }, { "--width=72", "--height=20", "--color=never" } },
 	{ "ipeak-spikes-72x20-color.txt", { "term/ipeak-spikes.dat" },

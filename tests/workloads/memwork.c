@@ -33,6 +33,12 @@
  *   waitfile PATH     wait until PATH exists
  *   undumpable        make ourselves non-dumpable: our memory map can then be
  *                     read only with CAP_SYS_PTRACE (as root)
+ *   mapfile MIB PATH  write a file of MIB MiB at PATH, map it shared and read
+ *                     every page (file-backed resident memory, kept)
+ *   shm MIB           map MIB MiB of shared anonymous memory and touch every
+ *                     page (shared memory, kept)
+ *   child             fork: the child runs the steps that follow and exits;
+ *                     the parent waits for it and exits with its status
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -75,6 +81,58 @@ static void *alloc_touch(long mib)
 	for (size_t i = 0; i < len; i += 4096)
 		p[i] = 1;
 	return p;
+}
+
+/* A file of mib MiB mapped shared, every page read: page cache mapped into
+ * this process (RssFile). */
+static void map_file(long mib, const char *path)
+{
+	size_t len = (size_t)mib * MIB;
+	static char block[65536];
+	volatile char sum = 0;
+	char *p;
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		fail("open");
+	memset(block, 7, sizeof(block));
+	for (size_t done = 0; done < len; done += sizeof(block))
+		if (write(fd, block, sizeof(block)) != (ssize_t)sizeof(block))
+			fail("write");
+	p = mmap(NULL, len ? len : 1, PROT_READ, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		fail("mmap");
+	close(fd);
+	for (size_t i = 0; i < len; i += 4096)
+		sum += p[i];
+	(void)sum;
+}
+
+/* Shared anonymous memory, every page written (RssShmem). */
+static void map_shared(long mib)
+{
+	size_t len = (size_t)mib * MIB;
+	char *p = mmap(NULL, len ? len : 1, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		fail("mmap");
+	for (size_t i = 0; i < len; i += 4096)
+		p[i] = 1;
+}
+
+static void child_rest(void)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		fail("fork");
+	if (pid == 0)
+		return;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			fail("waitpid");
+	exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 }
 
 static void sleep_ms(long ms)
@@ -309,6 +367,16 @@ int main(int argc, char **argv)
 			in_thread(num(argv, i + 1), argv + i + 2, false);
 		} else if (!strcmp(s, "leaderexit")) {
 			in_thread(num(argv, i + 1), NULL, true);
+		} else if (!strcmp(s, "mapfile")) {
+			long mib = num(argv, ++i);
+
+			if (!argv[++i])
+				exit(100);
+			map_file(mib, argv[i]);
+		} else if (!strcmp(s, "shm")) {
+			map_shared(num(argv, ++i));
+		} else if (!strcmp(s, "child")) {
+			child_rest();
 		} else if (!strcmp(s, "undumpable")) {
 			prctl(PR_SET_DUMPABLE, 0);
 		} else if (!strcmp(s, "waitfile")) {

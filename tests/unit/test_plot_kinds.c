@@ -1,0 +1,182 @@
+/* mprof plot with the records of --breakdown, --python-heap and --gpu: the
+ * model stacks the kinds of memory, the scene makes a band per kind (only
+ * with --breakdown) and its own line for the Python heap and the GPU (no
+ * peak of their own); the PNG shows the bands stacked at their heights. */
+#include "testlib.h"
+#include "breakdown.h"
+#include "plot_model.h"
+#include "scene.h"
+#include "util.h"
+
+#include <cairo.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define T0 1795000000.0
+#define ANON 20.0
+#define FILEB 30.0
+#define SHMEM 10.0
+
+/* 10 s at 0.1 s: anon, file, shmem held; a Python heap and GPU line */
+static char *write_kinds(const char *dir, bool extras)
+{
+	char *p = tl_path(dir, "kinds.dat");
+	FILE *f = fopen(p, "w");
+
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "CMDLINE ./kinds\n");
+	for (int i = 0; i <= 100; i++) {
+		double t = T0 + i * 0.1;
+
+		fprintf(f, "MEM %.6f %.4f\nKIND %.6f %.6f %.6f 0 %.4f\n", ANON + FILEB + SHMEM, t, ANON, FILEB, SHMEM, t);
+		if (extras)
+			fprintf(f, "PYHEAP %.6f %.4f\nGPU %.6f %.4f\n", 5.0 + i * 0.1, t, 80.0, t);
+	}
+	ck_assert_int_eq(fclose(f), 0);
+	return p;
+}
+
+START_TEST(test_scene_bands)
+{
+	char *dir = tl_tmpdir(), *p = write_kinds(dir, true);
+	struct plot_options opt = { .breakdown = _i == 1 };
+	struct plot_model m;
+	struct scene sc;
+	size_t lines = 0, bands = 0;
+
+	ck_assert_int_eq(plot_model_read(&m, p, &opt, 0), 0);
+	/* stacked: each series is the sum of the kinds up to it */
+	ck_assert_double_eq_tol(m.extra[PLOT_EXTRA_ANON].peak.v, ANON, 1e-6);
+	ck_assert_double_eq_tol(m.extra[PLOT_EXTRA_FILE].peak.v, ANON + FILEB, 1e-6);
+	ck_assert_double_eq_tol(m.extra[PLOT_EXTRA_SHMEM].peak.v, ANON + FILEB + SHMEM, 1e-6);
+	ck_assert_double_eq_tol(m.extra[PLOT_EXTRA_SWAP].peak.v, ANON + FILEB + SHMEM, 1e-6);
+	ck_assert_double_eq_tol(m.extra[PLOT_EXTRA_PYHEAP].peak.v, 15.0, 1e-6);
+	ck_assert_uint_eq(m.extra[PLOT_EXTRA_GPU].n, 101);
+	ck_assert_int_eq(scene_build(&sc, &m, 1, &opt), 0);
+	ck_assert_uint_eq(sc.nstacks, _i == 1 ? MEM_KIND_COUNT : 0);
+	for (size_t i = 0; i < sc.nlegend; i++) {
+		const struct scene_entry *e = &sc.legend[i];
+
+		if (e->key == SCENE_KEY_STACK) {
+			ck_assert_str_eq(e->text, mem_kind_name((int)bands));
+			ck_assert_uint_eq(e->ref, bands++);
+			ck_assert_uint_gt(lines, 0); /* after the lines */
+		}
+		lines += e->key == SCENE_KEY_LINE;
+	}
+	ck_assert_uint_eq(lines, 3);
+	ck_assert_uint_eq(sc.nlines, 3);
+	ck_assert(!sc.lines[0].aux && sc.lines[1].aux && sc.lines[2].aux);
+	ck_assert_str_eq(sc.legend[sc.lines[1].entry].text, "Python heap (tracemalloc)");
+	ck_assert_str_eq(sc.legend[sc.lines[2].entry].text, "GPU memory");
+	/* the program's peak only, none of the others */
+	for (size_t i = 0; i < sc.npeaks; i++)
+		ck_assert_uint_eq(sc.peaks[i].line, 0);
+	ck_assert_double_ge(sc.hi, 80.0); /* the GPU line is shown whole */
+	if (_i == 1)
+		ck_assert_double_eq(sc.lo, 0);
+	scene_release(&sc);
+	plot_model_release(&m);
+	free(p);
+	tl_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
+/* A colour at SCENE_STACK_ALPHA over white. */
+static void band_rgb(int kind, int out[3])
+{
+	struct scene_rgb c = scene_kind_color(kind);
+	double v[3] = { c.r, c.g, c.b };
+
+	for (int k = 0; k < 3; k++)
+		out[k] = (int)lround(255 * (1 - SCENE_STACK_ALPHA) + 255 * v[k] * SCENE_STACK_ALPHA);
+}
+
+static bool near(const unsigned char *px, const int rgb[3])
+{
+	/* cairo's ARGB32, little-endian: B G R A */
+	return abs(px[2] - rgb[0]) <= 6 && abs(px[1] - rgb[1]) <= 6 && abs(px[0] - rgb[2]) <= 6;
+}
+
+/* Rows of each band's colour in the column at x, and the lowest and highest
+ * of them. */
+static void column_runs(cairo_surface_t *s, int x, int count[MEM_KIND_COUNT], int top[MEM_KIND_COUNT],
+			int bottom[MEM_KIND_COUNT])
+{
+	int h = cairo_image_surface_get_height(s), stride = cairo_image_surface_get_stride(s);
+	const unsigned char *data = cairo_image_surface_get_data(s);
+
+	for (int k = 0; k < MEM_KIND_COUNT; k++) {
+		int rgb[3];
+
+		band_rgb(k, rgb);
+		count[k] = 0;
+		top[k] = h;
+		bottom[k] = -1;
+		for (int y = 0; y < h; y++)
+			if (near(data + (size_t)y * stride + 4 * (size_t)x, rgb)) {
+				count[k]++;
+				top[k] = y < top[k] ? y : top[k];
+				bottom[k] = y > bottom[k] ? y : bottom[k];
+			}
+	}
+}
+
+START_TEST(test_png_stacked)
+{
+	char *dir = tl_tmpdir(), *p = write_kinds(dir, false), *png = tl_path(dir, "k.png");
+	int count[MEM_KIND_COUNT], top[MEM_KIND_COUNT], bottom[MEM_KIND_COUNT];
+	struct tl_result r;
+	cairo_surface_t *s;
+	int w;
+
+	tl_run(&r, dir, "mprof", "plot", "-n", "--breakdown", "-o", png, p);
+	ck_assert_msg(r.status == 0, "%s", r.err);
+	tl_result_free(&r);
+	s = cairo_image_surface_create_from_png(png);
+	ck_assert_int_eq(cairo_surface_status(s), CAIRO_STATUS_SUCCESS);
+	w = cairo_image_surface_get_width(s);
+	/* a column inside the plot (the legend is at the right), between two
+	 * vertical grid lines (at whole seconds) */
+	column_runs(s, w * 37 / 100, count, top, bottom);
+	ck_assert_msg(count[MEM_KIND_ANON] > 50 && count[MEM_KIND_FILE] > 50 && count[MEM_KIND_SHMEM] > 20,
+		      "bands: %d %d %d", count[0], count[1], count[2]);
+	ck_assert_int_eq(count[MEM_KIND_SWAP], 0);
+	/* stacked from the bottom: anon, then file, then shared memory */
+	ck_assert_int_lt(bottom[MEM_KIND_FILE], top[MEM_KIND_ANON]);
+	ck_assert_int_lt(bottom[MEM_KIND_SHMEM], top[MEM_KIND_FILE]);
+	/* at their heights (grid lines across them take a few rows) */
+	ck_assert_msg(fabs((double)(bottom[0] - top[0]) / (bottom[1] - top[1]) - ANON / FILEB) < 0.05,
+		      "anon %d rows, file %d rows", bottom[0] - top[0], bottom[1] - top[1]);
+	ck_assert_msg(fabs((double)(bottom[2] - top[2]) / (bottom[1] - top[1]) - SHMEM / FILEB) < 0.05,
+		      "shmem %d rows, file %d rows", bottom[2] - top[2], bottom[1] - top[1]);
+	cairo_surface_destroy(s);
+	/* without --breakdown: no band */
+	tl_run(&r, dir, "mprof", "plot", "-n", "-o", png, p);
+	ck_assert_msg(r.status == 0, "%s", r.err);
+	tl_result_free(&r);
+	s = cairo_image_surface_create_from_png(png);
+	column_runs(s, w * 37 / 100, count, top, bottom);
+	ck_assert_int_eq(count[MEM_KIND_ANON] + count[MEM_KIND_FILE] + count[MEM_KIND_SHMEM], 0);
+	cairo_surface_destroy(s);
+	free(p);
+	free(png);
+	tl_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("plot_kinds");
+	TCase *tc = tcase_create("plot_kinds");
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_loop_test(tc, test_scene_bands, 0, 2);
+	tcase_add_test(tc, test_png_stacked);
+	suite_add_tcase(s, tc);
+	return tl_run_suite(s);
+}
