@@ -40,6 +40,7 @@ struct run_args {
 	bool timeout_given;
 	bool force, append;
 	bool python, nopython;
+	bool quiet;
 	char **program;           /* PROGRAM ARGS..., NULL-terminated */
 	int nprogram;
 };
@@ -96,6 +97,15 @@ static int backend_value(struct opt_parser *p, void *field, const char *arg)
 			     arg);
 }
 
+static int last_value(struct opt_parser *p, void *field, const char *arg)
+{
+	double *v = field;
+
+	if (parse_finite(arg, v) < 0 || *v <= 0)
+		return opt_bad_value(p, "'%s' is not a number of seconds > 0", arg);
+	return 0;
+}
+
 static const struct opt run_opts[] = {
 	OPT_CALLBACK('T', "interval", "SEC", struct run_args, so.interval, interval_value,
 		     "seconds between samples (default 0.1, at least 0.0001)"),
@@ -121,6 +131,13 @@ static const struct opt run_opts[] = {
 	OPT_BOOL(0, "python", struct run_args, python,
 		 "PROGRAM is a Python interpreter and a script or -m module"),
 	OPT_BOOL(0, "nopython", struct run_args, nopython, "run a *.py PROGRAM without function brackets"),
+	OPT_BOOL('q', "quiet", struct run_args, quiet,
+		 "no messages but errors and warnings, no status line"),
+	OPT_BOOL(0, "live", struct run_args, so.live,
+		 "draw the profile in the terminal as it grows (q: stop\n"
+		 "watching; the run goes on)"),
+	OPT_CALLBACK(0, "last", "SEC", struct run_args, so.last, last_value,
+		     "--live: show only the last SEC seconds"),
 	OPT_END(),
 };
 
@@ -146,6 +163,10 @@ static void parse_args(struct run_args *a, int argc, char **argv)
 	a->program = argv;
 	if (a->force && a->append)
 		die_usage(a->cmd, "options --force and --append: give one or the other");
+	if (a->so.last > 0 && !a->so.live)
+		die_usage(a->cmd, "--last goes with --live");
+	a->so.progress = !a->quiet;
+	a->so.status = !a->quiet;
 	if (a->python && a->nopython)
 		die_usage(a->cmd, "options --python and --nopython: give one or the other");
 	if (!a->nprogram)
@@ -251,7 +272,8 @@ static int run_or_attach(const char *cmd, bool attach, int argc, char **argv)
 	}
 	a.so.events = !a.attach;
 
-	fprintf(stderr, "mprof: Sampling memory every %gs\n", a.so.interval);
+	if (!a.quiet)
+		fprintf(stderr, "mprof: Sampling memory every %gs\n", a.so.interval);
 	rc = sampler_run(&a.so, &res);
 	if (res.missed && res.missed * 100 > res.samples + res.missed)
 		warning("%lu of %lu samples were skipped: mprof was not woken in time (a busy machine?)",

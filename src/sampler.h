@@ -32,6 +32,9 @@ struct sampler_opts {
 	/* attach: the process to watch (argv is NULL) */
 	pid_t attach;
 	bool progress;               /* say what is happening on stderr */
+	bool status;                 /* a status line on stderr, when a terminal (status.h) */
+	bool live;                   /* --live: the terminal view, redrawn as it grows */
+	double last;                 /* --last: the live view's seconds, 0: all */
 };
 
 enum sampler_end {
