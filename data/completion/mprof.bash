@@ -10,10 +10,11 @@ _mprof_commands="attach clean help lines list mark peak plot rm run"
 # The options of each command; those that take a value end in '='.
 _mprof_opts_run="-T= --interval= -o= --output= --force --append -C --include-children
 	-M --multiprocess -E --exit-code -t= --timeout= -a --attach --backend= --python
-	--nopython -h --help --version"
+	--nopython -q --quiet --live --last= -h --help --version"
 _mprof_opts_attach=$_mprof_opts_run
 _mprof_opts_plot="-o= --output= -t= --title= -n --no-function-ts -w= --window= -f --flame
-	-s --slope --terminal --color= --width= --height= --dpi= --backend= -h --help --version"
+	-s --slope --terminal --color= --width= --height= --dpi= --backend= --follow --last=
+	-h --help --version"
 _mprof_opts_peak="--func= -h --help --version"
 _mprof_opts_list="-h --help --version"
 _mprof_opts_rm="--dry-run -h --help --version"

@@ -44,7 +44,7 @@ function __mprof_before_program
             set skip 0
         else if test $seen -eq 0; and not string match -q -- '-*' $w
             set seen 1   # the command
-        else if string match -qr -- '^(-[Tot]|--interval|--output|--timeout|--backend|--precision|-m)$' $w
+        else if string match -qr -- '^(-[Tot]|--interval|--output|--timeout|--backend|--precision|--last|-m)$' $w
             set skip 1
         else if not string match -q -- '-*' $w
             return 1
@@ -82,6 +82,9 @@ complete -c mprof -n $ra -s a -l attach -d 'the program is a running process'
 complete -c mprof -n $ra -l backend -x -a 'rss pss uss psutil psutil_pss psutil_uss posix' -d 'what a sample measures'
 complete -c mprof -n $ra -l python -d 'a Python interpreter and a script or -m module'
 complete -c mprof -n $ra -l nopython -d 'run a *.py program as it is'
+complete -c mprof -n $ra -s q -l quiet -d 'no messages, no status line'
+complete -c mprof -n $ra -l live -d 'draw the profile in the terminal as it grows'
+complete -c mprof -n $ra -l last -x -d 'the live view shows the last seconds'
 complete -c mprof -n $ra -s h -l help -d 'show the options'
 complete -c mprof -n $ra -l version -d 'show the version'
 complete -c mprof -n "__mprof_using run" -a '(__fish_complete_subcommand --fcs-skip=2)'
@@ -101,6 +104,8 @@ complete -c mprof -n $p -l width -x -d 'width in pixels'
 complete -c mprof -n $p -l height -x -d 'height in pixels'
 complete -c mprof -n $p -l dpi -x -d 'pixels per inch'
 complete -c mprof -n $p -l backend -x -d 'accepted and ignored'
+complete -c mprof -n $p -l follow -d 'follow a profile being written'
+complete -c mprof -n $p -l last -x -d 'with --follow: the last seconds'
 complete -c mprof -n $p -s h -l help -d 'show the options'
 complete -c mprof -n $p -l version -d 'show the version'
 
