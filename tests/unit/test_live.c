@@ -3,6 +3,9 @@
  * mprof plot --terminal --follow; and that nothing of it (no escapes, no
  * colours) reaches what is not a terminal, or a terminal with NO_COLOR. */
 #include "testlib.h"
+#include "events.h"
+#include "profile.h"
+#include "status.h"
 #include "term.h"
 #include "util.h"
 
@@ -147,6 +150,81 @@ static bool has_color(const char *text)
 	return strstr(text, "\033[3") || strstr(text, "\033[9") || strstr(text, "\033[1;3");
 }
 
+/* ---- the innermost open span, the line's text ---- */
+
+static double fixed_mem(void *ctx)
+{
+	return *(double *)ctx;
+}
+
+/* Events fed one after the other; after each, the innermost open span. */
+static const struct {
+	const char *event;
+	const char *open;   /* NULL: none */
+} span_steps[] = {
+	{ "B 1 1 10.0 outer\n", "outer" },
+	{ "B 1 1 11.0 inner\n", "inner" },
+	{ "B 1 2 12.0 other thread\n", "other thread" },
+	{ "E 1 2 13.0\n", "inner" },
+	{ "M 1 1 13.5 a marker\n", "inner" },
+	{ "E 1 1 14.0\n", "outer" },
+	{ "E 1 1 15.0 outer\n", NULL },
+};
+
+START_TEST(test_open_span)
+{
+	char *dir = tl_tmpdir(), *path = tl_path(dir, "e.dat");
+	struct profile_writer w;
+	struct events *ev;
+	double mem = 1.0;
+
+	ck_assert_int_eq(profile_writer_open(&w, path, PROFILE_CREATE), 0);
+	ev = events_new(&w);
+	ck_assert_ptr_null(events_open_span(ev));
+	for (size_t i = 0; i < ARRAY_SIZE(span_steps); i++) {
+		const char *open;
+
+		ck_assert_int_eq(events_feed(ev, span_steps[i].event, strlen(span_steps[i].event), fixed_mem, &mem), 0);
+		open = events_open_span(ev);
+		if (span_steps[i].open)
+			ck_assert_msg(open && !strcmp(open, span_steps[i].open), "after %s: %s, not %s",
+				      span_steps[i].event, open ? open : "none", span_steps[i].open);
+		else
+			ck_assert_msg(!open, "after %s: %s still open", span_steps[i].event, open);
+	}
+	events_free(ev);
+	ck_assert_int_eq(profile_writer_close(&w), 0);
+	tl_rmrf(dir);
+	free(path);
+	free(dir);
+}
+END_TEST
+
+static const struct {
+	double elapsed, mem, peak, hwm;
+	unsigned long samples;
+	const char *span;
+	const char *want;
+} formats[] = {
+	{ 1.04, 10, 12.5, 13, 104, "load", "mprof 1.0 s | now 10.0 MiB | peak 12.5 MiB (exact 13.0) | 104 samples | in load" },
+	{ 0, 0, 0, 0, 1, NULL, "mprof 0.0 s | now 0.0 MiB | peak 0.0 MiB | 1 sample" },
+	{ 61.5, 1024.25, 2048, 0, 6150, "", "mprof 61.5 s | now 1024.2 MiB | peak 2048.0 MiB | 6150 samples" },
+};
+
+START_TEST(test_status_format)
+{
+	char buf[256], small[24];
+
+	status_format(buf, sizeof(buf), formats[_i].elapsed, formats[_i].mem, formats[_i].peak, formats[_i].hwm,
+		      formats[_i].samples, formats[_i].span);
+	ck_assert_str_eq(buf, formats[_i].want);
+	/* A short buffer gets the start of it. */
+	status_format(small, sizeof(small), formats[_i].elapsed, formats[_i].mem, formats[_i].peak,
+		      formats[_i].hwm, formats[_i].samples, formats[_i].span);
+	ck_assert_int_eq(strncmp(small, formats[_i].want, sizeof(small) - 1), 0);
+}
+END_TEST
+
 /* ---- the status line ---- */
 
 START_TEST(test_status_line)
@@ -161,12 +239,12 @@ START_TEST(test_status_line)
 					 "begin", "phase-one", "sleep", "2600", "end", NULL });
 	st = pty_finish(&r, 60);
 	ck_assert_int_eq(st, 0);
-	ck_assert_msg(count(r.out, " samples") + count(r.out, " sample ") >= 2,
+	ck_assert_msg(count(r.out, "| now ") >= 2,
 		      "the status line was not drawn at least twice:\n%s", r.out);
 	ck_assert_msg(strstr(r.out, "| in phase-one"), "no open span in the status line:\n%s", r.out);
 	ck_assert_msg(strstr(r.out, "(exact "), "no exact peak in the status line:\n%s", r.out);
 	/* Rewritten in place, and cleared at the end. */
-	last_line = last_of(r.out, "mprof ");
+	last_line = last_of(r.out, "| now ");
 	cleared = last_of(r.out, TERM_CLEAR_LINE);
 	ck_assert_ptr_nonnull(last_line);
 	ck_assert_msg(cleared && cleared > last_line, "the status line was not cleared at the end:\n%s", r.out);
@@ -189,12 +267,12 @@ START_TEST(test_status_line_off)
 		  (const char *const[]){ "mprof", "run", "--quiet", "-T", "0.01", "-o", out, MEMWORK_BIN,
 					 "sleep", "1300", NULL });
 	ck_assert_int_eq(pty_finish(&r, 60), 0);
-	ck_assert_msg(!r.out || (!strstr(r.out, "samples") && !strchr(r.out, '\033')),
+	ck_assert_msg(!r.out || (!strstr(r.out, "| now ") && !strchr(r.out, '\033')),
 		      "--quiet drew something:\n%s", r.out);
 	pty_release(&r);
 	tl_run(&res, dir, "mprof", "run", "-T", "0.01", "-o", out2, MEMWORK_BIN, "sleep", "1300");
 	ck_assert_int_eq(res.status, 0);
-	ck_assert_msg(!strchr(res.err, '\033') && !strstr(res.err, "samples"),
+	ck_assert_msg(!strchr(res.err, '\033') && !strstr(res.err, "| now "),
 		      "a status line went to a pipe:\n%s", res.err);
 	tl_result_free(&res);
 	tl_rmrf(dir);
@@ -206,15 +284,19 @@ END_TEST
 
 /* ---- the live view ---- */
 
-/* The widest line of the text after from, in characters. */
+/* The widest line of the picture after from, in characters (mprof's own
+ * messages, such as a warning of a busy machine, left out). */
 static int widest(const char *from)
 {
 	int w = 0, best = 0;
+	bool message = str_starts_with(from, "mprof:");
 
 	for (const unsigned char *p = (const unsigned char *)from; *p; p++) {
 		if (*p == '\n') {
-			best = w > best ? w : best;
+			if (!message && w > best)
+				best = w;
 			w = 0;
+			message = str_starts_with((const char *)p + 1, "mprof:");
 		} else if (*p == '\033') {
 			while (p[1] && !((p[1] >= 'A' && p[1] <= 'Z') || (p[1] >= 'a' && p[1] <= 'z')))
 				p++;
@@ -326,7 +408,7 @@ START_TEST(test_live_q)
 	ck_assert_msg(pty_wait_for(&r, 0, TERM_ALT_OFF, 30), "q did not leave the view:\n%s", r.out);
 	at = r.len;
 	/* Still sampling: its status line goes on. */
-	ck_assert_msg(pty_wait_for(&r, at, "samples", 30), "no status line after q:\n%s", r.out + at);
+	ck_assert_msg(pty_wait_for(&r, at, "| now ", 30), "no status line after q:\n%s", r.out + at);
 	ck_assert_int_eq(waitpid(r.pid, NULL, WNOHANG), 0);
 	tl_write_file(gate, "");
 	ck_assert_int_eq(pty_finish(&r, 60), 0);
@@ -338,6 +420,36 @@ START_TEST(test_live_q)
 	tl_rmrf(dir);
 	free(out);
 	free(gate);
+	free(dir);
+}
+END_TEST
+
+/* --last: the view slides; its last picture starts after 0. */
+static const char *axis_labels(const char *picture)
+{
+	const char *axis = strstr(picture, "\u2514");
+
+	return axis ? strchr(axis, '\n') : NULL;
+}
+
+START_TEST(test_live_last)
+{
+	char *dir = tl_tmpdir(), *out = tl_path(dir, "w.dat");
+	struct pty_run r;
+	const char *labels;
+
+	pty_start(&r, 90, 25, dir, NULL,
+		  (const char *const[]){ "mprof", "run", "--live", "--last", "1", "-T", "0.01", "-o", out,
+					 MEMWORK_BIN, "alloc", "4", "sleep", "3000", NULL });
+	ck_assert_int_eq(pty_finish(&r, 60), 0);
+	ck_assert_ptr_nonnull(last_of(r.out, TERM_ALT_OFF));
+	labels = axis_labels(last_of(r.out, TERM_ALT_OFF));
+	ck_assert_msg(labels, "no time axis:\n%s", r.out);
+	ck_assert_msg(!strstr(labels, " 0.0 ") && strstr(labels, "2."),
+		      "the last picture does not show the last second:\n%s", labels);
+	pty_release(&r);
+	tl_rmrf(dir);
+	free(out);
 	free(dir);
 }
 END_TEST
@@ -491,11 +603,14 @@ int main(void)
 	TCase *tc = tcase_create("live");
 
 	tcase_set_timeout(tc, 180);
+	tcase_add_test(tc, test_open_span);
+	tcase_add_loop_test(tc, test_status_format, 0, ARRAY_SIZE(formats));
 	tcase_add_test(tc, test_status_line);
 	tcase_add_test(tc, test_status_line_off);
 	tcase_add_loop_test(tc, test_live_view, 0, ARRAY_SIZE(live_sizes));
 	tcase_add_loop_test(tc, test_live_restored, 0, ARRAY_SIZE(live_ends));
 	tcase_add_test(tc, test_live_q);
+	tcase_add_test(tc, test_live_last);
 	tcase_add_test(tc, test_live_no_color);
 	tcase_add_test(tc, test_follow);
 	tcase_add_test(tc, test_follow_pipe);
