@@ -5,8 +5,10 @@
 #include "term.h"
 #include "util.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +19,9 @@
 #define PUBLISH_NS (100 * NS_PER_MS) /* the sampler hands its figures over */
 #define LINE_NS (1000 * NS_PER_MS)   /* the status line is redrawn */
 #define FRAME_NS (500 * NS_PER_MS)   /* the live view is redrawn, at most */
+#define FRAME_SHARE 20               /* ... and waits 20 times its drawing: at most 5% of a CPU */
 #define SPAN_MAX 96
+#define DRAW_NICE 10                 /* the drawing yields to the sampler */
 
 struct figures {
 	double mem, peak, hwm;
@@ -131,22 +135,40 @@ static void draw_line(struct status *st)
 	term_line(st->o.fd, line, cols);
 }
 
+/* A lower priority for this thread alone (Linux: a thread's nice value is
+ * its own), so that on a busy machine the drawing waits, not the sampler. */
+static void yield_to_sampler(void)
+{
+	int nice;
+
+	errno = 0;
+	nice = getpriority(PRIO_PROCESS, 0);
+	if (errno == 0)
+		(void)setpriority(PRIO_PROCESS, (id_t)gettid(), nice + DRAW_NICE);
+}
+
 static void *run(void *arg)
 {
 	struct status *st = arg;
 	uint64_t next = 0;
 
+	yield_to_sampler();
 	while (!atomic_load(&st->stop) && (st->live || st->line)) {
 		uint64_t now = mono_ns();
 		int key;
 
 		if (now >= next) {
+			uint64_t wait = st->live ? FRAME_NS : LINE_NS;
+
 			if (st->live)
 				draw_frame(st);
 			else
 				draw_line(st);
-			next = mono_ns() + (st->live ? FRAME_NS : LINE_NS);
+			/* A long profile takes longer to read: redraw less often. */
+			if ((mono_ns() - now) * FRAME_SHARE > wait)
+				wait = (mono_ns() - now) * FRAME_SHARE;
 			now = mono_ns();
+			next = now + wait;
 		}
 		key = term_key(st->wake[0], now < next ? (int)((next - now) / NS_PER_MS) + 1 : 0);
 		if (st->live && (key == 'q' || key == 'Q' || key < 0)) {

@@ -6,7 +6,8 @@
  *
  * The drawing is done by a thread of its own, so that it never delays a
  * sample: the sampler hands it its figures with status_publish, which never
- * waits (when the thread holds them, this publication is skipped). The live
+ * waits (when the thread holds them, this publication is skipped); the
+ * thread runs at a lower priority than the sampler. The live
  * view reads the profile as written so far, with the plot module's
  * live_view_frame (the module, and cairo, are loaded only then).
  */
