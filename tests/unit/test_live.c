@@ -503,6 +503,7 @@ START_TEST(test_follow)
 		  (const char *const[]){ "mprof", "plot", "--terminal", "--follow", out, NULL });
 	ck_assert_msg(pty_wait_for(&r, 0, "following", 30), "nothing drawn:\n%s", r.out);
 	ck_assert_msg(pty_wait_for(&r, 0, "MiB", 30), "no picture:\n%s", r.out);
+	ck_assert_msg(has_color(r.out), "no colours on a terminal without NO_COLOR");
 	at = r.len;
 	ck_assert_msg(pty_wait_for(&r, at, "\033[H", 30), "not redrawn:\n%s", r.out);
 	/* It keeps following while the run goes on ... */
@@ -521,6 +522,37 @@ START_TEST(test_follow)
 	tl_rmrf(dir);
 	free(out);
 	free(gate);
+	free(dir);
+}
+END_TEST
+
+/* With no file, the newest profile; SIGTERM gives the terminal back;
+ * NO_COLOR: no colours. */
+START_TEST(test_follow_sigterm)
+{
+	char *dir = tl_tmpdir(), *older = tl_path(dir, "mprofile_20250101000000.dat");
+	char *newest = tl_path(dir, "mprofile_20260101000000.dat");
+	struct pty_run r;
+	struct termios t;
+
+	tl_write_file(older, "CMDLINE older\nMEM 1.0 1000.0\nMEM 2.0 1001.0\nEXIT 1001.0 exit 0\n");
+	tl_write_file(newest, "CMDLINE newest\nMEM 1.0 1000.0\nMEM 5.0 1000.5\nMEM 3.0 1001.0\n");
+	pty_start(&r, 80, 24, dir, (const char *const[]){ "NO_COLOR=1", NULL },
+		  (const char *const[]){ "mprof", "plot", "--terminal", "--follow", NULL });
+	ck_assert_msg(pty_wait_for(&r, 0, "following mprofile_20260101000000.dat", 30), "not the newest:\n%s", r.out);
+	ck_assert_msg(pty_wait_for(&r, 0, "newest", 30), "no picture:\n%s", r.out);
+	kill(r.pid, SIGTERM);
+	ck_assert_int_eq(pty_finish(&r, 60), 128 + SIGTERM);
+	ck_assert_msg(!has_color(r.out), "colours with NO_COLOR:\n%s", r.out);
+	ck_assert_msg(last_of(r.out, TERM_ALT_OFF) > last_of(r.out, TERM_ALT_ON), "the screen was not left:\n%s",
+		      r.out);
+	ck_assert_msg(last_of(r.out, TERM_CURSOR_ON) > last_of(r.out, TERM_CURSOR_OFF), "the cursor is hidden");
+	ck_assert_int_eq(tcgetattr(r.master, &t), 0);
+	ck_assert_msg((t.c_lflag & (ICANON | ECHO)) == (ICANON | ECHO), "modes not restored");
+	pty_release(&r);
+	tl_rmrf(dir);
+	free(older);
+	free(newest);
 	free(dir);
 }
 END_TEST
@@ -613,6 +645,7 @@ int main(void)
 	tcase_add_test(tc, test_live_last);
 	tcase_add_test(tc, test_live_no_color);
 	tcase_add_test(tc, test_follow);
+	tcase_add_test(tc, test_follow_sigterm);
 	tcase_add_test(tc, test_follow_pipe);
 	tcase_add_test(tc, test_follow_html);
 	suite_add_tcase(s, tc);
