@@ -147,12 +147,24 @@ static void yield_to_sampler(void)
 		(void)setpriority(PRIO_PROCESS, (id_t)gettid(), nice + DRAW_NICE);
 }
 
+/* The live view needs the plot module; without it, the status line. */
+static bool live_start(struct status *st)
+{
+	*(void **)&st->frame = plot_module_symbol(LIVE_VIEW_FRAME);
+	if (!st->frame)
+		return false;
+	return term_enter(st->o.fd, st->o.in_fd, false) == 0;
+}
+
 static void *run(void *arg)
 {
 	struct status *st = arg;
 	uint64_t next = 0;
 
 	yield_to_sampler();
+	/* Loading the module takes a while: here, not in the sampler's way. */
+	if (st->live)
+		st->live = live_start(st);
 	while (!atomic_load(&st->stop) && (st->live || st->line)) {
 		uint64_t now = mono_ns();
 		int key;
@@ -181,15 +193,6 @@ static void *run(void *arg)
 	return NULL;
 }
 
-/* The live view needs the plot module; without it, the status line. */
-static bool live_start(struct status *st)
-{
-	*(void **)&st->frame = plot_module_symbol(LIVE_VIEW_FRAME);
-	if (!st->frame)
-		return false;
-	return term_enter(st->o.fd, st->o.in_fd, false) == 0;
-}
-
 struct status *status_start(const struct status_opts *o)
 {
 	struct status *st;
@@ -212,7 +215,7 @@ struct status *status_start(const struct status_opts *o)
 	}
 	pthread_mutex_init(&st->lock, NULL);
 	atomic_init(&st->stop, false);
-	st->live = o->live && live_start(st);
+	st->live = o->live;
 	/* Signals stay with the sampler (its signalfd). */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
