@@ -162,5 +162,18 @@ int term_line(int fd, const char *text, int width)
 	n = snprintf(buf, sizeof(buf), TERM_CLEAR_LINE "%.*s", width - 1, text);
 	if (n < 0)
 		return -1;
-	return write_all(fd, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+	if ((size_t)n >= sizeof(buf))
+		n = (int)sizeof(buf) - 1;
+	/* Cut, it must not end inside a character. */
+	if (strlen(text) > (size_t)width - 1) {
+		int k = n - 1, prefix = (int)sizeof(TERM_CLEAR_LINE) - 1;
+		unsigned char lead;
+
+		while (k > prefix && ((unsigned char)buf[k] & 0xc0) == 0x80)
+			k--;
+		lead = (unsigned char)buf[k];
+		if (k >= prefix && n - k < (lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1))
+			n = k;
+	}
+	return write_all(fd, buf, (size_t)n);
 }

@@ -225,6 +225,36 @@ START_TEST(test_status_format)
 }
 END_TEST
 
+/* term_line: the line cut to the width, never inside a character. */
+static const struct {
+	const char *text;
+	int width;
+	const char *want;
+} cuts[] = {
+	{ "abcdef", 80, TERM_CLEAR_LINE "abcdef" },
+	{ "abcdef", 4, TERM_CLEAR_LINE "abc" },
+	{ "ab\xc3\xa9\xc3\xa9", 4, TERM_CLEAR_LINE "ab" },       /* "abéé": "ab\xc3" would split é */
+	{ "a\xe2\xa0\x89xyz", 3, TERM_CLEAR_LINE "a" },
+	{ NULL, 80, TERM_CLEAR_LINE },
+};
+
+START_TEST(test_term_line)
+{
+	int p[2];
+	char buf[128];
+	ssize_t n;
+
+	ck_assert_int_eq(pipe(p), 0);
+	ck_assert_int_eq(term_line(p[1], cuts[_i].text, cuts[_i].width), 0);
+	close(p[1]);
+	n = read(p[0], buf, sizeof(buf) - 1);
+	close(p[0]);
+	ck_assert_int_ge(n, 0);
+	buf[n] = '\0';
+	ck_assert_str_eq(buf, cuts[_i].want);
+}
+END_TEST
+
 /* ---- the status line ---- */
 
 START_TEST(test_status_line)
@@ -637,6 +667,7 @@ int main(void)
 	tcase_set_timeout(tc, 180);
 	tcase_add_test(tc, test_open_span);
 	tcase_add_loop_test(tc, test_status_format, 0, ARRAY_SIZE(formats));
+	tcase_add_loop_test(tc, test_term_line, 0, ARRAY_SIZE(cuts));
 	tcase_add_test(tc, test_status_line);
 	tcase_add_test(tc, test_status_line_off);
 	tcase_add_loop_test(tc, test_live_view, 0, ARRAY_SIZE(live_sizes));
