@@ -15,13 +15,17 @@
 #include "options.h"
 #include "peak.h"
 #include "profile_list.h"
+#include "size.h"
 #include "util.h"
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 struct peak_args {
 	const char *func;
+	struct size_arg max;
+	bool exact;
 };
 
 static int func_value(struct opt_parser *p, void *field, const char *arg)
@@ -37,11 +41,18 @@ static const struct opt peak_opts[] = {
 		     "the peak of the samples taken inside calls of function NAME,\n"
 		     "as named in FUNC records (__main__.grow; a timestamp block\n"
 		     "'x' is also found as x); NaN when there is none"),
+	OPT_CALLBACK(0, "max", "SIZE", struct peak_args, max, size_opt_value,
+		     "a budget (500M, 1.5G, 300MiB; see SIZES in mprof(1)): exit 1,\n"
+		     "after a line naming the file, the peak and the budget,\n"
+		     "when the peak is over SIZE"),
+	OPT_BOOL(0, "exact", struct peak_args, exact,
+		 "with --max: judge the kernel's exact peak (Kernel peak)\n"
+		 "instead of the highest sample"),
 	OPT_END(),
 };
 
 const struct opt_cmd opt_cmd_peak = {
-	"peak", OPT_USAGE("mprof peak [--func NAME] [FILE|INDEX...]"),
+	"peak", OPT_USAGE("mprof peak [--func NAME] [--max SIZE [--exact]] [FILE|INDEX...]"),
 	"Print the peak memory of profiles (the newest one in the current directory\n"
 	"when none is given): FILE<TAB>123.456 MiB, then for each child process\n"
 	"'  Child <pid>' and its own peak. Where mprof run recorded the kernel's\n"
@@ -49,7 +60,10 @@ const struct opt_cmd opt_cmd_peak = {
 	"'Kernel peak' line follows the first, and a child's line ends with it.\n"
 	"An integer is an index (0 the oldest profile, -1 the newest), as in\n"
 	"'mprof list'.\n",
-	peak_opts, NULL, 0,
+	peak_opts,
+	"Exit status: 0, or 1 when a profile cannot be read, has no sample, or\n"
+	"(--max) has a peak over the budget or none to judge; 2 for bad options.\n",
+	0,
 };
 
 static void print_mib(double v, const char *after)
@@ -60,10 +74,35 @@ static void print_mib(double v, const char *after)
 		printf("%.3f MiB%s", v, after);
 }
 
-/* Print the peaks of one file. EXIT_OK, or EXIT_FAIL when it cannot be read
- * or holds no sample at all. */
-static int peak_file(const char *path, const char *func)
+/* --max: the peak judged against the budget; EXIT_OK within it. The
+ * kernel's peak is of the whole run: for a function, the sampled one is
+ * judged, and said so. */
+static int judge(const char *path, const struct peak *p, const struct peak_args *a)
 {
+	const char *what = "peak";
+	double mib = p->mem;
+	char *fwhat = NULL;
+	int r;
+
+	if (a->func) {
+		if (a->exact)
+			warning("%s: no exact peak of a function's calls in this profile (the kernel's "
+				"is of the whole run): the sampled peak of '%s' is judged", path, a->func);
+		what = fwhat = xasprintf("peak of %s", a->func);
+	} else if (a->exact) {
+		what = "exact peak";
+		mib = p->kernel;
+	}
+	r = size_check_budget(path, what, mib, a->max.bytes, a->max.arg);
+	free(fwhat);
+	return r == 0 ? EXIT_OK : EXIT_FAIL;
+}
+
+/* Print the peaks of one file. EXIT_OK, or EXIT_FAIL when it cannot be read
+ * or holds no sample at all, or is over the budget. */
+static int peak_file(const char *path, const struct peak_args *a)
+{
+	const char *func = a->func;
 	struct peak p;
 	int rc = EXIT_OK;
 
@@ -76,8 +115,10 @@ static int peak_file(const char *path, const char *func)
 	if (func && !p.func_used) {
 		/* as the Python tool: that line alone */
 		warning("%s: no function '%s' (no FUNC record so named)", path, func);
+		if (a->max.arg)
+			rc = judge(path, &p, a);
 		peak_release(&p);
-		return EXIT_OK;
+		return rc;
 	}
 	if (!p.samples) {
 		warning("%s: no memory samples (MEM records)", path);
@@ -100,6 +141,8 @@ static int peak_file(const char *path, const char *func)
 			print_mib(p.children[i].kernel, "\n");
 		}
 	}
+	if (a->max.arg && rc == EXIT_OK)
+		rc = judge(path, &p, a);
 	peak_release(&p);
 	return rc;
 }
@@ -110,6 +153,9 @@ int cmd_peak(int argc, char **argv)
 	struct peak_args a = { 0 };
 	int rc = EXIT_OK, nargs = opt_parse(&opt_cmd_peak, &a, argc, argv);
 
+	if (a.exact && !a.max.arg)
+		die_usage("peak", "option --exact: it says which peak --max judges, and --max is not given");
+
 	if (profile_resolve(argv, nargs, &files) < 0) {
 		rc = EXIT_FAIL;
 		goto cleanup;
@@ -117,7 +163,7 @@ int cmd_peak(int argc, char **argv)
 	if (!nargs)
 		printf("Using last profile data.\n");
 	for (size_t i = 0; i < files.n; i++)
-		if (peak_file(files.v[i], a.func) != EXIT_OK)
+		if (peak_file(files.v[i], &a) != EXIT_OK)
 			rc = EXIT_FAIL;
 cleanup:
 	strvec_clear(&files);

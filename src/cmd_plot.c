@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 struct plot_args {
-	const char *output, *title, *width, *height, *backend;
+	const char *output, *title, *width, *height, *backend, *align;
 	bool no_funcs, flame, slope, terminal, window, follow;
 	double w0, w1, dpi, last;
 	enum view_color color;
@@ -96,6 +96,9 @@ static const struct opt plot_opts[] = {
 	OPT_CALLBACK('w', "window", "T0,T1", struct plot_args, window, window_value,
 		     "only the time from T0 to T1 seconds"),
 	OPT_BOOL('f', "flame", struct plot_args, flame, "calls as a flame graph under the plot"),
+	OPT_STRING(0, "align", "NAME", struct plot_args, align,
+		   "overlays: time 0 at each profile's first marker NAME, or\n"
+		   "else the first call of function NAME, not at its first sample"),
 	OPT_BOOL('s', "slope", struct plot_args, slope, "trend lines and their slopes (MiB/s)"),
 	OPT_STRING(0, "width", "PX", struct plot_args, width,
 		   "picture width in pixels (default 14 inches at --dpi)"),
@@ -176,7 +179,8 @@ static int parse_args(struct plot_args *a, struct plot_options *opt, struct plot
 	else if (a->terminal && a->output)
 		die_usage("plot", "--terminal draws on standard output: leave out --output %s", a->output);
 	*opt = (struct plot_options){ .no_funcs = a->no_funcs, .flame = a->flame, .slope = a->slope,
-				      .window = a->window, .w0 = a->w0, .w1 = a->w1, .dpi = a->dpi };
+				      .window = a->window, .w0 = a->w0, .w1 = a->w1, .dpi = a->dpi,
+				      .align = a->align };
 	check_size(a, opt, to);
 	if (a->last > 0 && !a->follow)
 		die_usage("plot", "--last goes with --follow");

@@ -4,10 +4,13 @@
 #include "proc.h"
 #include "pyinject.h"
 #include "sampler.h"
+#include "size.h"
 #include "spawn.h"
+#include "summary.h"
 #include "util.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +44,8 @@ struct run_args {
 	bool force, append;
 	bool python, nopython;
 	bool quiet;
+	struct size_arg max, kill_above;
+	char kill_label[64];          /* the marker of --kill-above */
 	char **program;           /* PROGRAM ARGS..., NULL-terminated */
 	int nprogram;
 };
@@ -131,8 +136,16 @@ static const struct opt run_opts[] = {
 	OPT_BOOL(0, "python", struct run_args, python,
 		 "PROGRAM is a Python interpreter and a script or -m module"),
 	OPT_BOOL(0, "nopython", struct run_args, nopython, "run a *.py PROGRAM without function brackets"),
+	OPT_CALLBACK(0, "max", "SIZE", struct run_args, max, size_opt_value,
+		     "a budget (500M, 1.5G; see SIZES in mprof(1)): at the end,\n"
+		     "exit 1 after a line saying so when the peak is over SIZE"),
+	OPT_CALLBACK(0, "kill-above", "SIZE", struct run_args, kill_above, size_opt_value,
+		     "at the first sample over SIZE, record a marker\n"
+		     "'killed-above-<SIZE in MiB>MiB', send SIGTERM, and SIGKILL\n"
+		     "2 seconds later if the program still lives; exit 1"),
 	OPT_BOOL('q', "quiet", struct run_args, quiet,
-		 "no messages but errors and warnings, no status line"),
+		 "no line on stderr at the start and at the end, and no\n"
+		 "status line while sampling"),
 	OPT_BOOL(0, "live", struct run_args, so.live,
 		 "draw the profile in the terminal as it grows (q: stop\n"
 		 "watching; the run goes on)"),
@@ -148,7 +161,9 @@ static const struct opt run_opts[] = {
 	"into mprofile_<YYYYMMDDhhmmss>.dat. Options after PROGRAM are its own.\n"
 #define RUN_FOOTER \
 	"SIGINT, SIGTERM and SIGHUP are passed on to the program; mprof then writes\n" \
-	"the last samples and ends. A second one ends sampling at once. See mprof(1).\n"
+	"the last samples and ends. A second one ends sampling at once.\n" \
+	"Over --max or --kill-above, mprof exits 1 (with -E: the program's status\n" \
+	"if it is not 0, else 1). See mprof(1).\n"
 
 /* run: options end at PROGRAM, whose own options follow it */
 const struct opt_cmd opt_cmd_run = { "run", RUN_USAGE, RUN_ABOUT, run_opts, RUN_FOOTER, OPT_STOP_AT_ARG };
@@ -158,14 +173,22 @@ static void parse_args(struct run_args *a, int argc, char **argv)
 {
 	a->so.interval = 0.1;
 	a->so.backend = PROC_RSS;
-	a->so.progress = true;
 	a->nprogram = opt_parse(a->attach ? &opt_cmd_attach : &opt_cmd_run, a, argc, argv);
+	a->so.progress = !a->quiet;
+	if (a->kill_above.arg) {
+		if (!a->kill_above.bytes)
+			die_usage(a->cmd, "option --kill-above: '%s' is 0: the program could not run at all",
+				  a->kill_above.arg);
+		a->so.kill_above = a->kill_above.bytes;
+		a->so.kill_label = a->kill_label;
+		snprintf(a->kill_label, sizeof(a->kill_label), "killed-above-%gMiB",
+			 size_mib(a->kill_above.bytes));
+	}
 	a->program = argv;
 	if (a->force && a->append)
 		die_usage(a->cmd, "options --force and --append: give one or the other");
 	if (a->so.last > 0 && !a->so.live)
 		die_usage(a->cmd, "--last goes with --live");
-	a->so.progress = !a->quiet;
 	a->so.status = !a->quiet;
 	if (a->python && a->nopython)
 		die_usage(a->cmd, "options --python and --nopython: give one or the other");
@@ -231,13 +254,39 @@ static int exit_status(const struct run_args *a, const struct sampler_result *re
 	return res->stop_signal ? 128 + res->stop_signal : EXIT_OK;
 }
 
+/* The line at the end, and the budgets: 1 when the run went over --max or
+ * was killed by --kill-above, 0 otherwise (-1: the profile cannot be read,
+ * reported). The figures are the whole file's (all its runs, with --append). */
+static int end_report(const struct run_args *a, const char *path)
+{
+	struct summary s;
+	int over = 0;
+
+	if (summary_read(&s, path, SUMMARY_NO_CALL_PEAKS) < 0)
+		return -1;
+	if (!a->quiet)
+		fprintf(stderr, "mprof: %s: %.3f s, %lu sample%s, peak %.3f MiB (exact %.3f MiB)\n", path,
+			isnan(s.duration) ? 0.0 : s.duration, s.samples, s.samples == 1 ? "" : "s",
+			s.peak.mib, s.exact_peak.mib);
+	for (size_t i = 0; a->kill_above.arg && i < s.nmarks; i++)
+		if (strcmp(s.marks[i].label, a->kill_label) == 0) {
+			error("%s: killed at %.3f MiB, over the limit of %.3f MiB (%s)", path,
+			      s.marks[i].first_mib, size_mib(a->kill_above.bytes), a->kill_above.arg);
+			over = 1;
+		}
+	if (a->max.arg && size_check_budget(path, "peak", s.peak.mib, a->max.bytes, a->max.arg) != 0)
+		over = 1;
+	summary_release(&s);
+	return over;
+}
+
 static int run_or_attach(const char *cmd, bool attach, int argc, char **argv)
 {
 	struct run_args a = { 0 };
 	struct sampler_result res;
 	struct strvec run_argv = { 0 }, cmdline = { 0 };
 	char default_name[64];
-	int rc;
+	int rc, over;
 
 	a.cmd = cmd;
 	a.attach = attach;
@@ -275,6 +324,7 @@ static int run_or_attach(const char *cmd, bool attach, int argc, char **argv)
 	if (!a.quiet)
 		fprintf(stderr, "mprof: Sampling memory every %gs\n", a.so.interval);
 	rc = sampler_run(&a.so, &res);
+	over = rc == 0 && res.output ? end_report(&a, res.output) : 0;
 	if (res.missed && res.missed * 100 > res.samples + res.missed)
 		warning("%lu of %lu samples were skipped: mprof was not woken in time (a busy machine?)",
 			res.missed, res.samples + res.missed);
@@ -283,9 +333,10 @@ static int run_or_attach(const char *cmd, bool attach, int argc, char **argv)
 	free(res.output);
 	if (res.end == SAMPLER_NOT_RUN)
 		return res.exec_errno == ENOENT ? 127 : 126;
-	if (rc < 0)
+	if (rc < 0 || over < 0)
 		return EXIT_FAIL;
-	return exit_status(&a, &res);
+	rc = exit_status(&a, &res);
+	return over && rc == EXIT_OK ? EXIT_FAIL : rc;
 }
 
 int cmd_run(int argc, char **argv)

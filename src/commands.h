@@ -21,10 +21,13 @@ int cmd_rm(int argc, char **argv);
 int cmd_clean(int argc, char **argv);
 int cmd_mark(int argc, char **argv);
 int cmd_lines(int argc, char **argv);
+int cmd_summary(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
 
 extern const struct opt_cmd opt_cmd_run, opt_cmd_attach;
 extern const struct opt_cmd opt_cmd_plot;  /* in the plot module */
 extern const struct opt_cmd opt_cmd_peak, opt_cmd_list, opt_cmd_rm, opt_cmd_clean;
 extern const struct opt_cmd opt_cmd_mark, opt_cmd_lines;
+extern const struct opt_cmd opt_cmd_summary, opt_cmd_diff;
 
 #endif

@@ -15,6 +15,7 @@ struct cmd_struct {
 static const struct cmd_struct commands[] = {
 	{ "attach", cmd_attach, "sample the memory of a running process" },
 	{ "clean",  cmd_clean,  "remove every mprofile_*.dat in the current directory" },
+	{ "diff",   cmd_diff,   "compare two profiles; budgets on the increase" },
 	{ "lines",  cmd_lines,  "line-by-line memory of decorated Python functions" },
 	{ "list",   cmd_list,   "list the profiles in the current directory" },
 	{ "mark",   cmd_mark,   "record a marker or a phase from a shell script being profiled" },
@@ -22,6 +23,7 @@ static const struct cmd_struct commands[] = {
 	{ "plot",   cmd_plot_module, "draw profiles: PNG, JPEG, SVG, PDF, PostScript, HTML or the terminal" },
 	{ "rm",     cmd_rm,     "remove profiles" },
 	{ "run",    cmd_run,    "run a program and sample its memory over time" },
+	{ "summary", cmd_summary, "a profile's figures, as text or JSON" },
 };
 
 static const struct cmd_struct *find_command(const char *name)

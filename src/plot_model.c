@@ -990,6 +990,36 @@ static void model_shift(struct plot_model *m, double d)
 		m->funcs[i].first_t -= d;
 }
 
+static void model_align_at(struct plot_model *m, double t)
+{
+	m->t_abs += t;
+	model_shift(m, t);
+}
+
+int plot_model_align(struct plot_model *m, const char *name)
+{
+	for (size_t i = 0; i < m->nmarks; i++) { /* by time: the first is the earliest */
+		if (strcmp(m->marks[i].label, name) == 0) {
+			model_align_at(m, m->marks[i].t);
+			return 0;
+		}
+	}
+	/* a function, then a timestamp block ".name" */
+	for (int dotted = 0; dotted < 2; dotted++) {
+		for (size_t i = 0; i < m->nfuncs; i++) {
+			const char *k = m->funcs[i].key;
+
+			if (dotted && (k[0] != '.' || strcmp(k + 1, name) != 0))
+				continue;
+			if (!dotted && strcmp(k, name) != 0)
+				continue;
+			model_align_at(m, m->funcs[i].first_t);
+			return 0;
+		}
+	}
+	return error("%s: no marker or function '%s' to align on", m->path, name);
+}
+
 static void model_finish(struct model_reader *r)
 {
 	struct plot_model *m = r->m;

@@ -123,6 +123,11 @@ struct plot_model {
 int plot_model_read(struct plot_model *m, const char *path, const struct plot_options *opt, size_t nbuckets);
 void plot_model_release(struct plot_model *m);
 
+/* --align: make x = 0 the first occurrence of the marker labelled name, or
+ * else the start of the first call of the function (or timestamp block
+ * .name) so named; t_abs follows. -1 (reported) when there is neither. */
+int plot_model_align(struct plot_model *m, const char *name);
+
 /* Time range of the samples of every series, and their memory range. */
 void plot_model_extent(const struct plot_model *m, double *t0, double *t1, double *lo, double *hi);
 

@@ -17,6 +17,8 @@ struct plot_options {
 	bool slope;           /* -s: trend line and slope in the legend */
 	bool window;          /* -w: only [w0, w1] seconds */
 	double w0, w1;
+	const char *align;    /* --align: x = 0 at this marker's first occurrence,
+	                       * else this function's first call, in each profile */
 	int width, height;    /* pixels */
 	double dpi;
 };

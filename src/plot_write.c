@@ -122,8 +122,11 @@ int plot_write(char *const *paths, size_t n, const struct plot_options *opt, con
 		goto cleanup;
 	}
 	for (; loaded < n; loaded++)
-		if (plot_model_read(&models[loaded], paths[loaded], opt, buckets_for(view, opt)) < 0)
+		if (plot_model_read(&models[loaded], paths[loaded], opt, buckets_for(view, opt)) < 0 ||
+		    (opt->align && plot_model_align(&models[loaded], opt->align) < 0)) {
+			loaded++;
 			goto cleanup;
+		}
 	if (scene_build(&sc, models, n, opt) < 0)
 		goto cleanup;
 	rc = write_view(&sc, view, opt, to, paths[0]);

@@ -89,6 +89,7 @@ struct sampler {
 	double sample_t, sample_mem; /* the latest MEM record */
 	double peak_mem;      /* the highest MEM record */
 	struct status *st;    /* the status line or the live view, NULL: none */
+	uint64_t kill_ns;     /* --kill-above: when SIGTERM was sent; 0: not yet */
 };
 
 /* ---- writing ---- */
@@ -359,6 +360,21 @@ static bool attached_gone(pid_t pid)
 	return !proc_read_stat(pid, &st) || st.state == 'Z' || st.state == 'X';
 }
 
+/* --kill-above, at each sample (see sampler_opts). */
+static void kill_above(struct sampler *s, uint64_t now, double mem, double t)
+{
+	if (s->gone || s->kill_ns == NEVER)
+		return;
+	if (!s->kill_ns && mem * MIB > (double)s->o->kill_above) {
+		wrote(s, profile_write_mark(&s->w, s->o->kill_label, mem, t));
+		kill(s->pid, SIGTERM);
+		s->kill_ns = now;
+	} else if (s->kill_ns && now - s->kill_ns >= SAMPLER_KILL_GRACE * NS_PER_SEC) {
+		kill(s->pid, SIGKILL);
+		s->kill_ns = NEVER;
+	}
+}
+
 /* One sample; false when the target had no memory left to read. */
 static bool sample(struct sampler *s, uint64_t now)
 {
@@ -385,6 +401,8 @@ static bool sample(struct sampler *s, uint64_t now)
 		s->sample_mem = mem;
 		if (mem > s->peak_mem)
 			s->peak_mem = mem;
+		if (s->o->kill_above)
+			kill_above(s, now, mem, t);
 	}
 	if (s->o->multiprocess)
 		for (size_t i = 0; i < s->nkids; i++)

@@ -35,7 +35,14 @@ struct sampler_opts {
 	bool status;                 /* a status line on stderr, when a terminal (status.h) */
 	bool live;                   /* --live: the terminal view, redrawn as it grows */
 	double last;                 /* --last: the live view's seconds, 0: all */
+	/* --kill-above: at the first sample over kill_above bytes (0: never),
+	 * a MARK kill_label, SIGTERM to the target, SIGKILL at the first
+	 * sample SAMPLER_KILL_GRACE seconds later if it still lives */
+	uint64_t kill_above;
+	const char *kill_label;
 };
+
+#define SAMPLER_KILL_GRACE 2
 
 enum sampler_end {
 	SAMPLER_EXITED,    /* the target exited: status is its exit status */

@@ -34,6 +34,19 @@ const char *size_strerror(enum size_error e);
  * and the argument ("mprof: option --max: '500' has no unit ..."). */
 int size_parse_arg(const char *option, const char *s, uint64_t *bytes);
 
+/* A size given to an option: the bytes and the argument as written (NULL:
+ * not given), for the messages. */
+struct size_arg {
+	uint64_t bytes;
+	const char *arg;
+};
+
+struct opt_parser;
+/* The option parser's callback (options.h) for an option whose value is a
+ * size: fills the struct size_arg at field, or reports the argument as
+ * size_parse_arg words it, as a bad value of the option (exit 2). */
+int size_opt_value(struct opt_parser *p, void *field, const char *arg);
+
 /* Bytes as MiB, the unit of profiles. */
 double size_mib(uint64_t bytes);
 

@@ -5,17 +5,19 @@
 # digit is typed, the indices of the profiles of the current directory as
 # `mprof list` counts them (0 the oldest, -1 the newest).
 
-_mprof_commands="attach clean help lines list mark peak plot rm run"
+_mprof_commands="attach clean diff help lines list mark peak plot rm run summary"
 
 # The options of each command; those that take a value end in '='.
 _mprof_opts_run="-T= --interval= -o= --output= --force --append -C --include-children
 	-M --multiprocess -E --exit-code -t= --timeout= -a --attach --backend= --python
-	--nopython -q --quiet --live --last= -h --help --version"
+	--nopython --max= --kill-above= -q --quiet --live --last= -h --help --version"
 _mprof_opts_attach=$_mprof_opts_run
 _mprof_opts_plot="-o= --output= -t= --title= -n --no-function-ts -w= --window= -f --flame
-	-s --slope --terminal --color= --width= --height= --dpi= --backend= --follow --last=
+	-s --slope --align= --terminal --color= --width= --height= --dpi= --backend= --follow --last=
 	-h --help --version"
-_mprof_opts_peak="--func= -h --help --version"
+_mprof_opts_peak="--func= --max= --exact -h --help --version"
+_mprof_opts_summary="--json -h --help --version"
+_mprof_opts_diff="--json --junit= --func= --exact --max-increase= -h --help --version"
 _mprof_opts_list="-h --help --version"
 _mprof_opts_rm="--dry-run -h --help --version"
 _mprof_opts_clean="--dry-run -h --help --version"
@@ -90,6 +92,8 @@ _mprof_value()
 		_mprof_files "$cur" png jpg jpeg svg svgz pdf ps eps html htm ;;
 	*:-o | *:--output)
 		_mprof_files "$cur" any ;;
+	diff:--junit)
+		_mprof_files "$cur" xml ;;
 	esac
 	# others take a number, a title or a name: nothing to offer
 }
@@ -99,7 +103,7 @@ _mprof_argument()
 {
 	local cmd=$1 cur=$2 IFS=$'\n'
 	case $cmd in
-	plot | peak | rm)
+	plot | peak | rm | summary | diff)
 		_mprof_profiles "$cur" ;;
 	run)
 		# the program: a command, or a file

@@ -2,7 +2,7 @@
 # (*.dat) and the indices of the profiles of the current directory as
 # `mprof list` counts them (0 the oldest, -1 the newest).
 
-set -l commands attach clean help lines list mark peak plot rm run
+set -l commands attach clean diff help lines list mark peak plot rm run summary
 
 function __mprof_profile_indices
     set -l n 0
@@ -44,7 +44,7 @@ function __mprof_before_program
             set skip 0
         else if test $seen -eq 0; and not string match -q -- '-*' $w
             set seen 1   # the command
-        else if string match -qr -- '^(-[Tot]|--interval|--output|--timeout|--backend|--precision|--last|-m)$' $w
+        else if string match -qr -- '^(-[Tot]|--interval|--output|--timeout|--backend|--precision|--max|--kill-above|--last|-m)$' $w
             set skip 1
         else if not string match -q -- '-*' $w
             return 1
@@ -58,6 +58,7 @@ complete -c mprof -n "__mprof_using" -s h -l help -d 'show the commands'
 complete -c mprof -n "__mprof_using" -s V -l version -d 'show the version'
 complete -c mprof -n "__mprof_using" -a attach -d 'sample the memory of a running process'
 complete -c mprof -n "__mprof_using" -a clean -d 'remove every mprofile_*.dat in the current directory'
+complete -c mprof -n "__mprof_using" -a diff -d 'compare two profiles; budgets on the increase'
 complete -c mprof -n "__mprof_using" -a help -d 'describe a command'
 complete -c mprof -n "__mprof_using" -a lines -d 'line-by-line memory of decorated Python functions'
 complete -c mprof -n "__mprof_using" -a list -d 'list the profiles in the current directory'
@@ -66,6 +67,7 @@ complete -c mprof -n "__mprof_using" -a peak -d 'print the peak memory of profil
 complete -c mprof -n "__mprof_using" -a plot -d 'draw profiles: PNG, SVG, PDF, HTML or the terminal'
 complete -c mprof -n "__mprof_using" -a rm -d 'remove profiles'
 complete -c mprof -n "__mprof_using" -a run -d 'run a program and sample its memory over time'
+complete -c mprof -n "__mprof_using" -a summary -d "a profile's figures, as text or JSON"
 complete -c mprof -n "__mprof_using help" -a "$commands"
 
 # run and attach
@@ -82,7 +84,9 @@ complete -c mprof -n $ra -s a -l attach -d 'the program is a running process'
 complete -c mprof -n $ra -l backend -x -a 'rss pss uss psutil psutil_pss psutil_uss posix' -d 'what a sample measures'
 complete -c mprof -n $ra -l python -d 'a Python interpreter and a script or -m module'
 complete -c mprof -n $ra -l nopython -d 'run a *.py program as it is'
-complete -c mprof -n $ra -s q -l quiet -d 'no messages, no status line'
+complete -c mprof -n $ra -l max -x -d 'a budget for the peak at the end (500M, 1.5G)'
+complete -c mprof -n $ra -l kill-above -x -d 'kill the program over a size (500M, 1.5G)'
+complete -c mprof -n $ra -s q -l quiet -d 'no line at the start and at the end, no status line'
 complete -c mprof -n $ra -l live -d 'draw the profile in the terminal as it grows'
 complete -c mprof -n $ra -l last -x -d 'the live view shows the last seconds'
 complete -c mprof -n $ra -s h -l help -d 'show the options'
@@ -98,6 +102,7 @@ complete -c mprof -n $p -s n -l no-function-ts -d 'no function brackets and no p
 complete -c mprof -n $p -s w -l window -x -d 'only the time from T0 to T1 seconds'
 complete -c mprof -n $p -s f -l flame -d 'calls as a flame graph'
 complete -c mprof -n $p -s s -l slope -d 'trend lines and their slopes'
+complete -c mprof -n $p -l align -x -d "time 0 at a marker or a function's first call"
 complete -c mprof -n $p -l terminal -d 'draw in the terminal'
 complete -c mprof -n $p -l color -x -a 'auto always never' -d 'terminal colours'
 complete -c mprof -n $p -l width -x -d 'width in pixels'
@@ -111,10 +116,17 @@ complete -c mprof -n $p -l version -d 'show the version'
 
 # peak, rm, clean, list, mark, lines
 complete -c mprof -n "__mprof_using peak" -l func -x -d 'the peak inside the calls of a function'
+complete -c mprof -n "__mprof_using peak" -l max -x -d 'a budget for the peak (500M, 1.5G)'
+complete -c mprof -n "__mprof_using peak" -l exact -d "judge the kernel's peak"
+complete -c mprof -n "__mprof_using summary diff" -l json -d 'one JSON object'
+complete -c mprof -n "__mprof_using diff" -l junit -r -F -d 'write a JUnit XML report'
+complete -c mprof -n "__mprof_using diff" -l func -x -d 'the next budget is of a function'
+complete -c mprof -n "__mprof_using diff" -l exact -d "the next budget judges the kernel's peak"
+complete -c mprof -n "__mprof_using diff" -l max-increase -x -d 'a budget: the peak may rise by at most PCT'
 complete -c mprof -n "__mprof_using rm clean" -l dry-run -d 'show what would be removed'
-complete -c mprof -n "__mprof_using peak rm clean list mark" -s h -l help -d 'show the options'
-complete -c mprof -n "__mprof_using peak rm clean list mark" -l version -d 'show the version'
-complete -c mprof -n "__mprof_using plot peak rm" -k -a '(__mprof_profiles)'
+complete -c mprof -n "__mprof_using peak rm clean list mark summary diff" -s h -l help -d 'show the options'
+complete -c mprof -n "__mprof_using peak rm clean list mark summary diff" -l version -d 'show the version'
+complete -c mprof -n "__mprof_using plot peak rm summary diff" -k -a '(__mprof_profiles)'
 complete -c mprof -n "__mprof_using mark" -s b -l begin -d 'begin a span'
 complete -c mprof -n "__mprof_using mark" -s e -l end -d 'end a span'
 set -l l "__mprof_using lines; and __mprof_before_program"

@@ -1454,9 +1454,12 @@ START_TEST(test_user_cannot_create)
 }
 END_TEST
 
-/* After the run: cgroups of this suite's processes that are gone (a test that
- * failed half-way) are removed, and counted as a failure. */
-static int sweep_leftovers(void)
+/* After the run: cgroups of processes that are gone (a test that failed
+ * half-way) are removed. Those made since the suite started (not in
+ * `before`) are counted as a failure; older ones (an earlier run that was
+ * killed) are only removed. With before NULL, nothing is removed: the names
+ * of the cgroups there are put in *seen. */
+static int sweep_leftovers(const struct strvec *before, struct strvec *seen)
 {
 	struct cgroup_sys sys;
 	int found = 0;
@@ -1481,10 +1484,22 @@ static int sweep_leftovers(void)
 		while (d && (e = readdir(d))) {
 			int pid;
 
+			bool stale = false;
+			char *path;
+
 			if (sscanf(e->d_name, "mprof-%d-", &pid) != 1 || kill(pid, 0) == 0 || errno != ESRCH)
 				continue;
-			fprintf(stderr, "left behind: %s/%s\n", own, e->d_name);
-			found++;
+			if (!before) {
+				strvec_push_nodup(seen, xasprintf("%s/%s", own, e->d_name));
+				continue;
+			}
+			path = xasprintf("%s/%s", own, e->d_name);
+			for (size_t i = 0; i < before->n && !stale; i++)
+				stale = !strcmp(before->v[i], path);
+			free(path);
+			fprintf(stderr, "%s: %s/%s\n", stale ? "removed, from an earlier run" : "left behind", own,
+				e->d_name);
+			found += !stale;
 			{
 				struct cgroup cg = { .version = h ? CGROUP_V2 : sys.version,
 						     .procs_fd = -1, .psi_procs_fd = -1, .dir_fd = -1 };
@@ -1505,6 +1520,7 @@ int main(void)
 {
 	Suite *s = suite_create("cgroup");
 	TCase *tc = tcase_create("parse");
+	struct strvec before = { 0 };
 	int rc, left;
 
 	skips = mmap(NULL, sizeof(*skips), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -1538,8 +1554,10 @@ int main(void)
 	tcase_add_test(tc, test_real_attach_readonly);
 	tcase_add_test(tc, test_user_cannot_create);
 	suite_add_tcase(s, tc);
+	sweep_leftovers(NULL, &before);
 	rc = tl_run_suite(s);
-	left = sweep_leftovers();
+	left = sweep_leftovers(&before, NULL);
+	strvec_clear(&before);
 	if (skips && *skips)
 		printf("cgroup: %d check%s skipped (SKIP lines above)\n", *skips, *skips > 1 ? "s" : "");
 	return left ? EXIT_FAILURE : rc;

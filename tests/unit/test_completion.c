@@ -286,6 +286,15 @@ static const struct {
 	{ "mprof lines ", NULL, "sub", "other.dat" },
 	{ "mprof mark --b", "--begin", NULL, NULL },
 	{ "mprof list ", "", NULL, NULL },
+	{ "mprof summary ", NULL, "mprofile_20260101000000.dat|other.dat|sub", "note.txt|pic.png" },
+	{ "mprof summary --", "--help|--json|--version", NULL, NULL },
+	{ "mprof diff --max-increase 5 ", NULL, "mprofile_20260101000000.dat|other.dat", "5|note.txt" },
+	{ "mprof diff --junit ", NULL, "sub", "other.dat|note.txt" },
+	{ "mprof diff --e", "--exact", NULL, NULL },
+	{ "mprof peak --max 1G --e", "--exact", NULL, NULL },
+	{ "mprof run --kill-above 500M --q", "--quiet", NULL, NULL },
+	{ "mprof run --max 1G ./prog --q", "", NULL, NULL },
+	{ "mprof plot --al", "--align", NULL, NULL },
 };
 
 START_TEST(test_bash_cases)
@@ -434,6 +443,9 @@ static const struct {
 	{ "mprof peak ", "+mprofile_20260101000000.dat|mprofile_20260101000001.dat|other.dat" },
 	{ "mprof run --inc", "--include-children" },
 	{ "mprof run ba", "+bash" },
+	{ "mprof su", "summary" },
+	{ "mprof diff ", "+mprofile_20260101000000.dat|other.dat" },
+	{ "mprof run --kill", "--kill-above" },
 };
 
 static void check_other(const char *shell, const char *line, const char *got, const char *want)

@@ -984,7 +984,7 @@ START_TEST(test_run_shell_bad_events)
 			      "\"$m\" mark --begin fine\n"
 			      "\"$m\" mark --end\n"
 			      "echo $$\n");
-	tl_run(&r, dir, "mprof", "run", "-o", path, "sh", script, MPROF_BIN);
+	tl_run(&r, dir, "mprof", "run", "-q", "-o", path, "sh", script, MPROF_BIN);
 	ck_assert_msg(r.status == 0, "%s", r.err);
 	want = xasprintf("mprof: warning: dropped an event from the profiled program: end of a span "
 			 "with none open, from pid %ld; any more are counted at the end\n"

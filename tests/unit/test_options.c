@@ -320,6 +320,7 @@ static const struct {
 } commands[] = {
 	{ "attach", &opt_cmd_attach, "MPROF RUN" },
 	{ "clean", &opt_cmd_clean, "MPROF LIST, RM, CLEAN" },
+	{ "diff", &opt_cmd_diff, "MPROF DIFF" },
 	{ "lines", &opt_cmd_lines, "MPROF LINES" },
 	{ "list", &opt_cmd_list, "MPROF LIST, RM, CLEAN" },
 	{ "mark", &opt_cmd_mark, "MPROF MARK" },
@@ -327,6 +328,7 @@ static const struct {
 	{ "plot", &opt_cmd_plot, "MPROF PLOT" },
 	{ "rm", &opt_cmd_rm, "MPROF LIST, RM, CLEAN" },
 	{ "run", &opt_cmd_run, "MPROF RUN" },
+	{ "summary", &opt_cmd_summary, "MPROF SUMMARY" },
 };
 
 static const struct opt *cmd_opt(const struct opt_cmd *cmd, size_t k)

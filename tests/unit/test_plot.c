@@ -9,6 +9,7 @@
 #include "util.h"
 
 #include <cairo.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -782,6 +783,82 @@ START_TEST(test_png_kernel_peak_and_mark)
 }
 END_TEST
 
+/* --align: two runs whose marker "go" comes 2 s and 6 s after their start,
+ * where each one's memory steps up. Aligned on it, both markers are drawn
+ * in one column, where both lines rise; without, in two columns 4 s apart. */
+static int marker_columns(const struct image *im, const struct frame *f, int *lo, int *hi)
+{
+	int n = 0;
+
+	*lo = INT_MAX;
+	*hi = -1;
+	for (int x = f->left + 2; x < f->right - 1; x++) {
+		int c = 0;
+
+		for (int y = f->top + 2; y < f->bottom - 1; y++) {
+			int rgb[3];
+
+			pixel(im, x, y, rgb);
+			c += near(rgb, 77, 77, 115, 12);
+		}
+		if (c > 30) {
+			n++;
+			*lo = x < *lo ? x : *lo;
+			*hi = x > *hi ? x : *hi;
+		}
+	}
+	return n;
+}
+
+START_TEST(test_png_align)
+{
+	char *dir = tl_tmpdir(), *png = tl_path(dir, "al.png"), *a = tl_path(dir, "a.dat"), *b = tl_path(dir, "b.dat");
+	const struct { const char *path; double mem, mark; } runs[] = { { a, 10, 2 }, { b, 20, 6 } };
+	struct image im;
+	struct frame fr;
+	int lo, hi;
+
+	for (size_t k = 0; k < 2; k++) {
+		FILE *f = fopen(runs[k].path, "w");
+
+		ck_assert_ptr_nonnull(f);
+		for (int i = 0; i <= 100; i++)
+			fprintf(f, "MEM %.6f %.4f\n", runs[k].mem + (i * 0.1 >= runs[k].mark - 1e-9 ? 20 : 0),
+				T0 + i * 0.1);
+		fprintf(f, "MARK go %.6f %.4f\n", runs[k].mem + 20, T0 + runs[k].mark);
+		ck_assert_int_eq(fclose(f), 0);
+	}
+	plot_ok(dir, (const char *const[]){ "mprof", "plot", "-o", png, a, b, NULL });
+	image_load(&im, png);
+	find_frame(&im, &fr);
+	ck_assert_int_gt(marker_columns(&im, &fr, &lo, &hi), 0);
+	ck_assert_msg(hi - lo > (fr.right - fr.left) / 5, "unaligned markers at x %d and %d", lo, hi);
+	cairo_surface_destroy(im.s);
+	plot_ok(dir, (const char *const[]){ "mprof", "plot", "-o", png, "--align", "go", a, b, NULL });
+	image_load(&im, png);
+	find_frame(&im, &fr);
+	ck_assert_int_gt(marker_columns(&im, &fr, &lo, &hi), 0);
+	ck_assert_msg(hi - lo <= 2, "aligned markers at x %d to %d", lo, hi);
+	/* both lines rise there: blue (b) and black (a) pixels beside it */
+	ck_assert_int_gt(colour_near_x(&im, &fr, (lo + hi) / 2.0, 0, 0, 255), 20);
+	ck_assert_int_gt(colour_near_x(&im, &fr, (lo + hi) / 2.0, 0, 0, 0), 20);
+	cairo_surface_destroy(im.s);
+	{
+		struct tl_result r;
+
+		tl_run(&r, dir, "mprof", "plot", "-o", png, "--align", "nosuch", a, b);
+		ck_assert_int_eq(r.status, 1);
+		ck_assert_msg(strstr(r.err, ": no marker or function 'nosuch' to align on\n"), "%s", r.err);
+		tl_result_free(&r);
+	}
+	tl_rmrf(dir);
+	free(png);
+	free(a);
+	free(b);
+	free(dir);
+}
+END_TEST
+
 /* A one-sample spike among 300k samples is still drawn. */
 START_TEST(test_png_decimated_spike)
 {
@@ -1170,6 +1247,7 @@ int main(void)
 	tcase_add_test(tp, test_png_peak_lines);
 	tcase_add_loop_test(tp, test_png_brackets, 0, ARRAY_SIZE(bracket_windows));
 	tcase_add_test(tp, test_png_kernel_peak_and_mark);
+	tcase_add_test(tp, test_png_align);
 	tcase_add_test(tp, test_png_decimated_spike);
 	tcase_add_test(tp, test_png_flame);
 	tcase_add_test(tp, test_png_deep_levels);

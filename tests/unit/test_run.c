@@ -1416,7 +1416,8 @@ START_TEST(test_events_become_records)
 	/* An event sent on the way out gets the memory last measured while
 	 * the program lived, never the nothing of a process gone. */
 	for (int i = 0; i < 5; i++) {
-		RUN(&x, "run", "--force", "-T", "0.02", "-o", "out.dat", MW, "alloc", "10", "sleep", "100", "mark",
+		/* 300 ms: samples while it lives, even on a loaded machine */
+		RUN(&x, "run", "--force", "-T", "0.02", "-o", "out.dat", MW, "alloc", "10", "sleep", "300", "mark",
 		    "last");
 		ck_assert_int_eq(x.r.status, 0);
 		read_profile(x.out, &x.p);
