@@ -1,6 +1,7 @@
 /* mprof plot: draw profiles to a picture (PNG, JPEG, SVG, SVGZ, PDF, PostScript,
  * EPS), an HTML page, or the terminal. */
 #include "commands.h"
+#include "follow.h"
 #include "options.h"
 #include "output.h"
 #include "plot_model.h"
@@ -18,8 +19,8 @@
 
 struct plot_args {
 	const char *output, *title, *width, *height, *backend, *align;
-	bool no_funcs, flame, slope, terminal, window, breakdown;
-	double w0, w1, dpi;
+	bool no_funcs, flame, slope, terminal, window, breakdown, follow;
+	double w0, w1, dpi, last;
 	enum view_color color;
 };
 
@@ -70,6 +71,15 @@ static int backend_value(struct opt_parser *p, void *field, const char *arg)
 	return 0;
 }
 
+static int last_value(struct opt_parser *p, void *field, const char *arg)
+{
+	double *v = field;
+
+	if (parse_finite(arg, v) < 0 || *v <= 0)
+		return opt_bad_value(p, "'%s' is not a number of seconds > 0", arg);
+	return 0;
+}
+
 static const struct opt plot_opts[] = {
 	OPT_STRING('o', "output", "FILE", struct plot_args, output,
 		   "write FILE: .png, .jpg (.jpeg), .svg, .svgz, .pdf, .ps,\n"
@@ -102,6 +112,11 @@ static const struct opt plot_opts[] = {
 		     "resolution: text and lines scale with it (default 90)"),
 	OPT_CALLBACK(0, "backend", "NAME", struct plot_args, backend, backend_value,
 		     "accepted for the Python tool's scripts, and ignored"),
+	OPT_BOOL(0, "follow", struct plot_args, follow,
+		 "draw a profile still being written as it grows, until\n"
+		 "its run ends (--terminal, q stops; or -o FILE.html)"),
+	OPT_CALLBACK(0, "last", "SEC", struct plot_args, last, last_value,
+		     "--follow --terminal: show only the last SEC seconds"),
 	OPT_END(),
 };
 
@@ -170,6 +185,11 @@ static int parse_args(struct plot_args *a, struct plot_options *opt, struct plot
 				      .breakdown = a->breakdown, .window = a->window, .w0 = a->w0, .w1 = a->w1,
 				      .dpi = a->dpi, .align = a->align };
 	check_size(a, opt, to);
+	if (a->last > 0 && !a->follow)
+		die_usage("plot", "--last goes with --follow");
+	if (a->follow && !to->terminal && !(a->output && (str_ends_with(a->output, ".html") ||
+							  str_ends_with(a->output, ".htm"))))
+		die_usage("plot", "--follow draws in the terminal (--terminal) or on a page (-o FILE.html)");
 	if (plot_view_of(to, &view) < 0)
 		die_usage("plot", "option --output: '%s': unknown format; use %s, .html for a page, "
 			  "or - for the terminal", a->output, output_format_list());
@@ -190,8 +210,14 @@ int cmd_plot(int argc, char **argv)
 		goto cleanup;
 	if (a.title)
 		opt.title = title = plot_display_text(a.title, strlen(a.title), false);
-	if (plot_write(files.v, files.n, &opt, &to) == 0)
+	if (a.follow) {
+		if (files.n != 1)
+			die_usage("plot", "--follow draws one profile, not %zu", files.n);
+		if (follow_run(files.v[0], &opt, &to, a.last) == 0)
+			rc = EXIT_OK;
+	} else if (plot_write(files.v, files.n, &opt, &to) == 0) {
 		rc = EXIT_OK;
+	}
 cleanup:
 	free(title);
 	strvec_clear(&files);

@@ -154,6 +154,15 @@ static int cg_container_value(struct opt_parser *p, void *field, const char *arg
 	return cgroup_arg(p, arg, CGROUP_BY_CONTAINER);
 }
 
+static int last_value(struct opt_parser *p, void *field, const char *arg)
+{
+	double *v = field;
+
+	if (parse_finite(arg, v) < 0 || *v <= 0)
+		return opt_bad_value(p, "'%s' is not a number of seconds > 0", arg);
+	return 0;
+}
+
 #define RUN_COMMON_OPTS \
 	OPT_CALLBACK('T', "interval", "SEC", struct run_args, so.interval, interval_value, \
 		     "seconds between samples (default 0.1, at least 0.0001)"), \
@@ -201,7 +210,13 @@ static int cg_container_value(struct opt_parser *p, void *field, const char *arg
 		     "'killed-above-<SIZE in MiB>MiB', send SIGTERM, and SIGKILL\n" \
 		     "2 seconds later if the program still lives; exit 1"), \
 	OPT_BOOL('q', "quiet", struct run_args, quiet, \
-		 "no line on stderr at the start and at the end"),
+		 "no line on stderr at the start and at the end, and no\n" \
+		 "status line while sampling"), \
+	OPT_BOOL(0, "live", struct run_args, so.live, \
+		 "draw the profile in the terminal as it grows (q: stop\n" \
+		 "watching; the run goes on)"), \
+	OPT_CALLBACK(0, "last", "SEC", struct run_args, so.last, last_value, \
+		     "--live: show only the last SEC seconds"),
 
 static const struct opt run_opts[] = {
 	RUN_COMMON_OPTS
@@ -262,6 +277,9 @@ static void parse_args(struct run_args *a, int argc, char **argv)
 	a->program = argv;
 	if (a->force && a->append)
 		die_usage(a->cmd, "options --force and --append: give one or the other");
+	if (a->so.last > 0 && !a->so.live)
+		die_usage(a->cmd, "--last goes with --live");
+	a->so.status = !a->quiet;
 	if (a->python && a->nopython)
 		die_usage(a->cmd, "options --python and --nopython: give one or the other");
 	if (a->attach && a->so.cgroup)

@@ -130,6 +130,21 @@ static void stack_release_if_empty(struct stack *s)
 	s->tombstone = true;
 }
 
+const char *events_open_span(const struct events *ev)
+{
+	const struct span *best = NULL;
+
+	for (size_t i = 0; i < ev->tab_cap; i++) {
+		const struct stack *s = &ev->tab[i];
+
+		if (!s->pid || s->tombstone || !s->n)
+			continue;
+		if (!best || s->v[s->n - 1].t >= best->t)
+			best = &s->v[s->n - 1];
+	}
+	return best ? best->name : NULL;
+}
+
 /* ---- events ---- */
 
 struct events *events_new(struct profile_writer *w)

@@ -54,6 +54,10 @@ ssize_t events_drain(struct events *ev, int fd, events_mem_fn mem, void *ctx);
 int events_finish(struct events *ev, double t, double mem);
 unsigned long events_dropped(const struct events *ev);
 unsigned long events_spans(const struct events *ev);
+/* The innermost open span: of the spans open at the top of each thread's
+ * stack, the one begun last. Its name (raw bytes, NUL-terminated), or NULL
+ * when none is open. Valid until the next feed. */
+const char *events_open_span(const struct events *ev);
 void events_free(struct events *ev);
 
 #endif

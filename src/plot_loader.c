@@ -3,6 +3,7 @@
  * start without them. The module sits beside the program in the build tree and
  * in $libdir/mprof once installed; MPROF_PLUGINDIR overrides both. */
 #include "commands.h"
+#include "plot_loader.h"
 #include "config.h"
 #include "util.h"
 
@@ -42,6 +43,26 @@ static void *open_module(char **tried)
 	*tried = xasprintf("%s/%s", MPROF_PLUGINDIR, PLOT_MODULE);
 	h = dlopen(*tried, RTLD_NOW | RTLD_LOCAL);
 	return h;
+}
+
+void *plot_module_symbol(const char *name)
+{
+	static void *h;
+	char *path = NULL;
+	void *fn;
+
+	if (!h)
+		h = open_module(&path);
+	if (!h) {
+		error("plotting is not available: %s", dlerror());
+		free(path);
+		return NULL;
+	}
+	free(path);
+	fn = dlsym(h, name);
+	if (!fn)
+		error("plotting is not available: the module has no %s", name);
+	return fn;
 }
 
 int cmd_plot_module(int argc, char **argv)

@@ -9,6 +9,7 @@
 #include "proctree.h"
 #include "spawn.h"
 #include "unseen.h"
+#include "status.h"
 #include "util.h"
 #include "waiter.h"
 
@@ -101,6 +102,8 @@ struct sampler {
 	uint64_t read_ns;     /* when `mem` was measured */
 	double mem;           /* MiB, the latest measurement */
 	double sample_t, sample_mem; /* the latest MEM record */
+	double peak_mem;      /* the highest MEM record */
+	struct status *st;    /* the status line or the live view, NULL: none */
 	uint64_t kill_ns;     /* --kill-above: when SIGTERM was sent; 0: not yet */
 
 	struct cgroup_probe cgp; /* --cgroup, attach to a cgroup */
@@ -524,6 +527,8 @@ static bool sample(struct sampler *s, uint64_t now)
 		s->res->samples++;
 		s->sample_t = t;
 		s->sample_mem = mem;
+		if (mem > s->peak_mem)
+			s->peak_mem = mem;
 		if (s->o->kill_above)
 			kill_above(s, now, mem, t);
 		if (s->o->breakdown)
@@ -767,6 +772,15 @@ static uint64_t next_wake(const struct sampler *s)
 	return wake;
 }
 
+/* The figures for the status line, now and then (it never waits). */
+static void status_note(struct sampler *s, uint64_t now)
+{
+	if (s->st && status_due(s->st, now))
+		status_publish(s->st, s->mem, s->peak_mem,
+			       s->hwm_seen > s->hwm_before ? (double)s->hwm_seen / MIB : 0, s->res->samples,
+			       s->ev ? events_open_span(s->ev) : NULL);
+}
+
 /* What the loop waits on: the program's end, signals, events. */
 enum { W_PID, W_SIG, W_EV };
 
@@ -790,6 +804,7 @@ static void loop(struct sampler *s)
 		if (s->gone || s->detach)
 			break;
 		sample_due(s, now);
+		status_note(s, now);
 		if (s->writing && profile_writer_pending(&s->w) && now - s->flush_ns >= FLUSH_PERIOD_NS)
 			flush(s, now);
 		wake = next_wake(s);
@@ -1128,6 +1143,8 @@ static void begin(struct sampler *s)
 	if (s->ev)
 		events_set_target(s->ev, s->pid);
 	flush(s, s->t0);
+	s->st = status_start(&(struct status_opts){ STDERR_FILENO, STDIN_FILENO, s->o->status, s->o->live,
+						    s->o->last, s->res->output });
 }
 
 int sampler_run(const struct sampler_opts *o, struct sampler_result *res)
@@ -1171,6 +1188,10 @@ int sampler_run(const struct sampler_opts *o, struct sampler_result *res)
 		res->timed_out = true;
 	}
 	finish(&s);
+	if (s.st) {
+		flush(&s, mono_ns());
+		status_stop(s.st);
+	}
 	report_unreadable(&s);
 	tell_hwm_before(&s);
 	rc = 0;

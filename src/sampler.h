@@ -38,6 +38,9 @@ struct sampler_opts {
 	/* attach: the process to watch (argv is NULL) */
 	pid_t attach;
 	bool progress;               /* say what is happening on stderr */
+	bool status;                 /* a status line on stderr, when a terminal (status.h) */
+	bool live;                   /* --live: the terminal view, redrawn as it grows */
+	double last;                 /* --last: the live view's seconds, 0: all */
 	/* --kill-above: at the first sample over kill_above bytes (0: never),
 	 * a MARK kill_label, SIGTERM to the target, SIGKILL at the first
 	 * sample SAMPLER_KILL_GRACE seconds later if it still lives */

@@ -8,8 +8,10 @@
 #include <time.h>
 #include <unistd.h>
 
-static char last_msg[1024];
-static bool quiet;
+/* Per thread: a thread that reads quietly (the live view) leaves the
+ * messages of the others alone. */
+static _Thread_local char last_msg[1024];
+static _Thread_local bool quiet;
 
 const char *error_last(void)
 {

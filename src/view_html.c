@@ -645,6 +645,13 @@ static void put_data(struct page *pg)
 	fputs("}\n", f);
 }
 
+static int refresh_secs;
+
+void view_html_set_refresh(int secs)
+{
+	refresh_secs = secs;
+}
+
 int view_html_write_stream(FILE *f, const char *name, const struct scene *sc)
 {
 	struct page pg = { .f = f, .sc = sc };
@@ -652,7 +659,10 @@ int view_html_write_stream(FILE *f, const char *name, const struct scene *sc)
 
 	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
 	      "<meta name=\"viewport\" content=\"width=device-width\">\n"
-	      "<meta name=\"generator\" content=\"mprof\">\n<title>", f);
+	      "<meta name=\"generator\" content=\"mprof\">\n", f);
+	if (refresh_secs > 0)
+		fprintf(f, "<meta http-equiv=\"refresh\" content=\"%d\">\n", refresh_secs);
+	fputs("<title>", f);
 	put_html_text(f, title);
 	fputs("</title>\n<style>\n", f);
 	fputs(view_html_css, f);

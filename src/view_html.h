@@ -23,5 +23,8 @@
 int view_html_write(const char *path, const struct scene *sc);
 /* The same to an open stream, named name in messages. */
 int view_html_write_stream(FILE *f, const char *name, const struct scene *sc);
+/* Pages written from now on reload themselves every secs seconds (a page of
+ * a run still going, mprof plot --follow); 0: not (the default). */
+void view_html_set_refresh(int secs);
 
 #endif

@@ -10,12 +10,13 @@ _mprof_commands="attach clean diff export fit help lines list mark peak plot rm 
 # The options of each command; those that take a value end in '='.
 _mprof_opts_run="-T= --interval= -o= --output= --force --append -C --include-children
 	-M --multiprocess --breakdown --gpu -E --exit-code -t= --timeout= -a --attach --backend= --python
-	--nopython --python-heap --interval-peaks --no-interval-peaks --max= --kill-above= -q --quiet -h --help --version"
+	--nopython --python-heap --interval-peaks --no-interval-peaks --max= --kill-above= -q --quiet --live --last= -h --help --version"
 _mprof_opts_attach="$_mprof_opts_run --cgroup= --unit= --container= --reset-peak"
 _mprof_opts_run="$_mprof_opts_run --cgroup --memory-max="
 _mprof_opts_fit="--runs= --tolerance= --timeout= -T= --interval= -o= --output= -h --help --version"
 _mprof_opts_plot="-o= --output= -t= --title= -n --no-function-ts -w= --window= -f --flame
-	-s --slope --breakdown --align= --terminal --color= --width= --height= --dpi= --backend= -h --help --version"
+	-s --slope --breakdown --align= --terminal --color= --width= --height= --dpi= --backend= --follow --last=
+	-h --help --version"
 _mprof_opts_peak="--func= --max= --exact -h --help --version"
 _mprof_opts_summary="--json -h --help --version"
 _mprof_opts_diff="--json --junit= --func= --exact --max-increase= -h --help --version"

@@ -44,7 +44,7 @@ function __mprof_before_program
             set skip 0
         else if test $seen -eq 0; and not string match -q -- '-*' $w
             set seen 1   # the command
-        else if string match -qr -- '^(-[Tot]|--interval|--output|--timeout|--backend|--precision|--max|--kill-above|-m|--memory-max|--runs|--tolerance)$' $w
+        else if string match -qr -- '^(-[Tot]|--interval|--output|--timeout|--backend|--precision|--max|--kill-above|-m|--memory-max|--runs|--tolerance|--last)$' $w
             set skip 1
         else if not string match -q -- '-*' $w
             return 1
@@ -90,7 +90,9 @@ complete -c mprof -n $ra -l python -d 'a Python interpreter and a script or -m m
 complete -c mprof -n $ra -l nopython -d 'run a *.py program as it is'
 complete -c mprof -n $ra -l max -x -d 'a budget for the peak at the end (500M, 1.5G)'
 complete -c mprof -n $ra -l kill-above -x -d 'kill the program over a size (500M, 1.5G)'
-complete -c mprof -n $ra -s q -l quiet -d 'no line at the start and at the end'
+complete -c mprof -n $ra -s q -l quiet -d 'no line at the start and at the end, no status line'
+complete -c mprof -n $ra -l live -d 'draw the profile in the terminal as it grows'
+complete -c mprof -n $ra -l last -x -d 'the live view shows the last seconds'
 complete -c mprof -n $ra -l python-heap -d 'record the Python heap (tracemalloc)'
 complete -c mprof -n $ra -l interval-peaks -d 'record the highest memory of every interval'
 complete -c mprof -n $ra -l no-interval-peaks -d 'leave the high-water marks alone'
@@ -121,6 +123,8 @@ complete -c mprof -n $p -l width -x -d 'width in pixels'
 complete -c mprof -n $p -l height -x -d 'height in pixels'
 complete -c mprof -n $p -l dpi -x -d 'pixels per inch'
 complete -c mprof -n $p -l backend -x -d 'accepted and ignored'
+complete -c mprof -n $p -l follow -d 'follow a profile being written'
+complete -c mprof -n $p -l last -x -d 'with --follow: the last seconds'
 complete -c mprof -n $p -s h -l help -d 'show the options'
 complete -c mprof -n $p -l version -d 'show the version'
 
