@@ -45,9 +45,7 @@ static void skip(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	printf("SKIP: %s\n", msg);
-	fflush(stdout);
-	fprintf(stderr, "SKIP: %s\n", msg);
+	tl_skip("%s", msg);
 	if (skips)
 		__atomic_add_fetch(skips, 1, __ATOMIC_SEQ_CST);
 }

@@ -390,7 +390,7 @@ static bool have(const char *prog)
 	tl_result_free(&r);
 	free(cmd);
 	if (!ok)
-		fprintf(stderr, "SKIP: %s is not installed: its completion was not tested\n", prog);
+		tl_skip("%s is not installed: its completion was not tested", prog);
 	return ok;
 }
 

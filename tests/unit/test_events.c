@@ -255,7 +255,7 @@ START_TEST(test_write_failure)
 	char line[64];
 
 	if (fd < 0) {
-		fprintf(stderr, "SKIP: no /dev/full: a failing write is not tried\n");
+		tl_skip("no /dev/full: a failing write is not tried");
 		return;
 	}
 	profile_writer_init_fd(&w, fd, "/dev/full");

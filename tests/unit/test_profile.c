@@ -719,7 +719,7 @@ START_TEST(test_python_tool_spaced_labels)
 	struct tl_result r;
 
 	if (access(tool, X_OK) != 0) {
-		fprintf(stderr, "SKIP: %s is not installed: the Python tool's own file is not read\n", tool);
+		tl_skip("%s is not installed: the Python tool's own file is not read", tool);
 		free(script);
 		return;
 	}

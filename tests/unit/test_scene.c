@@ -522,8 +522,8 @@ START_TEST(test_fonts_of_this_machine)
 	ck_assert_int_eq(count(r.err, "fonts-wqy-microhei"), !cjk);
 	ck_assert_int_eq(count(r.err, "fonts-symbola"), !rocket);
 	if (!cjk || !rocket)
-		printf("SKIP: fallback fonts: %s%s not installed here ('make deps' installs them)\n",
-		       cjk ? "" : "fonts-wqy-microhei ", rocket ? "" : "fonts-symbola");
+		tl_skip("fallback fonts: %s%s not installed here ('make deps' installs them)",
+			cjk ? "" : "fonts-wqy-microhei ", rocket ? "" : "fonts-symbola");
 	tl_result_free(&r);
 	free(png);
 	free(dat);

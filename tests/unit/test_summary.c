@@ -370,7 +370,7 @@ static bool have_python(void)
 	ok = r.status == 0;
 	tl_result_free(&r);
 	if (!ok)
-		fprintf(stderr, "SKIP: python3 with json and xml.etree is not available\n");
+		tl_skip("python3 with json and xml.etree is not available");
 	return ok;
 }
 
