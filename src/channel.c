@@ -1,5 +1,6 @@
 #include "channel.h"
 
+#include "ring.h"
 #include "util.h"
 
 #include <fcntl.h>
@@ -19,6 +20,21 @@ static const char *channel_base(void)
 	if (!base || !*base || access(base, W_OK) != 0)
 		base = "/tmp";
 	return base;
+}
+
+/* The ring beside the FIFO; without it (reported), the FIFO does alone. */
+static void channel_ring_open(struct events_channel *ch)
+{
+	char *path = xasprintf("%s/ring", ch->dir);
+
+	ch->ring = ring_create(path, RING_SLOTS);
+	free(path);
+	if (ch->ring && setenv(MPROF_RING_ENV, ring_path(ch->ring), 1) < 0) {
+		ring_free(ch->ring);
+		ch->ring = NULL;
+	}
+	if (!ch->ring)
+		unsetenv(MPROF_RING_ENV);
 }
 
 int events_channel_open(struct events_channel *ch)
@@ -47,6 +63,7 @@ int events_channel_open(struct events_channel *ch)
 		goto fail;
 	}
 	(void)fcntl(ch->rfd, F_SETPIPE_SZ, CHANNEL_PIPE_SIZE);
+	channel_ring_open(ch);
 	return 0;
 fail:
 	events_channel_close(ch);
@@ -59,6 +76,10 @@ void events_channel_close(struct events_channel *ch)
 		close(ch->rfd);
 	if (ch->wfd >= 0)
 		close(ch->wfd);
+	if (ch->ring) {
+		ring_free(ch->ring);
+		unsetenv(MPROF_RING_ENV);
+	}
 	if (ch->path)
 		unlink(ch->path);
 	if (ch->dir)

@@ -16,9 +16,13 @@ struct events_channel {
 	char *path;  /* the FIFO, the value of MPROF_EVENTS */
 	int rfd;     /* read end, non-blocking, close-on-exec */
 	int wfd;     /* a write end kept open so readers never see end-of-file */
+	struct ring *ring; /* the shared-memory ring beside it (ring.h), or NULL */
 };
 
-/* Make the FIFO under $XDG_RUNTIME_DIR, else $TMPDIR, else /tmp, and open
+struct ring;
+
+/* Make the FIFO (and the ring, named as MPROF_RING in our environment, which
+ * the program inherits; without it, the FIFO alone is used) under $XDG_RUNTIME_DIR, else $TMPDIR, else /tmp, and open
  * its ends. -1 (reported) on failure, with nothing left behind. */
 int events_channel_open(struct events_channel *ch);
 /* Close the ends and remove the FIFO and its directory. */

@@ -464,6 +464,11 @@ int events_finish(struct events *ev, double t, double mem)
 	return ev->failed ? -1 : 0;
 }
 
+void events_count_dropped(struct events *ev, const char *why)
+{
+	drop(ev, "%s", why);
+}
+
 unsigned long events_dropped(const struct events *ev)
 {
 	return ev->dropped;

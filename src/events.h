@@ -52,6 +52,8 @@ ssize_t events_drain(struct events *ev, int fd, events_mem_fn mem, void *ctx);
  * say how many events were dropped, if any. -1 when a record could not be
  * written, else 0. */
 int events_finish(struct events *ev, double t, double mem);
+/* Count an event lost before it could be parsed (the first said, why). */
+void events_count_dropped(struct events *ev, const char *why);
 unsigned long events_dropped(const struct events *ev);
 unsigned long events_spans(const struct events *ev);
 /* The innermost open span: of the spans open at the top of each thread's

@@ -4,6 +4,7 @@
 #include "breakdown.h"
 #include "channel.h"
 #include "events.h"
+#include "ring.h"
 #include "gpu.h"
 #include "ipeak.h"
 #include "proctree.h"
@@ -728,9 +729,13 @@ static void drain_events(struct sampler *s)
 	if (!s->ev || s->ch.rfd < 0)
 		return;
 	if (s->writing) {
-		wrote(s, events_drain(s->ev, s->ch.rfd, mem_for_events, s) < 0 ? -1 : 0);
+		wrote(s, (s->ch.ring ? ring_drain(s->ch.ring, s->ev, s->ch.rfd, mem_for_events, s,
+						  s->gone || s->detach)
+				     : events_drain(s->ev, s->ch.rfd, mem_for_events, s)) < 0 ? -1 : 0);
 		return;
 	}
+	if (s->ch.ring)
+		ring_discard(s->ch.ring);
 	/* Nothing is written any more, but the channel must not fill up and
 	 * block the program. */
 	while (read(s->ch.rfd, buf, sizeof(buf)) > 0)
@@ -822,7 +827,7 @@ static void loop(struct sampler *s)
 			s->detach = true;
 			break;
 		}
-		if (ready & (1u << W_EV))
+		if ((ready & (1u << W_EV)) || s->ch.ring)
 			drain_events(s);
 		if (ready & (1u << W_SIG))
 			read_signals(s);

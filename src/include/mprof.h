@@ -17,7 +17,10 @@
  *
  * Header only, for C99 and later and C++ (GCC or Clang on Linux). When the
  * program is not run by `mprof run` (MPROF_EVENTS is unset) each call costs a
- * load and a branch. Build with -DMPROF_DISABLE to compile every call away.
+ * load and a branch. Profiled, events go into a shared-memory ring
+ * (MPROF_RING) without a system call, or, when it is full or absent, one
+ * write(2) each to the FIFO (MPROF_EVENTS); a thread that used the FIFO keeps
+ * to it. Build with -DMPROF_DISABLE to compile every call away.
  * Thread-safe and fork-safe. See mprof(1), INSTRUMENTING PROGRAMS, and the
  * event protocol in mprofile(5).
  */
@@ -40,6 +43,8 @@ static inline void mprof_mark(const char *label) { (void)label; }
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -65,7 +70,42 @@ extern long mprof__syscall(long nr, ...) __asm__("syscall");
  * mprof__fd: -2 not looked at yet, -1 not profiled, else the channel. */
 __attribute__((weak)) int mprof__fd = -2;
 __attribute__((weak)) int mprof__guard_fd = -1;
+
+/* The ring (MPROF_RING): a file that mprof made and maps too. A header, then
+ * nslots slots of MPROF__SLOT bytes. A writer reserves k consecutive slots
+ * with a compare-and-swap on head, fills them, and commits each by storing its
+ * position + 1 in seq (a continuation slot: with MPROF__SEQ_MORE set), the
+ * first slot last. mprof reads committed events in order and moves tail on. */
+#define MPROF__RING_MAGIC 0x4e52504du /* "MPRN" */
+#define MPROF__SLOT 128
+#define MPROF__SLOT_NAME 96   /* name bytes in an event's first slot */
+#define MPROF__SLOT_MORE 120  /* name bytes in each further slot */
+#define MPROF__RING_NAME_MAX 4000
+#define MPROF__NO_NAME 0xffffu
+#define MPROF__SEQ_MORE (1ull << 63)
+
+struct mprof__ring {
+	unsigned int magic, version, nslots, slot_size;
+	char pad0[48];
+	unsigned long long head; /* next position to reserve */
+	char pad1[56];
+	unsigned long long tail; /* next position mprof reads */
+	char pad2[120];
+};
+
+struct mprof__slot {
+	unsigned long long seq; /* position + 1 once committed */
+	long long sec;          /* CLOCK_REALTIME */
+	int pid, tid, nsec;
+	unsigned short len;     /* name bytes, MPROF__NO_NAME: no name */
+	unsigned char kind;     /* 'B', 'E' or 'M' */
+	unsigned char nslots;   /* slots the event takes */
+	char name[MPROF__SLOT_NAME];
+};
+
+__attribute__((weak)) struct mprof__ring *mprof__ring_p;
 /* This thread's ids; 0 until first needed, cleared in a forked child. */
+__attribute__((weak)) __thread int mprof__fifo_only; /* this thread fell back to the FIFO */
 __attribute__((weak)) __thread long mprof__pid;
 __attribute__((weak)) __thread long mprof__tid;
 
@@ -175,6 +215,92 @@ static inline int mprof__open(const char *path, int *guard)
 	return fd;
 }
 
+/* Map the ring named by MPROF_RING, or NULL. */
+static inline struct mprof__ring *mprof__ring_map(void)
+{
+	const char *path = getenv("MPROF_RING");
+	struct mprof__ring *r;
+	struct stat st;
+	void *m;
+	int fd;
+
+	if (!path || !*path)
+		return NULL;
+	fd = open(path, O_RDWR); /* closed at once: nothing to inherit */
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) < 0 || st.st_size < (off_t)sizeof(struct mprof__ring)) {
+		close(fd);
+		return NULL;
+	}
+	m = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (m == MAP_FAILED)
+		return NULL;
+	r = (struct mprof__ring *)m;
+	if (r->magic != MPROF__RING_MAGIC || r->slot_size != MPROF__SLOT || !r->nslots ||
+	    (r->nslots & (r->nslots - 1)) ||
+	    (size_t)st.st_size < sizeof(*r) + (size_t)r->nslots * MPROF__SLOT) {
+		munmap(m, (size_t)st.st_size);
+		return NULL;
+	}
+	return r;
+}
+
+/* Put an event in the ring. 0, or -1 when it is full. */
+static inline int mprof__ring_put(struct mprof__ring *r, char kind, const struct mprof__timespec *ts,
+				  const char *name)
+{
+	struct mprof__slot *base = (struct mprof__slot *)(r + 1), *sl;
+	unsigned long long head, pos, mask = r->nslots - 1;
+	size_t len = 0, k = 1, i, off;
+
+	if (name) {
+		len = strlen(name);
+		if (len > MPROF__RING_NAME_MAX)
+			len = (size_t)(mprof__utf8_cut((char *)name, (char *)name + MPROF__RING_NAME_MAX) -
+				       name);
+		if (len > MPROF__SLOT_NAME)
+			k += (len - MPROF__SLOT_NAME + MPROF__SLOT_MORE - 1) / MPROF__SLOT_MORE;
+	}
+	head = __atomic_load_n(&r->head, __ATOMIC_RELAXED);
+	for (;;) {
+		unsigned long long tail = __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE);
+
+		if ((long long)(head - tail) < 0) {
+			head = __atomic_load_n(&r->head, __ATOMIC_RELAXED);
+			continue;
+		}
+		if (head - tail + k > r->nslots)
+			return -1;
+		if (__atomic_compare_exchange_n(&r->head, &head, head + k, 1, __ATOMIC_ACQUIRE,
+						__ATOMIC_RELAXED))
+			break;
+	}
+	pos = head;
+	off = len < MPROF__SLOT_NAME ? len : MPROF__SLOT_NAME;
+	for (i = 1; i < k; i++) {
+		size_t n = len - off < MPROF__SLOT_MORE ? len - off : MPROF__SLOT_MORE;
+
+		sl = base + ((pos + i) & mask);
+		memcpy((char *)sl + sizeof(sl->seq), name + off, n);
+		off += n;
+		__atomic_store_n(&sl->seq, (pos + i + 1) | MPROF__SEQ_MORE, __ATOMIC_RELEASE);
+	}
+	sl = base + (pos & mask);
+	sl->sec = ts->tv_sec;
+	sl->nsec = (int)ts->tv_nsec;
+	sl->pid = (int)mprof__pid;
+	sl->tid = (int)mprof__tid;
+	sl->len = (unsigned short)(name ? len : MPROF__NO_NAME);
+	sl->kind = (unsigned char)kind;
+	sl->nslots = (unsigned char)k;
+	if (name)
+		memcpy(sl->name, name, len < MPROF__SLOT_NAME ? len : MPROF__SLOT_NAME);
+	__atomic_store_n(&sl->seq, pos + 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
 static inline void mprof__forked_child(void)
 {
 	mprof__pid = 0;
@@ -188,6 +314,15 @@ static __attribute__((noinline, unused)) int mprof__init(void)
 
 	if (path && *path)
 		fd = mprof__open(path, &guard);
+	if (fd >= 0) {
+		/* The ring is published before the channel, so that a thread that
+		 * sees the channel sees the ring too. */
+		struct mprof__ring *r = mprof__ring_map(), *none = NULL;
+
+		if (r && !__atomic_compare_exchange_n(&mprof__ring_p, &none, r, 0, __ATOMIC_ACQ_REL,
+						      __ATOMIC_ACQUIRE))
+			munmap(r, sizeof(*r) + (size_t)r->nslots * MPROF__SLOT);
+	}
 	if (!__atomic_compare_exchange_n(&mprof__fd, &expected, fd < 0 ? -1 : fd, 0,
 					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
 		/* another thread got there first */
@@ -206,13 +341,27 @@ static __attribute__((noinline, unused)) int mprof__init(void)
 	return fd < 0 ? -1 : fd;
 }
 
-static __attribute__((noinline, cold, unused)) void mprof__event(char kind, const char *name)
+static __attribute__((noinline, cold, unused)) void mprof__fifo_event(int fd, char kind,
+									const struct mprof__timespec *ts,
+									const char *name)
+{
+	char buf[MPROF__LINE_MAX];
+	size_t len = mprof__format(buf, kind, mprof__pid, mprof__tid, ts->tv_sec, ts->tv_nsec / 1000,
+				   name);
+
+	/* mprof is gone: stop sending, for good. The descriptors stay open, as
+	 * another thread may be writing to them: closed, their numbers could be
+	 * reused for one of the program's files. */
+	if (mprof__send(fd, buf, len) < 0)
+		__atomic_store_n(&mprof__fd, -1, __ATOMIC_RELEASE);
+}
+
+static __attribute__((noinline, unused)) void mprof__event(char kind, const char *name)
 {
 	int fd = __atomic_load_n(&mprof__fd, __ATOMIC_ACQUIRE);
 	int saved_errno = errno;
+	struct mprof__ring *r;
 	struct mprof__timespec ts;
-	char buf[MPROF__LINE_MAX];
-	size_t len;
 
 	if (fd == -2)
 		fd = mprof__init();
@@ -222,13 +371,18 @@ static __attribute__((noinline, cold, unused)) void mprof__event(char kind, cons
 		mprof__pid = (long)getpid();
 		mprof__tid = mprof__syscall(SYS_gettid);
 	}
+	if (name && !*name)
+		name = "?";
 	mprof__clock_gettime(0 /* CLOCK_REALTIME */, &ts);
-	len = mprof__format(buf, kind, mprof__pid, mprof__tid, ts.tv_sec, ts.tv_nsec / 1000, name);
-	/* mprof is gone: stop sending, for good. The descriptors stay open, as
-	 * another thread may be writing to them: closed, their numbers could be
-	 * reused for one of the program's files. */
-	if (mprof__send(fd, buf, len) < 0)
-		__atomic_store_n(&mprof__fd, -1, __ATOMIC_RELEASE);
+	/* Once a thread has used the FIFO (the ring was full), it keeps to it:
+	 * mprof reads the FIFO before the ring, so a thread's events stay in
+	 * order. */
+	r = __atomic_load_n(&mprof__ring_p, __ATOMIC_ACQUIRE);
+	if (r && !mprof__fifo_only && mprof__ring_put(r, kind, &ts, name) == 0)
+		return;
+	if (r)
+		mprof__fifo_only = 1;
+	mprof__fifo_event(fd, kind, &ts, name);
 	errno = saved_errno;
 }
 

@@ -485,6 +485,7 @@ static const struct {
 	const char *compiler, *std, *lang;
 } builds[] = {
 	{ "gcc", "-std=c99", "c" },
+	{ "gcc", "-std=c11", "c" },
 	{ "g++", "-std=c++11", "c++" },
 	{ "clang", "-std=c99", "c" },
 };
@@ -949,6 +950,39 @@ START_TEST(test_run_c)
 }
 END_TEST
 
+/* Under mprof run, events go through the ring (MPROF_RING) and come out as
+ * through the FIFO; with the ring absent, through the FIFO alone. */
+START_TEST(test_run_c_ring)
+{
+	static const char *const envs[][2] = { { NULL }, { "MPROF_RING=/nonexistent/ring", NULL } };
+	const char *env = envs[_i][0];
+	struct tl_result r;
+	char *dir = tl_tmpdir(), *path = tl_path(dir, "p.dat"), *got;
+
+	/* mprof sets MPROF_RING itself: a bogus one goes through it only when
+	 * set for the program after mprof (sh -c) */
+	if (env)
+		tl_run_env(&r, dir, NULL, 120,
+			   (const char *const[]){ "mprof", "run", "-o", "p.dat", "sh", "-c",
+						  "MPROF_RING=/nonexistent/ring exec \"$0\" nested",
+						  EMIT_C, NULL });
+	else
+		tl_run_env(&r, dir, NULL, 120,
+			   (const char *const[]){ "mprof", "run", "-o", "p.dat", EMIT_C, "nested",
+						  NULL });
+	ck_assert_msg(r.status == 0, "mprof run: %s", r.err);
+	ck_assert_ptr_nonnull(strstr(r.out, env ? "ring 0\n" : "ring 1\n"));
+	got = summarize_profile(path);
+	ck_assert_str_eq(got, "MARK a\\x20label\ninner 2\ninner 1\nblock\\x20two 2\n"
+			      "block\\x20one 1\nouter 0\n");
+	free(got);
+	tl_result_free(&r);
+	tl_rmrf(dir);
+	free(path);
+	free(dir);
+}
+END_TEST
+
 START_TEST(test_run_shell)
 {
 	char *dir = tl_tmpdir(), *script = tl_path(dir, "phases.sh"), *got;
@@ -1094,6 +1128,7 @@ int main(void)
 	tcase_add_test(tc_run, test_run_python_example);
 	tcase_add_test(tc_run, test_run_python_import);
 	tcase_add_test(tc_run, test_run_c);
+	tcase_add_loop_test(tc_run, test_run_c_ring, 0, 2);
 	tcase_add_test(tc_run, test_run_shell);
 	tcase_add_test(tc_run, test_run_shell_bad_events);
 	tcase_add_test(tc_run, test_run_sigkill);

@@ -2,7 +2,8 @@
  * Valid C99 and C++. It prints the ids it sends events as, so a test can
  * predict every event line:
  *
- *   emit_c nested    spans, scopes and a marker in one thread
+ *   emit_c nested    spans, scopes and a marker in one thread (then prints
+ *                    "ring 1" if they went through the ring, else "ring 0")
  *   emit_c threads   two threads, each with its own nesting
  *   emit_c fork      a span across a fork; the child sends its own events
  *   emit_c names     NULL, empty, newline, very long and UTF-8 names
@@ -47,6 +48,8 @@ static void nested(void)
 		MPROF_SCOPE("block two");
 	}
 	mprof_end();
+	/* whether the events went through the shared-memory ring */
+	printf("ring %d\n", mprof__ring_p != NULL);
 }
 
 static void *thread_main(void *arg)
