@@ -827,7 +827,9 @@ static void loop(struct sampler *s)
 			s->detach = true;
 			break;
 		}
-		if ((ready & (1u << W_EV)) || s->ch.ring)
+		/* A program that ended before its first sample: its events wait
+		 * for finish, which gives them its peak, the one measure of it. */
+		if (((ready & (1u << W_EV)) || s->ch.ring) && (s->res->samples || !(ready & (1u << W_PID))))
 			drain_events(s);
 		if (ready & (1u << W_SIG))
 			read_signals(s);
@@ -885,7 +887,6 @@ static void finish(struct sampler *s)
 
 	if (!s->writing)
 		return;
-	drain_events(s);
 	if (!s->gone) {
 		/* Detached: the target lives on; one last look. */
 		sample(s, now);
@@ -901,8 +902,11 @@ static void finish(struct sampler *s)
 		wrote(s, profile_write_mem(&s->w, (double)peak / MIB, t));
 		s->res->samples++;
 		s->sample_t = t;
-		s->sample_mem = (double)peak / MIB;
+		s->sample_mem = s->mem = (double)peak / MIB;
 	}
+	/* Events still in the channel: after the last sample, so that those of
+	 * a program that ended before its first get that sample's memory. */
+	drain_events(s);
 	for (size_t i = 0; i < s->nkids; i++) {
 		kid_hwm_read(s, &s->kids[i]);
 		kid_hwm_write(s, &s->kids[i], t);
