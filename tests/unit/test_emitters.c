@@ -976,6 +976,25 @@ START_TEST(test_run_c_ring)
 	ck_assert_str_eq(got, "MARK a\\x20label\ninner 2\ninner 1\nblock\\x20two 2\n"
 			      "block\\x20one 1\nouter 0\n");
 	free(got);
+	/* The program ends before the first sample: its events get its peak,
+	 * never the nothing of a process gone. */
+	{
+		struct profile_reader rd;
+		struct record rec;
+		int n = 0, rc;
+
+		ck_assert_int_eq(profile_reader_open(&rd, path), 0);
+		while ((rc = profile_reader_next(&rd, &rec)) > 0) {
+			if (rec.kind != REC_FUNC && rec.kind != REC_MARK)
+				continue;
+			n++;
+			ck_assert_msg(rec.mem > 0.5, "%s at %.4f MiB", rec.kind == REC_FUNC ? "FUNC" : "MARK",
+				      rec.mem);
+		}
+		ck_assert_int_eq(rc, 0);
+		ck_assert_int_eq(n, 6);
+		profile_reader_close(&rd);
+	}
 	tl_result_free(&r);
 	tl_rmrf(dir);
 	free(path);
