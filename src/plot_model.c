@@ -676,6 +676,19 @@ static void add_kinds(struct model_reader *r, const struct record *rec)
 	}
 }
 
+/* The cgroup's breakdown, stacked: anon, + file less shmem, + shmem,
+ * + kernel, + sock (file holds shmem). */
+static void add_cgroup_kinds(struct model_reader *r, const struct record *rec)
+{
+	const double part[] = { rec->cg[0], fmax(rec->cg[1] - rec->cg[3], 0), rec->cg[3], rec->cg[2], rec->cg[4] };
+	double t = rel_time(r, rec->t), sum = 0;
+
+	for (int k = PLOT_EXTRA_CG_ANON; k <= PLOT_EXTRA_CG_SOCK; k++) {
+		sum += part[k - PLOT_EXTRA_CG_ANON];
+		series_add(r, &r->m->extra[k], t, sum);
+	}
+}
+
 static void model_record(struct model_reader *r, const struct record *rec)
 {
 	struct plot_model *m = r->m;
@@ -709,6 +722,7 @@ static void model_record(struct model_reader *r, const struct record *rec)
 		break;
 	case REC_CGROUP:
 		series_add(r, child_get(r, PLOT_CGROUP_PID), rel_time(r, rec->t), rec->mem);
+		add_cgroup_kinds(r, rec);
 		break;
 	case REC_CGPEAK:
 		kernel_peak_keep(&child_get(r, PLOT_CGROUP_PID)->kernel_peak, rel_time(r, rec->t), rec->mem);

@@ -218,35 +218,60 @@ static void scene_lines(struct scene *sc, const struct plot_options *opt)
 	}
 }
 
-/* --breakdown: a band per kind of memory of each profile's program. */
+/* cgroup: anon, file (less shmem), shmem, kernel, sock */
+static const struct scene_rgb cgroup_kind_colors[] = {
+	{ 0.20, 0.35, 0.70 }, { 0.15, 0.55, 0.50 }, { 0.80, 0.45, 0.10 }, { 0.55, 0.20, 0.25 }, { 0.60, 0.35, 0.65 },
+};
+static const char *const cgroup_kind_names[] = { "cgroup anon", "cgroup file", "cgroup shmem", "cgroup kernel",
+						 "cgroup sock" };
+
+/* Where a profile's bands come from: the program's kinds (KIND), the
+ * cgroup's (CGROUP). */
+static const struct stack_source {
+	int first, count;     /* its stacked series in plot_model.extra */
+	const struct scene_rgb *colors;
+	const char *const *names; /* NULL: mem_kind_name */
+} stack_sources[] = {
+	{ PLOT_EXTRA_ANON, MEM_KIND_COUNT, kind_colors, NULL },
+	{ PLOT_EXTRA_CG_ANON, ARRAY_SIZE(cgroup_kind_names), cgroup_kind_colors, cgroup_kind_names },
+};
+
+static void stack_add(struct scene *sc, size_t i, const struct stack_source *src, int k, const char *pre)
+{
+	const struct plot_model *m = &sc->models[i];
+	struct scene_stack *b;
+
+	XGROW(sc->stacks, sc->stacks_cap, sc->nstacks + 1);
+	b = &sc->stacks[sc->nstacks];
+	b->model = i;
+	b->kind = k;
+	b->lower = k ? &m->extra[src->first + k - 1] : NULL;
+	b->upper = &m->extra[src->first + k];
+	b->color = src->colors[k];
+	b->entry = entry_add(sc, SCENE_KEY_STACK, sc->nstacks, b->color,
+			     xasprintf("%s%s", pre, src->names ? src->names[k] : mem_kind_name(k)));
+	if (b->upper->peak.v > sc->hi)
+		sc->hi = b->upper->peak.v;
+	sc->nstacks++;
+}
+
+/* --breakdown: a band per kind of memory of each profile's program, and of
+ * its cgroup. */
 static void scene_stacks(struct scene *sc)
 {
-	for (size_t i = 0; i < sc->nmodels; i++) {
-		const struct plot_model *m = &sc->models[i];
-		char pre[256];
+	for (size_t i = 0; i < sc->nmodels; i++)
+		for (size_t s = 0; s < ARRAY_SIZE(stack_sources); s++) {
+			const struct stack_source *src = &stack_sources[s];
+			char pre[256];
 
-		if (!m->extra[PLOT_EXTRA_ANON].n)
-			continue;
-		if (sc->lo > 0)
-			sc->lo = 0; /* the bands stand on 0 */
-		model_prefix(sc, i, pre, sizeof(pre));
-		for (int k = 0; k < MEM_KIND_COUNT; k++) {
-			struct scene_stack *b;
-
-			XGROW(sc->stacks, sc->stacks_cap, sc->nstacks + 1);
-			b = &sc->stacks[sc->nstacks];
-			b->model = i;
-			b->kind = k;
-			b->lower = k ? &m->extra[PLOT_EXTRA_ANON + k - 1] : NULL;
-			b->upper = &m->extra[PLOT_EXTRA_ANON + k];
-			b->color = scene_kind_color(k);
-			b->entry = entry_add(sc, SCENE_KEY_STACK, sc->nstacks, b->color,
-					     xasprintf("%s%s", pre, mem_kind_name(k)));
-			if (b->upper->peak.v > sc->hi)
-				sc->hi = b->upper->peak.v;
-			sc->nstacks++;
+			if (!sc->models[i].extra[src->first].n)
+				continue;
+			if (sc->lo > 0)
+				sc->lo = 0; /* the bands stand on 0 */
+			model_prefix(sc, i, pre, sizeof(pre));
+			for (int k = 0; k < src->count; k++)
+				stack_add(sc, i, src, k, pre);
 		}
-	}
 }
 
 static struct scene_peak *peak_add(struct scene *sc, enum scene_peak_kind kind, size_t line, struct scene_rgb c)

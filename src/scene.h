@@ -78,7 +78,8 @@ struct scene_peak {
  * two stacked series (lower NULL: from 0), under the memory line. */
 struct scene_stack {
 	size_t model;
-	int kind;                         /* enum mem_kind */
+	int kind;                         /* its place in its stack (enum mem_kind
+					   * for the program's) */
 	const struct plot_series *lower, *upper;
 	struct scene_rgb color;
 	size_t entry;

@@ -86,9 +86,8 @@ START_TEST(test_scene_bands)
 END_TEST
 
 /* A colour at SCENE_STACK_ALPHA over white. */
-static void band_rgb(int kind, int out[3])
+static void color_rgb(struct scene_rgb c, int out[3])
 {
-	struct scene_rgb c = scene_kind_color(kind);
 	double v[3] = { c.r, c.g, c.b };
 
 	for (int k = 0; k < 3; k++)
@@ -112,7 +111,7 @@ static void column_runs(cairo_surface_t *s, int x, int count[MEM_KIND_COUNT], in
 	for (int k = 0; k < MEM_KIND_COUNT; k++) {
 		int rgb[3];
 
-		band_rgb(k, rgb);
+		color_rgb(scene_kind_color(k), rgb);
 		count[k] = 0;
 		top[k] = h;
 		bottom[k] = -1;
@@ -169,6 +168,172 @@ START_TEST(test_png_stacked)
 }
 END_TEST
 
+/* ---- the cgroup's breakdown (CGROUP) ---- */
+
+#define CG_ANON 20.0
+#define CG_FILE 40.0 /* shared memory included */
+#define CG_SHMEM 10.0
+#define CG_KERNEL 8.0
+#define CG_KINDS 5 /* anon, file less shmem, shmem, kernel, sock */
+
+static const char *const cg_names[CG_KINDS] = { "cgroup anon", "cgroup file", "cgroup shmem", "cgroup kernel",
+						 "cgroup sock" };
+/* the heights of the bands, stacked in this order */
+static const double cg_height[CG_KINDS] = { CG_ANON, CG_FILE - CG_SHMEM, CG_SHMEM, CG_KERNEL, 0 };
+
+/* 10 s at 0.1 s: a program of 30 MiB in a cgroup charged for more */
+static char *write_cgroup(const char *dir)
+{
+	char *p = tl_path(dir, "cg.dat");
+	FILE *f = fopen(p, "w");
+
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "CMDLINE ./job\n");
+	for (int i = 0; i <= 100; i++) {
+		double t = T0 + i * 0.1;
+
+		fprintf(f, "MEM 30 %.4f\nCGROUP %.3f %.3f %.3f %.3f %.3f 0 %.3f %.3f %.4f\n", t,
+			CG_ANON + CG_FILE + CG_KERNEL, CG_ANON, CG_FILE, CG_KERNEL, CG_SHMEM, 20.0, 10.0, t);
+	}
+	ck_assert_int_eq(fclose(f), 0);
+	return p;
+}
+
+START_TEST(test_scene_cgroup)
+{
+	char *dir = tl_tmpdir(), *p = write_cgroup(dir);
+	struct plot_options opt = { .breakdown = _i == 1 };
+	struct plot_model m;
+	struct scene sc;
+	double sum = 0;
+
+	ck_assert_int_eq(plot_model_read(&m, p, &opt, 0), 0);
+	for (int k = 0; k < CG_KINDS; k++) {
+		sum += cg_height[k];
+		ck_assert_double_eq_tol(m.extra[PLOT_EXTRA_CG_ANON + k].peak.v, sum, 1e-6);
+		ck_assert_uint_eq(m.extra[PLOT_EXTRA_CG_ANON + k].n, 101);
+	}
+	ck_assert_uint_eq(m.extra[PLOT_EXTRA_ANON].n, 0); /* no KIND: no band of the program */
+	ck_assert_int_eq(scene_build(&sc, &m, 1, &opt), 0);
+	ck_assert_uint_eq(sc.nstacks, _i == 1 ? CG_KINDS : 0);
+	for (size_t i = 0; i < sc.nstacks; i++) {
+		const struct scene_stack *b = &sc.stacks[i];
+
+		ck_assert_str_eq(sc.legend[b->entry].text, cg_names[i]);
+		ck_assert_ptr_eq(b->upper, &m.extra[PLOT_EXTRA_CG_ANON + i]);
+		ck_assert_ptr_eq(b->lower, i ? &m.extra[PLOT_EXTRA_CG_ANON + i - 1] : NULL);
+		for (size_t k = 0; k < i; k++) /* a colour each */
+			ck_assert(memcmp(&b->color, &sc.stacks[k].color, sizeof(b->color)) != 0);
+	}
+	ck_assert_uint_eq(sc.nlines, 2); /* the program, the cgroup */
+	ck_assert_double_ge(sc.hi, CG_ANON + CG_FILE + CG_KERNEL);
+	scene_release(&sc);
+	plot_model_release(&m);
+	free(p);
+	tl_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
+/* Rows of a colour in the column at x, and the lowest and highest of them. */
+static int color_rows(cairo_surface_t *s, int x, struct scene_rgb c, int *top, int *bottom)
+{
+	int h = cairo_image_surface_get_height(s), stride = cairo_image_surface_get_stride(s), n = 0, rgb[3];
+	const unsigned char *data = cairo_image_surface_get_data(s);
+
+	color_rgb(c, rgb);
+	*top = h;
+	*bottom = -1;
+	for (int y = 0; y < h; y++)
+		if (near(data + (size_t)y * stride + 4 * (size_t)x, rgb)) {
+			n++;
+			*top = y < *top ? y : *top;
+			*bottom = y > *bottom ? y : *bottom;
+		}
+	return n;
+}
+
+START_TEST(test_png_cgroup)
+{
+	char *dir = tl_tmpdir(), *p = write_cgroup(dir), *png = tl_path(dir, "cg.png");
+	struct plot_options opt = { .breakdown = true };
+	int count[CG_KINDS], top[CG_KINDS], bottom[CG_KINDS], x;
+	struct scene_rgb colors[CG_KINDS];
+	struct plot_model m;
+	struct tl_result r;
+	struct scene sc;
+	cairo_surface_t *s;
+
+	ck_assert_int_eq(plot_model_read(&m, p, &opt, 0), 0);
+	ck_assert_int_eq(scene_build(&sc, &m, 1, &opt), 0);
+	ck_assert_uint_eq(sc.nstacks, CG_KINDS);
+	for (int k = 0; k < CG_KINDS; k++)
+		colors[k] = sc.stacks[k].color;
+	scene_release(&sc);
+	plot_model_release(&m);
+	tl_run(&r, dir, "mprof", "plot", "-n", "--breakdown", "-o", png, p);
+	ck_assert_msg(r.status == 0, "%s", r.err);
+	tl_result_free(&r);
+	s = cairo_image_surface_create_from_png(png);
+	ck_assert_int_eq(cairo_surface_status(s), CAIRO_STATUS_SUCCESS);
+	x = cairo_image_surface_get_width(s) * 37 / 100;
+	for (int k = 0; k < CG_KINDS; k++)
+		count[k] = color_rows(s, x, colors[k], &top[k], &bottom[k]);
+	ck_assert_msg(count[0] > 40 && count[1] > 40 && count[2] > 15 && count[3] > 10, "bands: %d %d %d %d",
+		      count[0], count[1], count[2], count[3]);
+	ck_assert_int_eq(count[4], 0); /* no sock */
+	/* stacked from the bottom, at their heights (grid lines take a few rows) */
+	for (int k = 1; k < 4; k++) {
+		ck_assert_int_lt(bottom[k], top[k - 1]);
+		ck_assert_msg(fabs((double)(bottom[k] - top[k]) / (bottom[0] - top[0]) - cg_height[k] / CG_ANON) < 0.08,
+			      "%s: %d rows, anon %d rows", cg_names[k], bottom[k] - top[k], bottom[0] - top[0]);
+	}
+	cairo_surface_destroy(s);
+	/* without --breakdown: no band */
+	tl_run(&r, dir, "mprof", "plot", "-n", "-o", png, p);
+	ck_assert_msg(r.status == 0, "%s", r.err);
+	tl_result_free(&r);
+	s = cairo_image_surface_create_from_png(png);
+	for (int k = 0; k < CG_KINDS; k++)
+		ck_assert_int_eq(color_rows(s, x, colors[k], &top[k], &bottom[k]), 0);
+	cairo_surface_destroy(s);
+	free(p);
+	free(png);
+	tl_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
+/* The HTML page's data, read by Python's JSON parser: a stack per kind of
+ * the cgroup, named, each band's top at its stacked height. */
+static const char html_py[] =
+	"import json, re, sys\n"
+	"t = open(sys.argv[1], encoding='utf-8').read()\n"
+	"m = re.search(r'<script type=\"application/json\" id=\"mprof-data\">(.*?)</script>', t, re.S)\n"
+	"d = json.loads(m.group(1))\n"
+	"for b in d['stacks']:\n"
+	"    print('%s %d %s' % (b['label'], b['up']['n'], b['lo'] is None))\n";
+
+START_TEST(test_html_cgroup)
+{
+	char *dir = tl_tmpdir(), *p = write_cgroup(dir), *html = tl_path(dir, "cg.html");
+	struct tl_result r;
+
+	tl_run(&r, dir, "mprof", "plot", "--breakdown", "-o", html, p);
+	ck_assert_msg(r.status == 0, "%s", r.err);
+	tl_result_free(&r);
+	tl_run(&r, dir, "python3", "-c", html_py, html);
+	ck_assert_msg(r.status == 0, "%s", r.err);
+	ck_assert_str_eq(r.out, "cgroup anon 101 True\ncgroup file 101 False\ncgroup shmem 101 False\n"
+				"cgroup kernel 101 False\ncgroup sock 101 False\n");
+	tl_result_free(&r);
+	free(p);
+	free(html);
+	tl_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("plot_kinds");
@@ -177,6 +342,9 @@ int main(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_loop_test(tc, test_scene_bands, 0, 2);
 	tcase_add_test(tc, test_png_stacked);
+	tcase_add_loop_test(tc, test_scene_cgroup, 0, 2);
+	tcase_add_test(tc, test_png_cgroup);
+	tcase_add_test(tc, test_html_cgroup);
 	suite_add_tcase(s, tc);
 	return tl_run_suite(s);
 }
