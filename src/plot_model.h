@@ -119,6 +119,8 @@ enum plot_extra {
 	PLOT_EXTRA_CG_SHMEM,  /* + shmem */
 	PLOT_EXTRA_CG_KERNEL, /* + kernel */
 	PLOT_EXTRA_CG_SOCK,   /* + sock */
+	PLOT_EXTRA_PSI_SOME,  /* CGPRESSURE: stall rate since the record before, ms per s */
+	PLOT_EXTRA_PSI_FULL,
 	PLOT_EXTRA_COUNT
 };
 

@@ -274,6 +274,26 @@ static void scene_stacks(struct scene *sc)
 		}
 }
 
+const struct scene_rgb scene_pressure_some_color = { 0.95, 0.60, 0.20 };
+const struct scene_rgb scene_pressure_full_color = { 0.75, 0.10, 0.10 };
+
+static void scene_pressure(struct scene *sc)
+{
+	for (size_t i = 0; i < sc->nmodels; i++) {
+		const struct plot_series *some = &sc->models[i].extra[PLOT_EXTRA_PSI_SOME];
+		struct scene_pressure *p = &sc->pressure;
+
+		if (!some->n)
+			continue;
+		p->some = some;
+		p->full = &sc->models[i].extra[PLOT_EXTRA_PSI_FULL];
+		p->model = i;
+		p->hi = fmax(fmax(some->peak.v, p->full->peak.v), 1.0);
+		p->label = xasprintf("memory stall (some, full): peak %.1f ms/s", some->peak.v);
+		return;
+	}
+}
+
 static struct scene_peak *peak_add(struct scene *sc, enum scene_peak_kind kind, size_t line, struct scene_rgb c)
 {
 	struct scene_peak *p;
@@ -492,6 +512,7 @@ int scene_build(struct scene *sc, const struct plot_model *models, size_t n, con
 		if (sc->lines[i].aux && sc->lines[i].series->peak.v > sc->hi)
 			sc->hi = sc->lines[i].series->peak.v;
 	scene_bands(sc);
+	scene_pressure(sc);
 	if (!opt->no_funcs && n == 1)
 		scene_peaks(sc); /* as the Python tool: an overlay has no peak lines */
 	for (size_t i = 0; i < sc->npeaks; i++)
@@ -513,6 +534,7 @@ void scene_release(struct scene *sc)
 		free(sc->legend[i].text);
 	free(sc->peaks);
 	free(sc->stacks);
+	free(sc->pressure.label);
 	free(sc->bands);
 	free(sc->lines);
 	free(sc->funcs);

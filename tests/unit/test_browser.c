@@ -220,6 +220,7 @@ static const struct {
 	  { "stacks: 4", "hover stack: anon 1", "zoom: ok", "reset: ok", "legend: ok" } },
 	{ "cgroup breakdown", { "=term/cgroup.dat" }, { "--breakdown" },
 	  { "stacks: 5", "hover stack: cgroup anon", "zoom: ok", "reset: ok", "legend: ok" } },
+	{ "memory pressure", { "=term/pressure.dat" }, { NULL }, { "pressure: 2", "zoom: ok", "reset: ok", "legend: ok" } },
 	{ "interval peaks", { "=term/ipeak-spikes.dat" }, { NULL },
 	  { "hover band: highest in this interval | 33.20 MiB (sample 1.25 MiB) | 100.00 ms \u2192 0.200 s",
 	    "zoom: ok", "reset: ok", "legend: ok" } },
