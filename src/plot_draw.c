@@ -669,6 +669,17 @@ static void draw_pressure(struct draw *d)
 	pressure_area(d, p->full, scene_pressure_full_color, 1);
 	draw_text_free(d, TEXT_NOTE, r->x + 3 * d->s, r->y + note.ascent + d->s, 0, r->w, p->label, text_color);
 	cairo_restore(d->cr);
+	if (d->lay->lanes.h > r->h) { /* the flame lanes under it */
+		double y = snap(d, r->y + r->h);
+
+		cairo_save(d->cr);
+		set_color(d->cr, text_color, 1);
+		cairo_set_line_width(d->cr, 0.8 * d->s);
+		cairo_move_to(d->cr, r->x, y);
+		cairo_line_to(d->cr, r->x + r->w, y);
+		cairo_stroke(d->cr);
+		cairo_restore(d->cr);
+	}
 }
 
 /* ---- guides: markers' and peaks' lines ---- */
