@@ -460,9 +460,10 @@ function draw_pressure(g, top, h) {
 		var cs = columns(P[k[0]], a, b, geom.pw), d = '', i;
 		if (!cs.length)
 			return;
-		for (i = 0; i < cs.length; i++)
-			d += (i ? 'L' : 'M' + X(cs[i][0]).toFixed(1) + ',' + base + 'L') + X(cs[i][0]).toFixed(1) + ',' +
-				ys(cs[i][5]) + 'L' + X(cs[i][1]).toFixed(1) + ',' + ys(cs[i][5]);
+		for (i = 0; i < cs.length; i++) {
+			var x0 = X(cs[i][0]).toFixed(1), x1 = X(cs[i][1]).toFixed(1), y = ys(cs[i][5]);
+			d += (i ? 'L' : 'M' + x0 + ',' + base + 'L') + x0 + ',' + y + 'L' + x1 + ',' + y;
+		}
 		d += 'L' + X(cs[cs.length - 1][1]).toFixed(1) + ',' + base + 'Z';
 		el('path', { class: 'psi', fill: k[1], d: d, 'data-kind': 'psi-' + k[0] }, g);
 	});
