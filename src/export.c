@@ -13,22 +13,36 @@
 /* From record to series: a record type's values, one row each. A new series
  * is one line here. */
 const struct export_series export_series[] = {
-	{ REC_MEM, "mem", AT(mem) },
-	{ REC_CHLD, "mem", AT(mem) },
-	{ REC_IPEAK, "interval_peak", AT(mem) },
-	{ REC_CHLDIPEAK, "interval_peak", AT(mem) },
-	{ REC_KIND, "anon", AT(kinds[0]) },
-	{ REC_KIND, "file", AT(kinds[1]) },
-	{ REC_KIND, "shmem", AT(kinds[2]) },
-	{ REC_KIND, "swap", AT(kinds[3]) },
-	{ REC_CHLDKIND, "anon", AT(kinds[0]) },
-	{ REC_CHLDKIND, "file", AT(kinds[1]) },
-	{ REC_CHLDKIND, "shmem", AT(kinds[2]) },
-	{ REC_CHLDKIND, "swap", AT(kinds[3]) },
-	{ REC_PYHEAP, "python_heap", AT(mem) },
-	{ REC_GPU, "gpu", AT(mem) },
+	{ REC_MEM, "mem", AT(mem), false },
+	{ REC_CHLD, "mem", AT(mem), false },
+	{ REC_IPEAK, "interval_peak", AT(mem), false },
+	{ REC_CHLDIPEAK, "interval_peak", AT(mem), false },
+	{ REC_KIND, "anon", AT(kinds[0]), false },
+	{ REC_KIND, "file", AT(kinds[1]), false },
+	{ REC_KIND, "shmem", AT(kinds[2]), false },
+	{ REC_KIND, "swap", AT(kinds[3]), false },
+	{ REC_CHLDKIND, "anon", AT(kinds[0]), false },
+	{ REC_CHLDKIND, "file", AT(kinds[1]), false },
+	{ REC_CHLDKIND, "shmem", AT(kinds[2]), false },
+	{ REC_CHLDKIND, "swap", AT(kinds[3]), false },
+	{ REC_PYHEAP, "python_heap", AT(mem), false },
+	{ REC_GPU, "gpu", AT(mem), false },
+	{ REC_CGROUP, "cgroup_current", AT(mem), false },
+	{ REC_CGROUP, "cgroup_anon", AT(cg[0]), false },
+	{ REC_CGROUP, "cgroup_file", AT(cg[1]), false },
+	{ REC_CGROUP, "cgroup_kernel", AT(cg[2]), false },
+	{ REC_CGROUP, "cgroup_shmem", AT(cg[3]), false },
+	{ REC_CGROUP, "cgroup_sock", AT(cg[4]), false },
+	{ REC_CGROUP, "cgroup_file_active", AT(cg[5]), false },
+	{ REC_CGROUP, "cgroup_file_inactive", AT(cg[6]), false },
+	{ REC_CGPRESSURE, "pressure_some", AT(cg[0]), true },
+	{ REC_CGPRESSURE, "pressure_full", AT(cg[1]), true },
+	{ REC_CGPEAK, "cgroup_peak", AT(mem), false },
 };
 const size_t export_series_count = ARRAY_SIZE(export_series);
+
+#define MAX_SERIES 64
+_Static_assert(ARRAY_SIZE(export_series) <= MAX_SERIES, "export: too many series");
 
 /* What the first pass finds. */
 struct export_meta {
@@ -137,15 +151,42 @@ struct rows {
 	bool json;            /* else CSV */
 	struct json j;        /* JSON: the writer */
 	double t0;
+	struct {              /* a rate series: its previous record */
+		double t, v;
+		bool have;
+	} prev[MAX_SERIES];
 };
+
+/* The value of series i in rec into *v: a rate series' is the growth of its
+ * counter (us) since the previous record, in ms per s; the first record, one
+ * at the same time, or a counter that went back (reset) gives no row. */
+static bool series_value(struct rows *rw, size_t i, const struct record *rec, double *v)
+{
+	const struct export_series *es = &export_series[i];
+	double x, dt;
+	bool ok;
+
+	memcpy(&x, (const char *)rec + es->off, sizeof(x));
+	if (!es->rate) {
+		*v = x;
+		return true;
+	}
+	dt = rec->t - rw->prev[i].t;
+	ok = rw->prev[i].have && dt > 0 && x >= rw->prev[i].v;
+	if (ok)
+		*v = (x - rw->prev[i].v) / 1000.0 / dt;
+	rw->prev[i].t = rec->t;
+	rw->prev[i].v = x;
+	rw->prev[i].have = true;
+	return ok;
+}
 
 /* "[time,pid,"series",mib]" or "time,pid,series,mib\n" */
 static size_t format_row(const struct rows *rw, const struct record *rec, const struct export_series *es,
-			 char *buf)
+			 double v, char *buf)
 {
 	bool json = rw->json;
 	size_t n = 0;
-	double v;
 
 	if (json)
 		buf[n++] = '[';
@@ -156,7 +197,6 @@ static size_t format_row(const struct rows *rw, const struct record *rec, const 
 	else if (json)
 		n += (size_t)sprintf(buf + n, "null");
 	n += (size_t)sprintf(buf + n, json ? ",\"%s\"," : ",%s,", es->name);
-	memcpy(&v, (const char *)rec + es->off, sizeof(v));
 	n += export_format_fixed6(v, buf + n);
 	if (json)
 		buf[n++] = ']';
@@ -173,10 +213,11 @@ static void rows_fn(void *ctx, const struct record *rec)
 	for (size_t i = 0; i < export_series_count; i++) {
 		const struct export_series *es = &export_series[i];
 		size_t n;
+		double v;
 
-		if (es->kind != rec->kind)
+		if (es->kind != rec->kind || !series_value(rw, i, rec, &v))
 			continue;
-		n = format_row(rw, rec, es, buf);
+		n = format_row(rw, rec, es, v, buf);
 		if (rw->json)
 			json_raw(&rw->j, buf, n);
 		else

@@ -7,8 +7,13 @@
  * time_s in seconds from the first sample (the earliest MEM record), pid
  * empty for the program (or, under -C, the tree) and a child's pid for its
  * own records, series one of the names of export_series[]: mem,
- * interval_peak, anon, file, shmem, swap, python_heap, gpu (and those that
- * records added later map to).
+ * interval_peak, anon, file, shmem, swap, python_heap, gpu, the cgroup's
+ * cgroup_current, cgroup_anon, cgroup_file, cgroup_kernel, cgroup_shmem,
+ * cgroup_sock, cgroup_file_active, cgroup_file_inactive, cgroup_peak, and
+ * pressure_some, pressure_full (and those that records added later map to).
+ * mib holds the value in MiB, except for pressure_some and pressure_full:
+ * there it is the stall rate in ms per s since the previous CGPRESSURE record
+ * (none for the first).
  * JSON holds the same rows, [time_s, pid or null, series, mib], under
  * "samples", after the run's metadata (file, command, start, interval,
  * backend, mode, pid, exit), then "functions" and "markers".
@@ -22,6 +27,7 @@
 
 #include "profile.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 
 enum export_format {
@@ -36,6 +42,8 @@ struct export_series {
 	enum record_kind kind;
 	const char *name;
 	unsigned short off;
+	bool rate;      /* a counter in us: the row is its growth since the
+			 * previous such record, in ms per s */
 };
 
 extern const struct export_series export_series[];

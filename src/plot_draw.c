@@ -621,6 +621,67 @@ static void draw_flame(struct draw *d)
 	cairo_restore(d->cr);
 }
 
+/* ---- memory pressure: a lane under the plot ---- */
+
+/* One stall rate filled from the lane's bottom, the highest of each pixel
+ * column. */
+static void pressure_area(struct draw *d, const struct plot_series *s, struct scene_rgb c, double alpha)
+{
+	const struct plot_layout *l = d->lay;
+	const struct scene_pressure *p = &d->sc->pressure;
+	size_t ncols = (size_t)ceil(l->plot.w), n = 0;
+	struct plot_column *cols = xmalloc(ncols * sizeof(*cols));
+	double base = l->pressure.y + l->pressure.h, scale = (l->pressure.h - d->s) / p->hi, xe = 0;
+	cairo_t *cr = d->cr;
+
+	plot_series_columns(&d->sc->models[p->model], s, l->x.lo, l->x.hi, cols, ncols);
+	for (size_t i = 0; i < ncols; i++)
+		if (cols[i].n) {
+			double y = base - cols[i].max * scale;
+
+			if (!n++)
+				cairo_move_to(cr, X(d, cols[i].tfirst), base);
+			cairo_line_to(cr, X(d, cols[i].tfirst), y);
+			cairo_line_to(cr, xe = X(d, cols[i].tlast), y);
+		}
+	if (n) {
+		cairo_line_to(cr, xe, base);
+		cairo_close_path(cr);
+		set_color(cr, c, alpha);
+		cairo_fill(cr);
+	}
+	free(cols);
+}
+
+static void draw_pressure(struct draw *d)
+{
+	const struct plot_rect *r = &d->lay->pressure;
+	const struct scene_pressure *p = &d->sc->pressure;
+	struct text_size note;
+
+	if (!p->some || !(r->h > 0))
+		return;
+	measure_text(d, TEXT_NOTE, "Mg", &note);
+	cairo_save(d->cr);
+	cairo_rectangle(d->cr, r->x, r->y, r->w, r->h);
+	cairo_clip(d->cr);
+	pressure_area(d, p->some, scene_pressure_some_color, SCENE_PRESSURE_SOME_ALPHA);
+	pressure_area(d, p->full, scene_pressure_full_color, 1);
+	draw_text_free(d, TEXT_NOTE, r->x + 3 * d->s, r->y + note.ascent + d->s, 0, r->w, p->label, text_color);
+	cairo_restore(d->cr);
+	if (d->lay->lanes.h > r->h) { /* the flame lanes under it */
+		double y = snap(d, r->y + r->h);
+
+		cairo_save(d->cr);
+		set_color(d->cr, text_color, 1);
+		cairo_set_line_width(d->cr, 0.8 * d->s);
+		cairo_move_to(d->cr, r->x, y);
+		cairo_line_to(d->cr, r->x + r->w, y);
+		cairo_stroke(d->cr);
+		cairo_restore(d->cr);
+	}
+}
+
 /* ---- guides: markers' and peaks' lines ---- */
 
 static void draw_mark_lines(struct draw *d, struct plot_occupancy *occ)
@@ -945,6 +1006,7 @@ static void layout_scene(struct draw *d, struct plot_layout *lay, const struct p
 	in.hi = sc->yhi;
 	in.pad_x = !sc->window;
 	in.lanes = sc->flame ? sc->max_level + 1 : 0;
+	in.pressure = sc->pressure.some != NULL;
 	in.legend = texts;
 	in.nlegend = sc->nlegend;
 	plot_layout(lay, &in, &(struct plot_measure){ measure_text, d });
@@ -978,6 +1040,7 @@ void plot_render(cairo_t *cr, const struct scene *sc, const struct plot_options 
 	if (sc->flame)
 		draw_flame(&d);
 	draw_stacks(&d);
+	draw_pressure(&d);
 	draw_mark_lines(&d, &occ);
 	draw_peaks(&d, &occ);
 	draw_bands(&d);

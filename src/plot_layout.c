@@ -14,6 +14,7 @@
 #define PLOT_MIN_PX 10              /* the plot never gets smaller */
 #define LANES_MAX_SHARE 0.35        /* flame lanes: at most this share of the plot's height */
 #define LANE_MIN_PX 3               /* the thinnest flame lane */
+#define PRESSURE_LINES 3             /* the memory pressure lane */
 #define LANE_LINES 1.5              /* a flame lane: a line of note text and a margin */
 #define LEGEND_ROW_LINES 1.45       /* a legend row */
 #define LEGEND_PAD_LINES 0.5        /* inside the legend's box, and between sample and text */
@@ -331,6 +332,9 @@ void plot_layout(struct plot_layout *lay, const struct plot_layout_input *in, co
 		legend_h = lay->legend.h + pad;
 	if (in->lanes > 0)
 		lanes_h = layout_lanes(lay, in, in->height - top - bottom - legend_h, &note);
+	if (in->pressure)
+		lay->pressure.h = ceil(note.height * PRESSURE_LINES);
+	lanes_h += lay->pressure.h;
 
 	lay->plot.y = top;
 	lay->plot.h = fmax(PLOT_MIN_PX, in->height - top - bottom - lanes_h - legend_h);
@@ -348,6 +352,7 @@ void plot_layout(struct plot_layout *lay, const struct plot_layout_input *in, co
 	layout_title(lay, in, pad, &title);
 	layout_x(lay, in, m, &tick);
 	lay->lanes = (struct plot_rect){ lay->plot.x, lay->plot.y + lay->plot.h, lay->plot.w, lanes_h };
+	lay->pressure = (struct plot_rect){ lay->plot.x, lay->lanes.y, lay->plot.w, lay->pressure.h };
 	lay->xlabel_y = in->height - pad - legend_h - (axis.height - axis.ascent);
 }
 

@@ -67,6 +67,7 @@ struct plot_layout_input {
 	double lo, hi;             /* y data range */
 	bool pad_x;                /* add margins beyond the x range (not with a window) */
 	int lanes;                 /* flame lanes under the plot (0: none) */
+	bool pressure;             /* a memory pressure lane under the plot */
 	const char *const *legend; /* legend texts */
 	size_t nlegend;
 };
@@ -79,6 +80,7 @@ struct plot_legend_slot {
 
 struct plot_layout {
 	struct plot_rect fig, plot, lanes, legend;
+	struct plot_rect pressure;   /* the top of lanes (h 0: none) */
 	double lane_h;
 	int nlanes;                  /* flame lanes drawn: levels past the last share it */
 	struct plot_axis x, y;

@@ -117,6 +117,8 @@ struct model_reader {
 	size_t span_cap, span_limit;
 	size_t mark_cap, mark_limit;
 	size_t nmem;          /* MEM records read */
+	double psi_t, psi[2]; /* the CGPRESSURE record before */
+	bool have_psi;
 };
 
 static struct series_hot *hot_of(struct model_reader *r, const struct plot_series *s)
@@ -676,6 +678,37 @@ static void add_kinds(struct model_reader *r, const struct record *rec)
 	}
 }
 
+/* The cgroup's breakdown, stacked: anon, + file less shmem, + shmem,
+ * + kernel, + sock (file holds shmem). */
+static void add_cgroup_kinds(struct model_reader *r, const struct record *rec)
+{
+	const double part[] = { rec->cg[0], fmax(rec->cg[1] - rec->cg[3], 0), rec->cg[3], rec->cg[2], rec->cg[4] };
+	double t = rel_time(r, rec->t), sum = 0;
+
+	for (int k = PLOT_EXTRA_CG_ANON; k <= PLOT_EXTRA_CG_SOCK; k++) {
+		sum += part[k - PLOT_EXTRA_CG_ANON];
+		series_add(r, &r->m->extra[k], t, sum);
+	}
+}
+
+/* Memory pressure: the growth of the stall totals (us) since the record
+ * before, in ms per s, at this record's time. */
+static void add_pressure(struct model_reader *r, const struct record *rec)
+{
+	double dt = rec->t - r->psi_t;
+
+	if (r->have_psi && dt > 0 && rec->cg[0] >= r->psi[0] && rec->cg[1] >= r->psi[1]) {
+		double t = rel_time(r, rec->t);
+
+		series_add(r, &r->m->extra[PLOT_EXTRA_PSI_SOME], t, (rec->cg[0] - r->psi[0]) / 1000.0 / dt);
+		series_add(r, &r->m->extra[PLOT_EXTRA_PSI_FULL], t, (rec->cg[1] - r->psi[1]) / 1000.0 / dt);
+	}
+	r->psi_t = rec->t;
+	r->psi[0] = rec->cg[0];
+	r->psi[1] = rec->cg[1];
+	r->have_psi = true;
+}
+
 static void model_record(struct model_reader *r, const struct record *rec)
 {
 	struct plot_model *m = r->m;
@@ -709,6 +742,10 @@ static void model_record(struct model_reader *r, const struct record *rec)
 		break;
 	case REC_CGROUP:
 		series_add(r, child_get(r, PLOT_CGROUP_PID), rel_time(r, rec->t), rec->mem);
+		add_cgroup_kinds(r, rec);
+		break;
+	case REC_CGPRESSURE:
+		add_pressure(r, rec);
 		break;
 	case REC_CGPEAK:
 		kernel_peak_keep(&child_get(r, PLOT_CGROUP_PID)->kernel_peak, rel_time(r, rec->t), rec->mem);

@@ -114,6 +114,13 @@ enum plot_extra {
 	PLOT_EXTRA_SWAP,      /* anon + file + shmem + swap */
 	PLOT_EXTRA_PYHEAP,    /* PYHEAP */
 	PLOT_EXTRA_GPU,       /* GPU */
+	PLOT_EXTRA_CG_ANON,   /* the cgroup's (CGROUP), stacked: anon */
+	PLOT_EXTRA_CG_FILE,   /* + file less shmem */
+	PLOT_EXTRA_CG_SHMEM,  /* + shmem */
+	PLOT_EXTRA_CG_KERNEL, /* + kernel */
+	PLOT_EXTRA_CG_SOCK,   /* + sock */
+	PLOT_EXTRA_PSI_SOME,  /* CGPRESSURE: stall rate since the record before, ms per s */
+	PLOT_EXTRA_PSI_FULL,
 	PLOT_EXTRA_COUNT
 };
 

@@ -218,34 +218,79 @@ static void scene_lines(struct scene *sc, const struct plot_options *opt)
 	}
 }
 
-/* --breakdown: a band per kind of memory of each profile's program. */
+/* cgroup: anon, file (less shmem), shmem, kernel, sock */
+static const struct scene_rgb cgroup_kind_colors[] = {
+	{ 0.20, 0.35, 0.70 }, { 0.15, 0.55, 0.50 }, { 0.80, 0.45, 0.10 }, { 0.55, 0.20, 0.25 }, { 0.60, 0.35, 0.65 },
+};
+static const char *const cgroup_kind_names[] = { "cgroup anon", "cgroup file", "cgroup shmem", "cgroup kernel",
+						 "cgroup sock" };
+
+/* Where a profile's bands come from: the program's kinds (KIND), the
+ * cgroup's (CGROUP). */
+static const struct stack_source {
+	int first, count;     /* its stacked series in plot_model.extra */
+	const struct scene_rgb *colors;
+	const char *const *names; /* NULL: mem_kind_name */
+} stack_sources[] = {
+	{ PLOT_EXTRA_ANON, MEM_KIND_COUNT, kind_colors, NULL },
+	{ PLOT_EXTRA_CG_ANON, ARRAY_SIZE(cgroup_kind_names), cgroup_kind_colors, cgroup_kind_names },
+};
+
+static void stack_add(struct scene *sc, size_t i, const struct stack_source *src, int k, const char *pre)
+{
+	const struct plot_model *m = &sc->models[i];
+	struct scene_stack *b;
+
+	XGROW(sc->stacks, sc->stacks_cap, sc->nstacks + 1);
+	b = &sc->stacks[sc->nstacks];
+	b->model = i;
+	b->kind = k;
+	b->lower = k ? &m->extra[src->first + k - 1] : NULL;
+	b->upper = &m->extra[src->first + k];
+	b->color = src->colors[k];
+	b->entry = entry_add(sc, SCENE_KEY_STACK, sc->nstacks, b->color,
+			     xasprintf("%s%s", pre, src->names ? src->names[k] : mem_kind_name(k)));
+	if (b->upper->peak.v > sc->hi)
+		sc->hi = b->upper->peak.v;
+	sc->nstacks++;
+}
+
+/* --breakdown: a band per kind of memory of each profile's program, and of
+ * its cgroup. */
 static void scene_stacks(struct scene *sc)
 {
-	for (size_t i = 0; i < sc->nmodels; i++) {
-		const struct plot_model *m = &sc->models[i];
-		char pre[256];
+	for (size_t i = 0; i < sc->nmodels; i++)
+		for (size_t s = 0; s < ARRAY_SIZE(stack_sources); s++) {
+			const struct stack_source *src = &stack_sources[s];
+			char pre[256];
 
-		if (!m->extra[PLOT_EXTRA_ANON].n)
-			continue;
-		if (sc->lo > 0)
-			sc->lo = 0; /* the bands stand on 0 */
-		model_prefix(sc, i, pre, sizeof(pre));
-		for (int k = 0; k < MEM_KIND_COUNT; k++) {
-			struct scene_stack *b;
-
-			XGROW(sc->stacks, sc->stacks_cap, sc->nstacks + 1);
-			b = &sc->stacks[sc->nstacks];
-			b->model = i;
-			b->kind = k;
-			b->lower = k ? &m->extra[PLOT_EXTRA_ANON + k - 1] : NULL;
-			b->upper = &m->extra[PLOT_EXTRA_ANON + k];
-			b->color = scene_kind_color(k);
-			b->entry = entry_add(sc, SCENE_KEY_STACK, sc->nstacks, b->color,
-					     xasprintf("%s%s", pre, mem_kind_name(k)));
-			if (b->upper->peak.v > sc->hi)
-				sc->hi = b->upper->peak.v;
-			sc->nstacks++;
+			if (!sc->models[i].extra[src->first].n)
+				continue;
+			if (sc->lo > 0)
+				sc->lo = 0; /* the bands stand on 0 */
+			model_prefix(sc, i, pre, sizeof(pre));
+			for (int k = 0; k < src->count; k++)
+				stack_add(sc, i, src, k, pre);
 		}
+}
+
+const struct scene_rgb scene_pressure_some_color = { 0.95, 0.60, 0.20 };
+const struct scene_rgb scene_pressure_full_color = { 0.75, 0.10, 0.10 };
+
+static void scene_pressure(struct scene *sc)
+{
+	for (size_t i = 0; i < sc->nmodels; i++) {
+		const struct plot_series *some = &sc->models[i].extra[PLOT_EXTRA_PSI_SOME];
+		struct scene_pressure *p = &sc->pressure;
+
+		if (!some->n)
+			continue;
+		p->some = some;
+		p->full = &sc->models[i].extra[PLOT_EXTRA_PSI_FULL];
+		p->model = i;
+		p->hi = fmax(fmax(some->peak.v, p->full->peak.v), 1.0);
+		p->label = xasprintf("memory stall (some, full): peak %.1f ms/s", some->peak.v);
+		return;
 	}
 }
 
@@ -467,6 +512,7 @@ int scene_build(struct scene *sc, const struct plot_model *models, size_t n, con
 		if (sc->lines[i].aux && sc->lines[i].series->peak.v > sc->hi)
 			sc->hi = sc->lines[i].series->peak.v;
 	scene_bands(sc);
+	scene_pressure(sc);
 	if (!opt->no_funcs && n == 1)
 		scene_peaks(sc); /* as the Python tool: an overlay has no peak lines */
 	for (size_t i = 0; i < sc->npeaks; i++)
@@ -488,6 +534,7 @@ void scene_release(struct scene *sc)
 		free(sc->legend[i].text);
 	free(sc->peaks);
 	free(sc->stacks);
+	free(sc->pressure.label);
 	free(sc->bands);
 	free(sc->lines);
 	free(sc->funcs);

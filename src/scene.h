@@ -78,7 +78,8 @@ struct scene_peak {
  * two stacked series (lower NULL: from 0), under the memory line. */
 struct scene_stack {
 	size_t model;
-	int kind;                         /* enum mem_kind */
+	int kind;                         /* its place in its stack (enum mem_kind
+					   * for the program's) */
 	const struct plot_series *lower, *upper;
 	struct scene_rgb color;
 	size_t entry;
@@ -104,6 +105,17 @@ struct scene_func {
 	size_t entry;           /* its legend entry; SIZE_MAX: none (no calls) */
 };
 
+/* Memory pressure (CGPRESSURE): a lane under the plot, the stall rate of
+ * the first profile that has it, from 0 up to hi; some over full. */
+struct scene_pressure {
+	const struct plot_series *some, *full; /* NULL: no lane */
+	size_t model;
+	double hi;              /* ms per s at the top of the lane */
+	char *label;            /* "memory stall (some, full): peak 12.5 ms/s" */
+};
+extern const struct scene_rgb scene_pressure_some_color, scene_pressure_full_color;
+#define SCENE_PRESSURE_SOME_ALPHA 0.8 /* some's fill; full is opaque over it */
+
 struct scene {
 	const struct plot_model *models;
 	size_t nmodels;
@@ -127,6 +139,7 @@ struct scene {
 	struct scene_func *funcs; /* every model's functions, model by model */
 	size_t nfuncs;
 	size_t *func_base;      /* per model: index of its first function in funcs */
+	struct scene_pressure pressure;
 	struct scene_entry *legend; /* in the order every view lists them */
 	size_t nlegend;
 	size_t lines_cap, peaks_cap, legend_cap, stacks_cap; /* while building */

@@ -334,6 +334,30 @@ static void put_stack(struct page *pg, size_t index)
 	putc('}', f);
 }
 
+/* Memory pressure (null: none): the lane's top, its text, and the stall
+ * rates' columns. */
+static void put_pressure(struct page *pg)
+{
+	const struct scene_pressure *p = &pg->sc->pressure;
+	const struct plot_model *m = &pg->sc->models[p->model];
+	FILE *f = pg->f;
+
+	fputs(",\"pressure\":", f);
+	if (!p->some) {
+		fputs("null", f);
+		return;
+	}
+	fprintf(f, "{\"hi\":%.10g,\"label\":", p->hi);
+	put_json_string(f, p->label);
+	put_color(f, "csome", scene_pressure_some_color);
+	put_color(f, "cfull", scene_pressure_full_color);
+	fprintf(f, ",\"some\":{\"n\":%zu", p->some->n);
+	put_columns(f, m, p->some, pg->cap);
+	fprintf(f, "},\"full\":{\"n\":%zu", p->full->n);
+	put_columns(f, m, p->full, pg->cap);
+	fputs("}}", f);
+}
+
 static void put_stacks(struct page *pg)
 {
 	fputs(",\"stacks\":[", pg->f);
@@ -633,6 +657,7 @@ static void put_data(struct page *pg)
 	put_files(pg);
 	put_all_series(pg);
 	put_stacks(pg);
+	put_pressure(pg);
 	put_peaks(pg);
 	put_bands(pg);
 	put_funcs(pg);

@@ -55,6 +55,10 @@ D.stacks.forEach(function (b) {
 	if (b.lo)
 		decode_levels(b.lo);
 });
+if (D.pressure) {
+	decode_levels(D.pressure.some);
+	decode_levels(D.pressure.full);
+}
 
 /* Column i of a level: null when empty or past either end, else
  * [tfirst, tlast, first, last, min, max]. */
@@ -260,8 +264,9 @@ function render() {
 	var lanes = D.flame && D.spans.length ? D.maxlevel + 1 : 0;
 	var laneh = lanes ? Math.max(12, Math.min(20, 160 / lanes)) : 0;
 	var avail = window.innerHeight - chart.getBoundingClientRect().top - 12;
-	var H = Math.max(320, Math.min(avail - lanes * laneh, 720)) + lanes * laneh;
-	var m = { l: 70, r: 28, t: 14, b: 44 + (lanes ? lanes * laneh + 10 : 0) };
+	var psih = D.pressure ? 36 : 0;
+	var H = Math.max(320, Math.min(avail - lanes * laneh - psih, 720)) + lanes * laneh + psih;
+	var m = { l: 70, r: 28, t: 14, b: 44 + (lanes ? lanes * laneh + 10 : 0) + psih };
 	var pw = W - m.l - m.r, ph = H - m.t - m.b;
 	var a = view ? view[0] : D.ext[0], b = view ? view[1] : D.ext[1];
 	if (!(b > a)) { a -= 0.5; b += 0.5; }
@@ -323,6 +328,9 @@ function render() {
 	if (lanes)
 		draw_flame(el('g', { class: 'flame', 'clip-path': 'url(#lclip)' }, svg),
 			   m.t + ph + 46, laneh);
+	if (psih)
+		draw_pressure(el('g', { class: 'pressure', 'clip-path': 'url(#lclip)' }, svg),
+			      m.t + ph + 46 + (lanes ? lanes * laneh + 10 : 0), psih - 6);
 
 	/* the drag surface, last so that it sees the mouse where nothing else does */
 	var band = el('rect', { id: 'band', x: 0, y: m.t, width: 0, height: ph, display: 'none' }, svg);
@@ -438,6 +446,28 @@ function draw_stack(g, bd, a, b, px) {
 	p.addEventListener('mouseover', function (ev) { show_tip(ev, lines(ev)); });
 	p.addEventListener('mousemove', function (ev) { show_tip(ev, lines(ev)); });
 	p.addEventListener('mouseout', hide_tip);
+}
+
+/* ---- memory pressure ---- */
+
+/* The stall rates (ms per s) in a lane of height h from top: some, full
+ * over it, each column up to its highest; hovered, the rates there. */
+function draw_pressure(g, top, h) {
+	var P = D.pressure, X = geom.X, a = geom.a, b = geom.b, base = top + h;
+	var ys = function (v) { return (base - v / P.hi * h).toFixed(1); };
+	el('rect', { class: 'axis', x: geom.m.l + 0.5, y: top + 0.5, width: geom.pw, height: h, fill: 'none' }, g);
+	[['some', P.csome], ['full', P.cfull]].forEach(function (k) {
+		var cs = columns(P[k[0]], a, b, geom.pw), d = '', i;
+		if (!cs.length)
+			return;
+		for (i = 0; i < cs.length; i++) {
+			var x0 = X(cs[i][0]).toFixed(1), x1 = X(cs[i][1]).toFixed(1), y = ys(cs[i][5]);
+			d += (i ? 'L' : 'M' + x0 + ',' + base + 'L') + x0 + ',' + y + 'L' + x1 + ',' + y;
+		}
+		d += 'L' + X(cs[cs.length - 1][1]).toFixed(1) + ',' + base + 'Z';
+		el('path', { class: 'psi', fill: k[1], d: d, 'data-kind': 'psi-' + k[0] }, g);
+	});
+	el('text', { class: 'note', x: geom.m.l + 4, y: top + 11 }, g, P.label);
 }
 
 /* ---- interval peaks ---- */
@@ -906,6 +936,7 @@ function selftest() {
 	out.push('data: ' + (bad.length ? 'FAILED ' + bad.join('; ') : 'ok'));
 	out.push('spans: ' + document.querySelectorAll('[data-kind=span]').length);
 	out.push('stacks: ' + document.querySelectorAll('path.stack').length);
+	out.push('pressure: ' + document.querySelectorAll('path.psi').length);
 	/* hover the first element of each kind: bracket or flame rectangle, child
 	 * or overlaid line, marker, peak, interval peak, a kind of memory */
 	['span', 'series', 'mark', 'peak', 'kpeak', 'band', 'stack'].forEach(function (kind) {

@@ -228,7 +228,10 @@ struct term_plot {
 	double t0, t1;     /* time range; t1 a little past the last time */
 	double lo, hi;     /* memory range */
 	int lw;            /* width of the y labels */
+	int psi_rows;      /* the memory pressure lane's */
 };
+
+#define PSI_ROWS 2
 
 static int dot_x(const struct term_plot *tp, double t)
 {
@@ -723,13 +726,60 @@ static int y_label_width(const struct term_plot *tp)
 	return w;
 }
 
-/* Rows: title, plot, axis, tick labels, calls, markers, legend. Returns the
- * first row under the plot's tick labels. */
+/* Memory pressure: one stall rate as columns of dots from the lane's bottom
+ * (rows from row), the higher of each dot column; between two records the
+ * earlier one holds. */
+static void pressure_dots(struct term_plot *tp, const struct plot_series *s, struct scene_rgb c, int row, int rows)
+{
+	const struct scene_pressure *p = &tp->sc->pressure;
+	size_t n = (size_t)tp->pw * 2, last = 0;
+	struct plot_column *cols = xmalloc(n * sizeof(*cols));
+	uint16_t color = term_color(tp, c);
+	double v = 0;
+	bool have = false;
+
+	plot_series_columns(&tp->sc->models[p->model], s, tp->t0, tp->t1, cols, n);
+	for (size_t i = 0; i < n; i++)
+		if (cols[i].n)
+			last = i;
+	for (size_t i = 0; i <= last && last < n; i++) {
+		int h;
+
+		if (cols[i].n) {
+			v = cols[i].max;
+			have = true;
+		}
+		h = have ? (int)lrint(v / p->hi * rows * 4) : 0;
+		for (int d = 0; d < h && d < rows * 4; d++) {
+			int dy = rows * 4 - 1 - d;
+			size_t k = (size_t)(row + dy / 4) * tp->cv.w + tp->px + i / 2;
+
+			tp->cv.dots[k] |= braille_bit[dy % 4][i % 2];
+			tp->cv.col[k] = color;
+		}
+	}
+	free(cols);
+}
+
+/* The memory pressure lane under the tick labels: some, full over it, "PSI"
+ * beside it. */
+static void draw_pressure(struct term_plot *tp, int row, int rows)
+{
+	if (!rows)
+		return;
+	canvas_text(&tp->cv, 0, row + rows - 1, "PSI", 0, tp->lw + 1);
+	pressure_dots(tp, tp->sc->pressure.some, scene_pressure_some_color, row, rows);
+	pressure_dots(tp, tp->sc->pressure.full, scene_pressure_full_color, row, rows);
+}
+
+/* Rows: title, plot, axis, tick labels, pressure, calls, markers, legend. */
 static void term_layout(struct term_plot *tp, int W, int H, int *span_rows, int *mark_rows, int *legend_rows)
 {
 	const struct scene *sc = tp->sc;
 	int legend_max = H >= 24 ? 3 : H >= 16 ? 2 : 1;
 
+	tp->psi_rows = sc->pressure.some ? PSI_ROWS : 0;
+	H -= tp->psi_rows;
 	*mark_rows = 0;
 	for (size_t i = 0; i < sc->nmodels; i++)
 		if (sc->models[i].nmarks)
@@ -790,6 +840,8 @@ int view_term_write(FILE *f, const struct scene *sc, const struct view_term_opti
 		draw_series(&tp, &sc->lines[i]);
 	draw_peaks(&tp);
 	row = tp.py + tp.ph + 2;
+	draw_pressure(&tp, row, tp.psi_rows);
+	row += tp.psi_rows;
 	for (size_t k = 0; span_rows && k < sc->nmodels; k++)
 		for (size_t i = 0; i < sc->models[k].nspans; i++)
 			draw_span(&tp, k, &sc->models[k].spans[i], row, span_rows);

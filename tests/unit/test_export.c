@@ -20,7 +20,8 @@
  * them against each other; prints "rows N series S pids P". */
 static const char check_py[] =
 	"import csv, json, sys\n"
-	"SERIES = {'mem', 'interval_peak', 'anon', 'file', 'shmem', 'swap', 'python_heap', 'gpu'}\n"
+	"SERIES = {'mem', 'interval_peak', 'anon', 'file', 'shmem', 'swap', 'python_heap', 'gpu',\n"
+	"          'pressure_some', 'pressure_full'}\n"
 	"with open(sys.argv[1], newline='') as f:\n"
 	"    r = csv.reader(f)\n"
 	"    head = next(r)\n"
@@ -185,6 +186,65 @@ START_TEST(test_numbers)
 }
 END_TEST
 
+/* The cgroup's series, read back with Python's csv module: the charge and
+ * its breakdown as written, the pressure as the stall rate in ms per s
+ * between records (none for the first), the cgroup's peak. */
+static const char cgroup_py[] =
+	"import csv, sys\n"
+	"with open(sys.argv[1], newline='') as f:\n"
+	"    rows = list(csv.DictReader(f))\n"
+	"got = {}\n"
+	"for r in rows:\n"
+	"    assert r['pid'] == '', r\n"
+	"    got.setdefault(r['series'], []).append((round(float(r['time_s']), 6), round(float(r['mib']), 6)))\n"
+	"want = {\n"
+	"    'mem': [(0.0, 10.0), (1.0, 11.0)],\n"
+	"    'cgroup_current': [(0.0, 64.5), (1.0, 70.0)],\n"
+	"    'cgroup_anon': [(0.0, 40.0), (1.0, 41.0)],\n"
+	"    'cgroup_file': [(0.0, 20.25), (1.0, 24.0)],\n"
+	"    'cgroup_kernel': [(0.0, 3.0), (1.0, 3.5)],\n"
+	"    'cgroup_shmem': [(0.0, 1.0), (1.0, 2.0)],\n"
+	"    'cgroup_sock': [(0.0, 0.125), (1.0, 0.0)],\n"
+	"    'cgroup_file_active': [(0.0, 12.0), (1.0, 14.0)],\n"
+	"    'cgroup_file_inactive': [(0.0, 7.25), (1.0, 8.0)],\n"
+	"    'pressure_some': [(1.0, 250.0), (1.5, 0.0)],\n"
+	"    'pressure_full': [(1.0, 40.0), (1.5, 100.0)],\n"
+	"    'cgroup_peak': [(1.5, 72.75)],\n"
+	"}\n"
+	"assert got == want, got\n"
+	"print('ok %d' % len(rows))\n";
+
+START_TEST(test_cgroup_series)
+{
+	char *dir = tl_tmpdir(), *p = tl_path(dir, "cg.dat");
+	struct tl_result r;
+
+	tl_write_file(p, "MPROF 1 0.1.0 backend=rss interval=1 mode=cgroup\n"
+			 "MEM 10 200\n"
+			 "CGROUP 64.5 40 20.25 3 1 0.125 12 7.25 200\n"
+			 "CGPRESSURE 1000 500 200\n"
+			 "MEM 11 201\n"
+			 "CGROUP 70 41 24 3.5 2 0 14 8 201\n"
+			 "CGPRESSURE 251000 40500 201\n"
+			 "CGPRESSURE 251000 90500 201.5\n"
+			 "CGPEAK 72.75 201.5\n");
+	tl_run(&r, dir, "mprof", "export", "-o", "cg.csv", "cg.dat");
+	ck_assert_msg(r.status == 0, "%s", r.err);
+	tl_result_free(&r);
+	tl_run(&r, dir, "python3", "-c", cgroup_py, "cg.csv");
+	ck_assert_msg(r.status == 0, "%s%s", r.out, r.err);
+	ck_assert_str_eq(r.out, "ok 23\n");
+	tl_result_free(&r);
+	tl_run(&r, dir, "mprof", "export", "--json", "cg.dat");
+	ck_assert_msg(r.status == 0, "%s", r.err);
+	ck_assert_msg(strstr(r.out, "[1.000000,null,\"pressure_some\",250.000000]"), "%s", r.out);
+	tl_result_free(&r);
+	free(p);
+	tl_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
 static const struct {
 	const char *content;
 	const char *msg;
@@ -242,6 +302,7 @@ int main(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_loop_test(tc, test_fixed6, 0, ARRAY_SIZE(fixed_cases));
 	tcase_add_test(tc, test_numbers);
+	tcase_add_test(tc, test_cgroup_series);
 	tcase_add_loop_test(tc, test_bad_input, 0, ARRAY_SIZE(bad_cases));
 	tcase_add_test(tc, test_every_fixture);
 	tcase_add_test(tc, test_our_profile);

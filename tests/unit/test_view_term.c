@@ -51,6 +51,14 @@ static const struct {
 	{ "kinds-breakdown-72x20.txt", { "term/kinds.dat" }, { "--width=72", "--height=20", "--color=never", "--breakdown" } },
 	{ "kinds-breakdown-72x20-color.txt", { "term/kinds.dat" },
 	  { "--width=72", "--height=20", "--color=always", "--breakdown" } },
+	/* a run in a cgroup: its breakdown stacked under its charge */
+	{ "cgroup-breakdown-72x20.txt", { "term/cgroup.dat" },
+	  { "--width=72", "--height=20", "--color=never", "--breakdown" } },
+	{ "cgroup-breakdown-72x20-color.txt", { "term/cgroup.dat" },
+	  { "--width=72", "--height=20", "--color=always", "--breakdown" } },
+	/* memory pressure: the stall rates in a lane under the tick labels */
+	{ "pressure-72x20.txt", { "term/pressure.dat" }, { "--width=72", "--height=20", "--color=never" } },
+	{ "pressure-72x20-color.txt", { "term/pressure.dat" }, { "--width=72", "--height=20", "--color=always" } },
 	/* interval peaks: a band up to each interval's peak, a child's too */
 	{ "ipeak-spikes-72x20.txt", { "term/ipeak-spikes.dat" }, { "--width=72", "--height=20", "--color=never" } },
 	{ "ipeak-spikes-72x20-color.txt", { "term/ipeak-spikes.dat" },
