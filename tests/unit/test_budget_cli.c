@@ -32,19 +32,6 @@ static char *shared_fixture(const char *name)
 	return tl_fixture(name); /* the copy in tests/data */
 }
 
-static bool have_python(void)
-{
-	struct tl_result r;
-	bool ok;
-
-	tl_run(&r, NULL, "python3", "-c", "import json, xml.etree.ElementTree");
-	ok = r.status == 0;
-	tl_result_free(&r);
-	if (!ok)
-		tl_skip("python3 with json and xml.etree is not available");
-	return ok;
-}
-
 /* ---- what a file holds, read here with sscanf ---- */
 
 struct facts {
@@ -342,7 +329,7 @@ START_TEST(test_summary)
 	expect(&r, 0, "");
 	ck_assert_msg(strstr(r.out, "samples"), "%s", r.out);
 	tl_result_free(&r);
-	if (!have_python())
+	if (!tl_have_python_json_xml())
 		goto out;
 	tl_run(&r, NULL, "mprof", "summary", "--json", fx);
 	expect(&r, 0, "");
@@ -487,7 +474,7 @@ START_TEST(test_diff_json_junit)
 	struct tl_result r, py;
 	struct facts A, B;
 
-	if (!have_python())
+	if (!tl_have_python_json_xml())
 		goto out;
 	write_scaled(fx, b, 1.25);
 	read_facts(fx, &A);

@@ -19,19 +19,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static bool have_python(void)
-{
-	struct tl_result r;
-	bool ok;
-
-	tl_run(&r, NULL, "python3", "-c", "import json, xml.etree.ElementTree");
-	ok = r.status == 0;
-	tl_result_free(&r);
-	if (!ok)
-		tl_skip("python3 with json and xml.etree is not available");
-	return ok;
-}
-
 /* A copy of src with every MiB multiplied by mem_k and every time stretched
  * by t_k from its first one, and FUNC/MARK records whose name is `drop` left
  * out. Written with the same number of decimals as the Python tool. */
@@ -166,7 +153,7 @@ START_TEST(test_diff_fixtures)
 	struct json j;
 	FILE *f;
 
-	if (!have_python()) {
+	if (!tl_have_python_json_xml()) {
 		free(a);
 		free(src);
 		return;
@@ -457,7 +444,7 @@ START_TEST(test_junit)
 	struct diff d;
 	struct stat st;
 
-	if (!have_python())
+	if (!tl_have_python_json_xml())
 		return;
 	dir = tl_tmpdir();
 	path = tl_path(dir, "report.xml");
@@ -515,7 +502,7 @@ START_TEST(test_xml_and_json_escaping)
 	struct json j;
 	FILE *f;
 
-	if (!have_python())
+	if (!tl_have_python_json_xml())
 		return;
 	dir = tl_tmpdir();
 	xp = tl_path(dir, "x.xml");

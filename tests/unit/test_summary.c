@@ -361,19 +361,6 @@ static const char json_check_py[] =
 	"    print('child', c['pid'], c['samples'], point(c['peak']), point(c['exact_peak']),\n"
 	"          c['command'])\n";
 
-static bool have_python(void)
-{
-	struct tl_result r;
-	bool ok;
-
-	tl_run(&r, NULL, "python3", "-c", "import json, xml.etree.ElementTree");
-	ok = r.status == 0;
-	tl_result_free(&r);
-	if (!ok)
-		tl_skip("python3 with json and xml.etree is not available");
-	return ok;
-}
-
 static void write_json(const struct summary *s, const char *path)
 {
 	FILE *f = fopen(path, "w");
@@ -409,7 +396,7 @@ START_TEST(test_json_python)
 	struct tl_result r;
 	struct summary s;
 
-	if (!have_python()) {
+	if (!tl_have_python_json_xml()) {
 		free(o);
 		free(path);
 		return;

@@ -295,3 +295,16 @@ int tl_run_suite(Suite *s)
 	srunner_free(sr);
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
+
+bool tl_have_python_json_xml(void)
+{
+	struct tl_result r;
+	bool ok;
+
+	tl_run(&r, NULL, "python3", "-c", "import json, xml.etree.ElementTree");
+	ok = r.status == 0;
+	tl_result_free(&r);
+	if (!ok)
+		tl_skip("python3 with json and xml.etree is not available");
+	return ok;
+}

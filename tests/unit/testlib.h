@@ -44,6 +44,9 @@ int tl_count_prefix(const char *text, const char *prefix);
  * error, in the test log, where `make check` counts it. The caller then
  * returns. Never return early from a check without it. */
 void tl_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Whether python3 with json and xml.etree can read what a test checks with
+ * them; false after a SKIP line when not. */
+bool tl_have_python_json_xml(void);
 
 /* Another user, for checks of permissions as root (who may do anything):
  * run commands as user nobody (uid and gid 65534) with tl_run_env, argv
