@@ -25,6 +25,7 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -320,6 +321,23 @@ static double total_mib(const struct sampler *s, uint64_t self, uint64_t kids)
 
 /* Memory as MEM samples measure it, for events; a reading younger than
  * MEM_REUSE_NS is used again. */
+/* The peak of a program that has ended: from its rusage when reaped, or,
+ * a zombie still, from the one waitid gives without reaping it. 0 when
+ * there is none. */
+static double ended_peak_mib(const struct sampler *s)
+{
+	siginfo_t si = { 0 };
+	struct rusage ru;
+
+	if (s->attached)
+		return 0;
+	if (s->gone)
+		return (double)s->ru.ru_maxrss / 1024.0;
+	if (syscall(SYS_waitid, P_PID, s->pid, &si, WEXITED | WNOWAIT | WNOHANG, &ru) < 0 || si.si_pid != s->pid)
+		return 0;
+	return (double)ru.ru_maxrss / 1024.0;
+}
+
 static double mem_for_events(void *ctx)
 {
 	struct sampler *s = ctx;
@@ -327,9 +345,13 @@ static double mem_for_events(void *ctx)
 
 	if (now - s->read_ns >= MEM_REUSE_NS) {
 		/* An event read just after the program ended (it sent it on its
-		 * way out) gets the last memory measured while it lived. */
-		if (measure(s, s->o->children, now, &self, &kids))
+		 * way out) gets the last memory measured while it lived; one
+		 * that ended before it was measured at all, its peak. */
+		/* (a process on its way out reads as no memory at all) */
+		if (measure(s, s->o->children, now, &self, &kids) && self + kids > 0)
 			s->mem = total_mib(s, self, kids);
+		else if (!s->res->samples && !s->mem)
+			s->mem = ended_peak_mib(s);
 		s->read_ns = now;
 	}
 	return s->mem;
