@@ -181,9 +181,10 @@ static bool series_value(struct rows *rw, size_t i, const struct record *rec, do
 	return ok;
 }
 
-/* "[time,pid,"series",mib]" or "time,pid,series,mib\n" */
+/* "[time,pid,"series",mib]" or "time,pid,series,mib\n", in buf of cap
+ * bytes (room for two numbers, a pid and a series name to spare). */
 static size_t format_row(const struct rows *rw, const struct record *rec, const struct export_series *es,
-			 double v, char *buf)
+			 double v, char *buf, size_t cap)
 {
 	bool json = rw->json;
 	size_t n = 0;
@@ -193,10 +194,10 @@ static size_t format_row(const struct rows *rw, const struct record *rec, const 
 	n += export_format_fixed6(rec->t - rw->t0, buf + n);
 	buf[n++] = ',';
 	if (has_pid(rec->kind))
-		n += (size_t)sprintf(buf + n, "%ld", rec->pid);
+		n += (size_t)snprintf(buf + n, cap - n, "%ld", rec->pid);
 	else if (json)
-		n += (size_t)sprintf(buf + n, "null");
-	n += (size_t)sprintf(buf + n, json ? ",\"%s\"," : ",%s,", es->name);
+		n += (size_t)snprintf(buf + n, cap - n, "null");
+	n += (size_t)snprintf(buf + n, cap - n, json ? ",\"%s\"," : ",%s,", es->name);
 	n += export_format_fixed6(v, buf + n);
 	if (json)
 		buf[n++] = ']';
@@ -217,7 +218,7 @@ static void rows_fn(void *ctx, const struct record *rec)
 
 		if (es->kind != rec->kind || !series_value(rw, i, rec, &v))
 			continue;
-		n = format_row(rw, rec, es, v, buf);
+		n = format_row(rw, rec, es, v, buf, sizeof(buf));
 		if (rw->json)
 			json_raw(&rw->j, buf, n);
 		else
