@@ -668,8 +668,7 @@ END_TEST
  * as root 'nobody' through setpriv where nobody can run the binaries. */
 START_TEST(test_unreadable_is_told)
 {
-	const char *setpriv = "/usr/bin/setpriv";
-	const char *const as_nobody[] = { setpriv, "--reuid=65534", "--regid=65534", "--clear-groups" };
+	const char *const as_nobody[] = { TL_AS_NOBODY };
 	const char *argv[24];
 	struct run x;
 	size_t n = 0;
@@ -681,13 +680,12 @@ START_TEST(test_unreadable_is_told)
 	run_setup(&x);
 	chmod(x.dir, 0777);
 	if (geteuid() == 0) {
-		if (access(setpriv, X_OK) != 0) {
+		if (access(TL_SETPRIV, X_OK) != 0) {
 			skip("running as root without setpriv: no user to lack CAP_SYS_PTRACE");
 			goto out;
 		}
 		tl_run_env(&x.r, x.dir, NULL, 30,
-			   (const char *const[]){ setpriv, "--reuid=65534", "--regid=65534", "--clear-groups",
-						  MW, "exit", "0", NULL });
+			   (const char *const[]){ TL_AS_NOBODY, MW, "exit", "0", NULL });
 		if (x.r.status != 0) {
 			skip("user nobody cannot run the test programs (a directory on their path is closed to it)");
 			goto out;
