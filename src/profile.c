@@ -969,7 +969,7 @@ static char *put_field(char *p, const struct field_spec *fs, const struct record
 	switch (fs->kind) {
 	case FIELD_NUM:
 	case FIELD_MEM:
-		return p + sprintf(p, "%.*f", fs->prec, *(const double *)at);
+		return p + format_fixed(p, *(const double *)at, fs->prec);
 	case FIELD_PID:
 		return p + sprintf(p, "%ld", *(const long *)at);
 	case FIELD_INT:

@@ -744,15 +744,18 @@ static void read_signals(struct sampler *s)
 	}
 }
 
-static void drain_events(struct sampler *s)
+/* The ring at every wake-up; the FIFO when the wait said it has something
+ * (fifo_ready), or at the end: an empty FIFO costs no read per sample. */
+static void drain_events(struct sampler *s, bool fifo_ready)
 {
 	char buf[4096];
+	bool final = s->gone || s->detach;
 
 	if (!s->ev || s->ch.rfd < 0)
 		return;
 	if (s->writing) {
-		wrote(s, (s->ch.ring ? ring_drain(s->ch.ring, s->ev, s->ch.rfd, mem_for_events, s,
-						  s->gone || s->detach)
+		wrote(s, (s->ch.ring ? ring_drain(s->ch.ring, s->ev, fifo_ready || final ? s->ch.rfd : -1,
+						  mem_for_events, s, final)
 				     : events_drain(s->ev, s->ch.rfd, mem_for_events, s)) < 0 ? -1 : 0);
 		return;
 	}
@@ -852,7 +855,7 @@ static void loop(struct sampler *s)
 		/* A program that ended before its first sample: its events wait
 		 * for finish, which gives them its peak, the one measure of it. */
 		if (((ready & (1u << W_EV)) || s->ch.ring) && (s->res->samples || !(ready & (1u << W_PID))))
-			drain_events(s);
+			drain_events(s, ready & (1u << W_EV));
 		if (ready & (1u << W_SIG))
 			read_signals(s);
 		if (ready & (1u << W_PID)) {
@@ -928,7 +931,7 @@ static void finish(struct sampler *s)
 	}
 	/* Events still in the channel: after the last sample, so that those of
 	 * a program that ended before its first get that sample's memory. */
-	drain_events(s);
+	drain_events(s, true);
 	for (size_t i = 0; i < s->nkids; i++) {
 		kid_hwm_read(s, &s->kids[i]);
 		kid_hwm_write(s, &s->kids[i], t);

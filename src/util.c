@@ -193,6 +193,61 @@ int parse_double(const char *s, double *out)
 	return 0;
 }
 
+static const uint64_t pow10_u64[] = {
+	1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000,
+};
+
+/* v * 10^prec rounded as printf rounds (to nearest, ties to even), exact:
+ * v is m * 2^e, so the product is m * 10^prec / 2^-e, done in 128 bits. */
+static bool fixed_scaled(double v, int prec, uint64_t *out)
+{
+	int e;
+	double f = frexp(v, &e); /* v = f * 2^e, 0.5 <= f < 1 */
+	uint64_t m = (uint64_t)ldexp(f, 53);
+	int shift = 53 - e;      /* v = m / 2^shift */
+	unsigned __int128 n, rem, half;
+
+	if (shift <= 0 || shift > 120)
+		return false;
+	n = (unsigned __int128)m * pow10_u64[prec];
+	rem = n & (((unsigned __int128)1 << shift) - 1);
+	half = (unsigned __int128)1 << (shift - 1);
+	n >>= shift;
+	if (rem > half || (rem == half && (n & 1)))
+		n++;
+	if (n > UINT64_MAX / 10)
+		return false;
+	*out = (uint64_t)n;
+	return true;
+}
+
+int format_fixed(char *out, double v, int prec)
+{
+	char digits[24];
+	uint64_t n;
+	int len = 0, nd = 0;
+	bool neg = signbit(v);
+
+	if (!isfinite(v) || prec < 0 || prec >= (int)ARRAY_SIZE(pow10_u64) || fabs(v) >= 0x1p53 ||
+	    (v != 0 && !fixed_scaled(fabs(v), prec, &n)))
+		return sprintf(out, "%.*f", prec, v);
+	if (v == 0)
+		n = 0;
+	do {
+		digits[nd++] = (char)('0' + n % 10);
+		n /= 10;
+	} while (n || nd <= prec);
+	if (neg)
+		out[len++] = '-';
+	while (nd > 0) {
+		if (nd == prec && prec)
+			out[len++] = '.';
+		out[len++] = digits[--nd];
+	}
+	out[len] = '\0';
+	return len;
+}
+
 int parse_finite(const char *s, double *out)
 {
 	double v;

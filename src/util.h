@@ -63,6 +63,10 @@ char *xasprintf(const char *fmt, ...) MPROF_PRINTF(1, 2);
 int parse_double(const char *s, double *out);
 int parse_finite(const char *s, double *out);   /* also rejects nan/inf */
 int parse_long(const char *s, long *out);
+/* sprintf(out, "%.*f", prec, v), the same characters, without printf for
+ * the common case (a number below 2^53 with up to 9 decimals); the length
+ * written (a NUL follows). out has room for what sprintf would write. */
+int format_fixed(char *out, double v, int prec);
 /* Decimal digits at *p, up to the first byte that is not one: false when
  * there is none or the value overflows; else *p is moved past them. */
 bool scan_u64(const char **p, uint64_t *out);

@@ -30,6 +30,45 @@ START_TEST(test_parse_double)
 }
 END_TEST
 
+/* format_fixed against sprintf: the same characters, for values of every
+ * size, the ties that round to even, and those printf is left to. */
+static void fixed_same(double v, int prec)
+{
+	char want[512], got[512];
+
+	snprintf(want, sizeof(want), "%.*f", prec, v);
+	ck_assert_int_eq(format_fixed(got, v, prec), (int)strlen(want));
+	ck_assert_msg(strcmp(got, want) == 0, "%%.%df of %a: '%s', want '%s'", prec, v, got, want);
+}
+
+static const double fixed_cases[] = {
+	0.0, -0.0, 1.0, 0.5, 1.5, 2.5, 0.03125, 0.00005, -0.00004, 0.99995, 9.99995, 123.45675,
+	0x1p-30, 0x1p-70, 0x1p-140, 4.9e-324, 0x1p52, 0x1p53, 0x1p53 - 1, 0x1p60, 1e300, -1e300,
+	1764460800.12345, 1700000000.1234, 1048575.9999999, 50.0, 126.78515625, INFINITY, -INFINITY, NAN,
+};
+
+START_TEST(test_format_fixed)
+{
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+
+	for (int prec = 0; prec <= 12; prec++)
+		for (size_t i = 0; i < ARRAY_SIZE(fixed_cases); i++)
+			fixed_same(fixed_cases[i], prec);
+	/* Random values of every magnitude from 2^-40 to 2^60, and the
+	 * exact ties k / 2^j, at the precisions the writer uses and more. */
+	for (int i = 0; i < 200000; i++) {
+		double v;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		v = ldexp((double)(x >> 11), (int)(x % 101) - 93);
+		fixed_same(i & 1 ? -v : v, (int)(x % 10));
+		fixed_same(ldexp((double)(x % 100000), -(int)(x % 20)), (int)(x % 8));
+	}
+}
+END_TEST
+
 START_TEST(test_parse_finite)
 {
 	double v;
@@ -300,6 +339,7 @@ int main(void)
 	tcase_add_test(tc, test_read_fd_whole);
 	tcase_add_test(tc, test_path_base);
 	tcase_add_test(tc, test_idxmap);
+	tcase_add_test(tc, test_format_fixed);
 	tcase_add_loop_test(tc, test_scan_u64, 0, ARRAY_SIZE(digits));
 	tcase_add_loop_test(tc, test_profile_names, 0, ARRAY_SIZE(names));
 	tcase_add_test(tc, test_profile_resolve);
