@@ -179,6 +179,53 @@ START_TEST(test_spikes)
 }
 END_TEST
 
+/* Sampling faster than 200 a second, the marks are read every 5 ms: IPEAK
+ * records at least that far apart, however busy the program, and still
+ * nothing escapes: the highest interval peak is the spike. */
+#define RAPID_SPIKES 600
+
+START_TEST(test_rapid_sampling)
+{
+	char *dir = tl_tmpdir(), *out = tl_path(dir, "out.dat");
+	struct prof *p = malloc(sizeof(*p));
+	const char *argv[16 + 3 * RAPID_SPIKES];
+	double top = 0, base;
+	size_t n = 0;
+	struct tl_result r;
+
+	for (const char *const *a = (const char *const[]){ "mprof", "run", "-T", "0.001", "-o", "out.dat",
+							   MW, "sleep", "30", NULL }; *a; a++)
+		argv[n++] = *a;
+	for (int i = 0; i < RAPID_SPIKES; i++) {
+		argv[n++] = "spike";
+		argv[n++] = "8";
+		argv[n++] = "0";
+	}
+	argv[n++] = "sleep";
+	argv[n++] = "30";
+	argv[n] = NULL;
+	tl_run_env(&r, dir, NULL, 60, argv);
+	ck_assert_msg(r.status == 0, "%s", r.err);
+	read_profile(out, p);
+	ck_assert_int_ge(p->nmem, 20);
+	base = p->mem[0].mem;
+	for (int i = 1; i < p->nipeak; i++)
+		ck_assert_msg(p->ipeak[i].t - p->ipeak[i - 1].t >= 0.004,
+			      "interval peaks %.4f s apart at %.4f (%d of them, %d samples)",
+			      p->ipeak[i].t - p->ipeak[i - 1].t, p->ipeak[i].t, p->nipeak, p->nmem);
+	for (int i = 0; i < p->nmem; i++)
+		if (interval_top(p, &p->mem[i]) > top)
+			top = interval_top(p, &p->mem[i]);
+	ck_assert_msg(top - base >= 8 * 0.98, "highest interval peak %.2f MiB, %.2f at the start", top, base);
+	ck_assert_msg(p->peak - base >= 8 * 0.98, "PEAK %.2f MiB, %.2f at the start", p->peak, base);
+	tl_result_free(&r);
+	free(p);
+	tl_rmrf(dir);
+	free(dir);
+	free(out);
+}
+END_TEST
+
 /* The Python tool reads a file with IPEAK and CHLDIPEAK records. */
 static void python_reads(const char *dir, const char *name)
 {
@@ -442,6 +489,7 @@ int main(void)
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_spikes);
+	tcase_add_test(tc, test_rapid_sampling);
 	tcase_add_test(tc, test_children);
 	tcase_add_test(tc, test_unseen);
 	tcase_add_test(tc, test_attach);
