@@ -32,7 +32,7 @@
 #define MIB (1024.0 * 1024.0)
 #define NS_PER_SEC 1000000000ull
 #define HWM_PERIOD_NS 100000000ull   /* high-water marks read at least every 100 ms */
-#define MARK_PERIOD_NS 5000000ull    /* interval peaks read at most every 5 ms (see mprof(1)) */
+#define MARK_PERIOD_NS 10000000ull   /* interval peaks read at most every 10 ms (see mprof(1)) */
 #define FLUSH_PERIOD_NS 500000000ull /* the profile reaches the disk at least every 0.5 s */
 #define CMD_DELAY_NS 50000000ull     /* a child's name is taken once it is 50 ms old (after its exec) */
 #define MEM_REUSE_NS 1000000ull      /* events reuse a reading younger than 1 ms */
@@ -526,9 +526,9 @@ static void interval_peaks(struct sampler *s, bool alive, uint64_t self, uint64_
 		wrote(s, profile_write_ipeak(&s->w, (double)(sampled - self + own + extra) / MIB, t));
 }
 
-/* Interval peaks are read at every sample up to 200 a second; sampling
- * faster, at the first sample 5 ms (less half an interval) after the last
- * read, so that their cost stays that of 200 reads a second: each then
+/* Interval peaks are read at every sample up to 100 a second; sampling
+ * faster, at the first sample 10 ms (less half an interval) after the last
+ * read, so that their cost stays that of 100 reads a second: each then
  * covers the intervals since. Nothing escapes the mark meanwhile. */
 static void marks_due(struct sampler *s, uint64_t now)
 {
