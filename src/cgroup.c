@@ -476,6 +476,8 @@ static int undo_delegated(struct cgroup *cg)
 	return rc;
 }
 
+static void sweep_stale(const char *parent);
+
 /* mkdir parent/mprof-PID-N with the first free N. The path, or NULL (errno). */
 static char *make_dir(const char *parent)
 {
@@ -572,8 +574,10 @@ static void make_companion(struct cgroup *cg, const struct cgroup_sys *sys)
 	if (!sys->v2_mount || !sys->v2_self)
 		return;
 	own = join_path(sys->v2_mount, sys->v2_self);
-	if (can_make_in(own) && !file_has_word(own, "cgroup.subtree_control", "memory"))
+	if (can_make_in(own) && !file_has_word(own, "cgroup.subtree_control", "memory")) {
+		sweep_stale(own);
 		cg->psi_path = make_dir(own);
+	}
 	free(own);
 	if (!cg->psi_path)
 		return;
@@ -604,6 +608,7 @@ int cgroup_create(struct cgroup *cg, const struct cgroup_sys *sys, uint64_t memo
 	cg->memory_max = memory_max;
 	if (cgroup_place_find(sys, &cg->place) < 0)
 		return -1;
+	sweep_stale(cg->place.parent);
 	if (cg->place.leaf && prepare_delegated(cg) < 0)
 		goto fail;
 	cg->path = make_dir(cg->place.parent);
@@ -657,6 +662,58 @@ static int each_cgroup(const char *dir, int (*fn)(const char *dir, void *arg), v
 	}
 	closedir(d);
 	return rc ? rc : fn(dir, arg);
+}
+
+/* --- what a run that was killed left --- */
+
+/* The pid in a name mprof gives its cgroups (mprof-PID-N, mprof-PID.self),
+ * or 0 for any other name. */
+static long name_pid(const char *name)
+{
+	const char *p = name;
+	uint64_t pid, n;
+
+	if (strncmp(p, "mprof-", 6) != 0)
+		return 0;
+	p += 6;
+	if (!scan_u64(&p, &pid) || pid == 0 || pid > INT_MAX)
+		return 0;
+	if (strcmp(p, ".self") == 0)
+		return (long)pid;
+	if (*p++ != '-' || !scan_u64(&p, &n) || *p)
+		return 0;
+	return (long)pid;
+}
+
+static int rmdir_empty(const char *dir, void *arg)
+{
+	(void)arg;
+	return rmdir(dir) < 0 && errno != ENOENT ? -1 : 0;
+}
+
+/* The cgroups under parent that an mprof no longer running made and could
+ * not remove (it was killed): removed when empty, and said. One that still
+ * holds processes stays (the kernel refuses to remove it), and so do those
+ * whose mprof still runs (or whose pid names another process now). */
+static void sweep_stale(const char *parent)
+{
+	DIR *d = opendir(parent);
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		long pid = e->d_type == DT_DIR ? name_pid(e->d_name) : 0;
+		char *sub;
+
+		if (!pid || pid == (long)getpid() || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		sub = xasprintf("%s/%s", parent, e->d_name);
+		if (each_cgroup(sub, rmdir_empty, NULL) == 0)
+			warning("removed the cgroup %s: an mprof that is no longer running left it", sub);
+		free(sub);
+	}
+	closedir(d);
 }
 
 /* 1 if the cgroup itself lists a process (cgroup.procs). */

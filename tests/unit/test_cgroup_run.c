@@ -755,6 +755,82 @@ START_TEST(test_cannot_create)
 }
 END_TEST
 
+/* Cgroups that a killed mprof left: removed at the next run when empty and
+ * their mprof is gone; kept when they hold a process or their mprof runs. */
+static char *stale_dir(const char *parent, long pid, int n)
+{
+	char *p = xasprintf("%s/mprof-%ld-%d", parent, pid, n);
+
+	ck_assert_msg(mkdir(p, 0755) == 0, "mkdir %s: %s", p, strerror(errno));
+	return p;
+}
+
+static pid_t dead_pid(void)
+{
+	pid_t pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		_exit(0);
+	ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
+	return pid;
+}
+
+START_TEST(test_stale_swept)
+{
+	struct cgroup_sys sys;
+	struct cgroup_place pl;
+	char *dir, *gone, *inner, *busy, *mine, *procs, num[24];
+	pid_t dead, sleeper;
+	struct tl_result r;
+	int fd;
+
+	if (!real_sys(&sys, "run --cgroup, cgroups left by a killed run"))
+		return;
+	ck_assert_int_eq(cgroup_place_find(&sys, &pl), 0);
+	dir = tl_tmpdir();
+	dead = dead_pid();
+	gone = stale_dir(pl.parent, dead, 7);
+	inner = stale_dir(gone, 1, 1); /* a cgroup the job made inside */
+	busy = stale_dir(pl.parent, dead, 8);
+	mine = stale_dir(pl.parent, getpid(), 9);
+	sleeper = fork();
+	ck_assert_int_ge(sleeper, 0);
+	if (sleeper == 0) {
+		execlp("sleep", "sleep", "60", (char *)NULL);
+		_exit(127);
+	}
+	procs = tl_path(busy, "cgroup.procs");
+	snprintf(num, sizeof(num), "%ld\n", (long)sleeper);
+	fd = open(procs, O_WRONLY);
+	ck_assert_msg(fd >= 0 && write(fd, num, strlen(num)) == (ssize_t)strlen(num), "%s: %s", procs,
+		      strerror(errno));
+	close(fd);
+	tl_run(&r, dir, "mprof", "run", "--cgroup", "-o", "x.dat", "true");
+	ck_assert_msg(r.status == 0, "%s", r.err);
+	ck_assert_msg(access(gone, F_OK) != 0 && access(inner, F_OK) != 0, "%s was left", gone);
+	ck_assert_msg(strstr(r.err, gone) && tl_count_prefix(r.err, "mprof: warning: removed the cgroup") == 1,
+		      "%s", r.err);
+	ck_assert_msg(access(busy, F_OK) == 0, "%s, which holds a process, was removed", busy);
+	ck_assert_msg(access(mine, F_OK) == 0, "%s, whose mprof runs, was removed", mine);
+	kill(sleeper, SIGKILL);
+	ck_assert_int_eq(waitpid(sleeper, NULL, 0), sleeper);
+	for (int i = 0; rmdir(busy) < 0 && errno == EBUSY && i < 200; i++)
+		usleep(5000);
+	ck_assert_int_eq(rmdir(mine), 0);
+	tl_result_free(&r);
+	free(procs);
+	free(gone);
+	free(inner);
+	free(busy);
+	free(mine);
+	cgroup_place_release(&pl);
+	cgroup_sys_release(&sys);
+	tl_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
 /* Bad options: said, with the option named. */
 static const struct {
 	const char *argv[8];
@@ -805,6 +881,7 @@ int main(void)
 	tcase_add_test(tc, test_attach_until_removed);
 	tcase_add_test(tc, test_attach_reset_peak);
 	tcase_add_test(tc, test_cannot_create);
+	tcase_add_test(tc, test_stale_swept);
 	suite_add_tcase(s, tc);
 	return tl_run_suite(s);
 }
