@@ -272,8 +272,11 @@ static bool kid_read(struct child *c, enum proc_backend backend)
 		return false; /* a zombie */
 	/* Gone, or its pid now names another process of the tree: reopen. */
 	proc_close(&c->h);
-	if (proc_open(&c->h, c->pid, backend) < 0)
+	if (proc_open(&c->h, c->pid, backend) < 0) {
+		if (errno == ENOENT)
+			errno = ESRCH; /* no /proc/PID: gone */
 		return false;
+	}
 	return proc_read_mem(&c->h, &c->mem);
 }
 
@@ -289,6 +292,7 @@ static bool measure(struct sampler *s, bool with_kids, uint64_t now, uint64_t *s
 	if (!alive) {
 		s->read_errno = errno;
 		*self = 0;
+		proc_tree_changed(&s->tree); /* its children have left the tree */
 	} else if (*self > s->hwm_seen) {
 		target_hwm_read(s);
 	}
@@ -300,6 +304,11 @@ static bool measure(struct sampler *s, bool with_kids, uint64_t now, uint64_t *s
 		struct child *c = &s->kids[i];
 
 		c->mem_ok = ipeak_read_mem(&s->ipk, &c->ip, &c->h, &c->mem) || kid_read(c, s->o->backend);
+		if (!c->mem_ok) {
+			proc_tree_changed(&s->tree); /* ended: its children have left the tree */
+			if (errno == ESRCH)
+				unseen_gone(&s->uns); /* reaped; the next walk drops it */
+		}
 		if (c->mem_ok) {
 			*kids += c->mem;
 			if (c->mem > c->hwm_seen)
@@ -368,7 +377,9 @@ static void kids_peak(struct sampler *s)
 		struct proc_handle h = { .pid = s->desc.v[i], .fd = -1, .status_fd = -1 };
 		uint64_t hwm;
 
-		if (proc_read_hwm(&h, &hwm) && hwm > s->kids_hwm)
+		if (!proc_read_hwm(&h, &hwm))
+			proc_tree_changed(&s->tree); /* ended */
+		else if (hwm > s->kids_hwm)
 			s->kids_hwm = hwm;
 		proc_close(&h);
 	}
