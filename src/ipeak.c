@@ -10,7 +10,7 @@
 void ipeak_init(struct ipeak *ip)
 {
 	ip->clear_fd = -1;
-	ip->off = ip->fresh = ip->taken = false;
+	ip->off = ip->fresh = ip->taken = ip->marked = false;
 	ip->hwm = ip->rss = 0;
 }
 
@@ -82,11 +82,12 @@ bool ipeak_take(struct ipeak_set *set, struct ipeak *ip, struct proc_handle *h, 
 {
 	bool fresh = ip->fresh;
 
-	ip->fresh = false;
+	ip->fresh = ip->marked = false;
 	if (!set->on || ip->off)
 		return false;
 	if (!fresh && !proc_read_hwm_rss(h, &ip->hwm, &ip->rss))
 		return false;
+	ip->marked = true;
 	if (ip->clear_fd < 0 && !open_clear_refs(set, ip, h->pid))
 		return false;
 	*peak = ip->hwm;

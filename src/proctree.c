@@ -25,9 +25,13 @@ void pidvec_release(struct pidvec *pv)
 	memset(pv, 0, sizeof(*pv));
 }
 
+#define REUSE_NS 1000000000ull
+
 void proc_tree_init(struct proc_tree *t)
 {
 	memset(t, 0, sizeof(*t));
+	t->loadavg_fd = -1;
+	t->reuse_ns = REUSE_NS;
 }
 
 static void node_close(struct proc_node *nd)
@@ -50,6 +54,9 @@ void proc_tree_release(struct proc_tree *t)
 	free(t->pairs);
 	free(t->outside);
 	free(t->scratch);
+	if (t->cursor_state == PROC_CURSOR_ON)
+		close(t->loadavg_fd);
+	pidvec_release(&t->last);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -370,11 +377,87 @@ static int walk_scan(struct proc_tree *t, pid_t root, uint64_t now, struct pidve
 	return 0;
 }
 
-int proc_descendants(struct proc_tree *t, pid_t root, struct pidvec *out)
-{
-	uint64_t now = mono_ns();
+/* ---- reusing the last walk ---- */
 
-	out->n = 0;
+bool proc_loadavg_last_pid(const char *text, uint64_t *pid)
+{
+	const char *p = text;
+	uint64_t v;
+
+	/* three load averages, running/total, the last pid */
+	for (int i = 0; i < 4; i++) {
+		size_t n = strcspn(p, " \n");
+
+		if (!n || p[n] != ' ' || (i == 3 && !memchr(p, '/', n)))
+			return false;
+		p += n + 1;
+	}
+	if (!scan_u64(&p, &v) || (*p != '\n' && *p != '\0') || (*p && p[1]))
+		return false;
+	*pid = v;
+	return true;
+}
+
+/* The last pid allocated, from /proc/loadavg, is that of the reader's pid
+ * namespace. A process is created in its parent's namespace or in a new one
+ * below it, and gets a pid in each namespace from there up: so when /proc is
+ * our namespace's, every process it shows, and every descendant of one, was
+ * created in our namespace or below, and moved our cursor. Were /proc an
+ * ancestor's (mounted in a container), a tree could grow outside our
+ * namespace with our cursor still: then every call walks. */
+static void probe_cursor(struct proc_tree *t)
+{
+	char link[32], buf[128];
+	ssize_t n = readlink("/proc/self", link, sizeof(link) - 1);
+	long self;
+	uint64_t v;
+
+	t->cursor_state = PROC_CURSOR_OFF;
+	if (n <= 0)
+		return;
+	link[n] = '\0';
+	if (parse_long(link, &self) < 0 || self != (long)getpid())
+		return;
+	t->loadavg_fd = open("/proc/loadavg", O_RDONLY | O_CLOEXEC);
+	if (t->loadavg_fd < 0)
+		return;
+	if (pread_str(t->loadavg_fd, buf, sizeof(buf)) <= 0 || !proc_loadavg_last_pid(buf, &v)) {
+		close(t->loadavg_fd);
+		t->loadavg_fd = -1;
+		return;
+	}
+	t->cursor_state = PROC_CURSOR_ON;
+}
+
+static bool read_cursor(struct proc_tree *t, uint64_t *cursor)
+{
+	char buf[128];
+
+	if (t->cursor_state == PROC_CURSOR_UNPROBED)
+		probe_cursor(t);
+	if (t->cursor_state != PROC_CURSOR_ON)
+		return false;
+	return pread_str(t->loadavg_fd, buf, sizeof(buf)) > 0 && proc_loadavg_last_pid(buf, cursor);
+}
+
+/* The last walk still holds when no pid was allocated since it began, nor
+ * since the walk before it (a process forked just before a walk gets its pid
+ * a moment before its parent lists it: the walk after the next one is sure
+ * to see it), and no process of the tree was found ended. Within reuse_ns. */
+static bool last_walk_holds(const struct proc_tree *t, pid_t root, bool known, uint64_t cursor,
+			    uint64_t now)
+{
+	return known && t->have_last && t->cursor_known && t->settled && !t->changed &&
+	       root == t->last_root && cursor == t->cursor && now - t->walk_ns < t->reuse_ns;
+}
+
+void proc_tree_changed(struct proc_tree *t)
+{
+	t->changed = true;
+}
+
+static int walk(struct proc_tree *t, pid_t root, uint64_t now, struct pidvec *out)
+{
 	if (t->mode == PROC_TREE_UNPROBED)
 		probe_tree(t);
 	if (t->mode == PROC_TREE_CHILDREN_FILES) {
@@ -382,4 +465,35 @@ int proc_descendants(struct proc_tree *t, pid_t root, struct pidvec *out)
 		return 0;
 	}
 	return walk_scan(t, root, now, out);
+}
+
+int proc_descendants(struct proc_tree *t, pid_t root, struct pidvec *out)
+{
+	uint64_t now = mono_ns(), cursor = 0;
+	bool known = read_cursor(t, &cursor);
+	int rc;
+
+	out->n = 0;
+	if (last_walk_holds(t, root, known, cursor, now)) {
+		XGROW(out->v, out->cap, t->last.n + 1);
+		if (t->last.n)
+			memcpy(out->v, t->last.v, t->last.n * sizeof(*out->v));
+		out->n = t->last.n;
+		return 0;
+	}
+	rc = walk(t, root, now, out);
+	t->walks++;
+	t->settled = known && t->cursor_known && cursor == t->cursor;
+	t->cursor = cursor;
+	t->cursor_known = known;
+	t->changed = false;
+	t->have_last = rc == 0;
+	t->last_root = root;
+	t->walk_ns = now;
+	t->last.n = 0;
+	XGROW(t->last.v, t->last.cap, out->n + 1);
+	if (out->n)
+		memcpy(t->last.v, out->v, out->n * sizeof(*out->v));
+	t->last.n = out->n;
+	return rc;
 }

@@ -187,15 +187,21 @@ static void kid_add(struct sampler *s, size_t at, pid_t pid, uint64_t now)
  * grows and ends between two periodic readings takes its mark with it, and
  * the peak written must never be below a sample. They are written as
  * PEAK/CHLDPEAK at the periodic readings, when a child goes, and at the end. */
-static void kid_hwm_read(struct sampler *s, struct child *c)
+static void kid_hwm_note(struct sampler *s, struct child *c, uint64_t hwm)
 {
-	uint64_t hwm;
-
-	if (proc_read_hwm(&c->h, &hwm) && hwm > c->hwm_seen) {
+	if (hwm > c->hwm_seen) {
 		c->hwm_seen = hwm;
 		if (hwm > s->kids_hwm)
 			s->kids_hwm = hwm;
 	}
+}
+
+static void kid_hwm_read(struct sampler *s, struct child *c)
+{
+	uint64_t hwm;
+
+	if (proc_read_hwm(&c->h, &hwm))
+		kid_hwm_note(s, c, hwm);
 }
 
 static void kid_hwm_write(struct sampler *s, struct child *c, double t)
@@ -210,7 +216,11 @@ static void target_hwm_read(struct sampler *s)
 {
 	uint64_t hwm;
 
-	if (proc_read_hwm(&s->target, &hwm) && hwm > s->hwm_seen)
+	if (s->ip.fresh)
+		hwm = s->ip.hwm; /* read with the sample, just now */
+	else if (!proc_read_hwm(&s->target, &hwm))
+		return;
+	if (hwm > s->hwm_seen)
 		s->hwm_seen = hwm;
 }
 
@@ -275,8 +285,11 @@ static bool kid_read(struct child *c, enum proc_backend backend)
 		return false; /* a zombie */
 	/* Gone, or its pid now names another process of the tree: reopen. */
 	proc_close(&c->h);
-	if (proc_open(&c->h, c->pid, backend) < 0)
+	if (proc_open(&c->h, c->pid, backend) < 0) {
+		if (errno == ENOENT)
+			errno = ESRCH; /* no /proc/PID: gone */
 		return false;
+	}
 	return proc_read_mem(&c->h, &c->mem);
 }
 
@@ -287,12 +300,16 @@ static bool kid_read(struct child *c, enum proc_backend backend)
  * False when the target has no memory left (it has ended). */
 static bool measure(struct sampler *s, bool with_kids, uint64_t now, uint64_t *self, uint64_t *kids)
 {
-	bool alive = (s->marks_due && ipeak_read_mem(&s->ipk, &s->ip, &s->target, self)) ||
-		     proc_read_mem(&s->target, self);
+	bool alive;
+
+	s->ip.fresh = false;
+	alive = (s->marks_due && ipeak_read_mem(&s->ipk, &s->ip, &s->target, self)) ||
+		proc_read_mem(&s->target, self);
 
 	if (!alive) {
 		s->read_errno = errno;
 		*self = 0;
+		proc_tree_changed(&s->tree); /* its children have left the tree */
 	} else if (*self > s->hwm_seen) {
 		target_hwm_read(s);
 	}
@@ -303,11 +320,19 @@ static bool measure(struct sampler *s, bool with_kids, uint64_t now, uint64_t *s
 	for (size_t i = 0; i < s->nkids; i++) {
 		struct child *c = &s->kids[i];
 
+		c->ip.fresh = false;
 		c->mem_ok = (s->marks_due && ipeak_read_mem(&s->ipk, &c->ip, &c->h, &c->mem)) ||
 			    kid_read(c, s->o->backend);
+		if (!c->mem_ok) {
+			proc_tree_changed(&s->tree); /* ended: its children have left the tree */
+			if (errno == ESRCH)
+				unseen_gone(&s->uns); /* reaped; the next walk drops it */
+		}
 		if (c->mem_ok) {
 			*kids += c->mem;
-			if (c->mem > c->hwm_seen)
+			if (c->mem > c->hwm_seen && c->ip.fresh)
+				kid_hwm_note(s, c, c->ip.hwm); /* read with the sample */
+			else if (c->mem > c->hwm_seen)
 				kid_hwm_read(s, c);
 		} else if (read_failed(errno) && !c->unreadable) {
 			c->unreadable = true;
@@ -373,7 +398,9 @@ static void kids_peak(struct sampler *s)
 		struct proc_handle h = { .pid = s->desc.v[i], .fd = -1, .status_fd = -1 };
 		uint64_t hwm;
 
-		if (proc_read_hwm(&h, &hwm) && hwm > s->kids_hwm)
+		if (!proc_read_hwm(&h, &hwm))
+			proc_tree_changed(&s->tree); /* ended */
+		else if (hwm > s->kids_hwm)
 			s->kids_hwm = hwm;
 		proc_close(&h);
 	}
@@ -386,7 +413,9 @@ static void slow_tick(struct sampler *s, uint64_t now, double t)
 	s->hwm_ns = now;
 	if (s->cg_only)
 		return;
-	target_hwm_read(s);
+	/* A mark read with this sample's interval peak is not read again. */
+	if (!s->marks_due || !s->ip.marked)
+		target_hwm_read(s);
 	target_hwm_write(s, t);
 	if (!s->o->children && !s->o->multiprocess) {
 		kids_peak(s);
@@ -395,7 +424,8 @@ static void slow_tick(struct sampler *s, uint64_t now, double t)
 	for (size_t i = 0; i < s->nkids && s->writing; i++) {
 		struct child *c = &s->kids[i];
 
-		kid_hwm_read(s, c);
+		if (!s->marks_due || !c->ip.marked)
+			kid_hwm_read(s, c);
 		kid_hwm_write(s, c, t);
 		if (!c->cmd_written && now - c->seen_ns >= CMD_DELAY_NS) {
 			proc_read_comm(c->pid, c->comm, sizeof(c->comm));
@@ -501,6 +531,7 @@ static void interval_peaks(struct sampler *s, bool alive, uint64_t self, uint64_
 	uint64_t peak, rss, own = self, extra = 0, sampled = self + (s->o->children ? kids : 0);
 	bool above = false;
 
+	s->ip.marked = false;
 	if (alive && ipeak_take(&s->ipk, &s->ip, &s->target, &peak, &rss)) {
 		s->hwm_seen = peak > s->hwm_seen ? peak : s->hwm_seen;
 		above = ipeak_above(peak, rss, self);
@@ -509,6 +540,7 @@ static void interval_peaks(struct sampler *s, bool alive, uint64_t self, uint64_
 	for (size_t i = 0; i < s->nkids && (s->o->children || s->o->multiprocess); i++) {
 		struct child *c = &s->kids[i];
 
+		c->ip.marked = false;
 		if (!c->mem_ok || !ipeak_take(&s->ipk, &c->ip, &c->h, &peak, &rss))
 			continue;
 		c->hwm_seen = peak > c->hwm_seen ? peak : c->hwm_seen;

@@ -6,6 +6,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -330,8 +331,10 @@ START_TEST(test_descendants)
 		kill_reap(late);
 	}
 
-	/* A process that has gone is simply not there. */
+	/* A process that has gone is simply not there, once the tree is told
+	 * that one of its processes has ended (no pid was allocated). */
 	kill_reap(other);
+	proc_tree_changed(&t);
 	ck_assert_int_eq(proc_descendants(&t, getpid(), &pv), 0);
 	ck_assert_int_eq(index_of(&pv, other), -1);
 	kill(grandchild, SIGKILL);
@@ -413,6 +416,7 @@ START_TEST(test_descendants_change)
 	kill_reap(mid);
 	kill_reap(b);
 	kill_reap(c);
+	proc_tree_changed(&t);
 	ck_assert_int_eq(proc_descendants(&t, getpid(), &pv), 0);
 	ck_assert_uint_eq(pv.n, 0);
 	pidvec_release(&pv);
@@ -421,6 +425,243 @@ START_TEST(test_descendants_change)
 	close(up[1]);
 	close(down[0]);
 	close(down[1]);
+}
+END_TEST
+
+/* ---- reusing a walk ---- */
+
+/* The last field of /proc/loadavg, the last pid allocated; a text not like
+ * the kernel's is not read (the tree is then walked at every call). */
+static const struct {
+	const char *text;
+	bool ok;
+	uint64_t pid;
+} loadavg_cases[] = {
+	{ "0.00 0.01 0.05 1/123 4567\n", true, 4567 },
+	{ "12.50 3.20 1.00 10/2000 4194304", true, 4194304 },
+	{ "0.00 0.01 0.05 1/123 0\n", true, 0 },
+	{ "0.00 0.01 0.05 1/123 4567 \n", false, 0 },
+	{ "0.00 0.01 0.05 1/123\n", false, 0 },
+	{ "0.00 0.01 0.05 1-123 4567\n", false, 0 },
+	{ "0.00 0.01 0.05 1/123 45x7\n", false, 0 },
+	{ "0.00 0.01 0.05 1/123 \n", false, 0 },
+	{ "0.00 0.01 0.05 1/123 -1\n", false, 0 },
+	{ "0.00  0.01 0.05 1/123 4567\n", false, 0 },
+	{ "0.00 0.01 0.05 1/123 4567\nmore\n", false, 0 },
+	{ "0.00 0.01 0.05 1/123 99999999999999999999999\n", false, 0 },
+	{ "", false, 0 },
+};
+
+START_TEST(test_loadavg_last_pid)
+{
+	uint64_t v = 12345;
+
+	ck_assert_msg(proc_loadavg_last_pid(loadavg_cases[_i].text, &v) == loadavg_cases[_i].ok, "'%s'",
+		      loadavg_cases[_i].text);
+	ck_assert(v == (loadavg_cases[_i].ok ? loadavg_cases[_i].pid : 12345));
+}
+END_TEST
+
+/* The last pid allocated, read as the tree reads it. */
+static bool last_pid(uint64_t *v)
+{
+	char *text = tl_read_file("/proc/loadavg", NULL);
+	bool ok = text && proc_loadavg_last_pid(text, v);
+
+	free(text);
+	return ok;
+}
+
+/* A child of ours with a child of its own, *g, that outlives it (gone
+ * within a minute at the latest); the child exits when a byte comes on
+ * down[0]. */
+static pid_t middle_with_child(pid_t *g, const int down[2])
+{
+	int up[2];
+	pid_t mid;
+
+	ck_assert_int_eq(pipe(up), 0);
+	mid = fork();
+	ck_assert_int_ge(mid, 0);
+	if (mid == 0) {
+		pid_t k;
+		char cmd;
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		k = fork();
+		if (k == 0) {
+			alarm(60);
+			for (;;)
+				pause();
+		}
+		if (k < 0 || write(up[1], &k, sizeof(k)) != sizeof(k))
+			_exit(1);
+		if (read(down[0], &cmd, 1) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	ck_assert_int_eq(read(up[0], g, sizeof(*g)), sizeof(*g));
+	close(up[0]);
+	close(up[1]);
+	return mid;
+}
+
+/* Two calls with no pid allocated before them: the next one gives the same
+ * list without walking. Other processes of the machine allocate pids too:
+ * tried until one try saw the last pid stand still. */
+static void assert_no_walk_when_still(struct proc_tree *t, struct pidvec *pv, pid_t mid, pid_t g)
+{
+	bool still = false;
+
+	if (t->cursor_state != PROC_CURSOR_ON) {
+		tl_skip("/proc/loadavg does not give the last pid of our namespace here: every call walks");
+		return;
+	}
+	for (int i = 0; i < 100 && !still; i++) {
+		uint64_t c0 = 0, c1 = 1;
+		unsigned long w;
+
+		ck_assert(last_pid(&c0));
+		ck_assert_int_eq(proc_descendants(t, getpid(), pv), 0);
+		ck_assert_int_eq(proc_descendants(t, getpid(), pv), 0);
+		w = t->walks;
+		ck_assert_int_eq(proc_descendants(t, getpid(), pv), 0);
+		still = last_pid(&c1) && c1 == c0;
+		if (!still) {
+			sleep_ms(20);
+			continue;
+		}
+		ck_assert_msg(t->walks == w, "walked again with no pid allocated (%lu walks)", t->walks);
+		ck_assert_uint_eq(pv->n, 2);
+		ck_assert_int_gt(index_of(pv, g), index_of(pv, mid));
+		ck_assert_int_ge(index_of(pv, mid), 0);
+	}
+	if (!still)
+		tl_skip("other processes allocated pids during each of 100 tries: the reuse is not checked");
+}
+
+/* The walk is reused only while no process can have joined or left the
+ * tree: a child forked between two calls is found at the next one; a middle
+ * process that exits (its child goes to another parent) is gone, with its
+ * child, from the list at the call after proc_tree_changed; and after the
+ * period, a call walks whatever the last pid. */
+START_TEST(test_walk_reused)
+{
+	struct proc_tree t;
+	struct pidvec pv = { 0 };
+	int down[2];
+	pid_t mid, g = 0, late;
+	uint64_t period;
+	unsigned long w;
+
+	if (!tree_mode_available(tree_modes[_i])) {
+		tl_skip("descendants from /proc/PID/task/TID/children: this kernel has none "
+			"(CONFIG_PROC_CHILDREN); the scan of /proc is tested");
+		return;
+	}
+	proc_tree_init(&t);
+	t.mode = tree_modes[_i];
+	period = t.reuse_ns;
+	ck_assert(period > 0 && period <= 5000000000ull);
+	t.reuse_ns = 600000000000ull; /* the period is checked last */
+	ck_assert_int_eq(pipe(down), 0);
+	mid = middle_with_child(&g, down);
+
+	ck_assert_int_eq(proc_descendants(&t, getpid(), &pv), 0);
+	ck_assert_uint_eq(t.walks, 1);
+	ck_assert_uint_eq(pv.n, 2);
+	ck_assert_int_gt(index_of(&pv, g), index_of(&pv, mid));
+	assert_no_walk_when_still(&t, &pv, mid, g);
+
+	late = sleeper(NULL);
+	ck_assert_int_eq(proc_descendants(&t, getpid(), &pv), 0);
+	ck_assert_int_ge(index_of(&pv, late), 0);
+	ck_assert_uint_eq(pv.n, 3);
+	/* settled: the call after the exit walks because it was told */
+	ck_assert_int_eq(proc_descendants(&t, getpid(), &pv), 0);
+	ck_assert_int_eq(proc_descendants(&t, getpid(), &pv), 0);
+
+	ck_assert_int_eq(write(down[1], "x", 1), 1);
+	ck_assert_int_eq(waitpid(mid, NULL, 0), mid);
+	proc_tree_changed(&t);
+	w = t.walks;
+	ck_assert_int_eq(proc_descendants(&t, getpid(), &pv), 0);
+	ck_assert_uint_eq(t.walks, w + 1);
+	ck_assert_int_eq(index_of(&pv, mid), -1);
+	ck_assert_int_eq(index_of(&pv, g), -1);
+	ck_assert_int_ge(index_of(&pv, late), 0);
+	ck_assert_uint_eq(pv.n, 1);
+
+	t.reuse_ns = period;
+	ck_assert_int_eq(proc_descendants(&t, getpid(), &pv), 0);
+	sleep_ms((long)(period / 1000000) + 50);
+	w = t.walks;
+	ck_assert_int_eq(proc_descendants(&t, getpid(), &pv), 0);
+	ck_assert_uint_eq(t.walks, w + 1);
+	ck_assert_uint_eq(pv.n, 1);
+
+	kill(g, SIGKILL);
+	kill_reap(late);
+	pidvec_release(&pv);
+	proc_tree_release(&t);
+	close(down[0]);
+	close(down[1]);
+}
+END_TEST
+
+/* In a pid namespace of its own, a process still sees the /proc of the one
+ * above, whose processes may be created without moving its last pid: every
+ * call walks. Checked in a child that is pid 1 of a new namespace; exit 0
+ * when so, 1 when not, 77 when no namespace can be made here. */
+static int walks_in_new_namespace(void)
+{
+	pid_t g;
+	int status;
+
+	if (unshare(CLONE_NEWPID) != 0 && unshare(CLONE_NEWUSER | CLONE_NEWPID) != 0)
+		return 77;
+	g = fork();
+	if (g < 0)
+		return 1;
+	if (g == 0) {
+		struct proc_tree t;
+		struct pidvec pv = { 0 };
+		char link[32] = "";
+		long self = 0;
+		bool ok = true;
+
+		ok = readlink("/proc/self", link, sizeof(link) - 1) > 0 && parse_long(link, &self) == 0 &&
+		     self != getpid();
+		proc_tree_init(&t);
+		for (int i = 0; i < 3 && ok; i++)
+			ok = proc_descendants(&t, (pid_t)self, &pv) == 0;
+		ok = ok && t.walks == 3 && t.cursor_state == PROC_CURSOR_OFF;
+		pidvec_release(&pv);
+		proc_tree_release(&t);
+		_exit(ok ? 0 : 1);
+	}
+	if (waitpid(g, &status, 0) != g || !WIFEXITED(status))
+		return 1;
+	return WEXITSTATUS(status);
+}
+
+START_TEST(test_walk_not_reused_in_other_namespace)
+{
+	pid_t c = fork();
+	int status;
+
+	ck_assert_int_ge(c, 0);
+	if (c == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		_exit(walks_in_new_namespace());
+	}
+	ck_assert_int_eq(waitpid(c, &status, 0), c);
+	ck_assert(WIFEXITED(status));
+	if (WEXITSTATUS(status) == 77) {
+		tl_skip("no new pid namespace can be made here (unshare): the probe of /proc is not checked");
+		return;
+	}
+	ck_assert_msg(WEXITSTATUS(status) == 0, "a process in a new pid namespace reused a walk");
 }
 END_TEST
 
@@ -468,6 +709,9 @@ int main(void)
 	tcase_add_test(tc, test_find_by_name);
 	tcase_add_loop_test(tc, test_descendants, 0, ARRAY_SIZE(tree_modes));
 	tcase_add_loop_test(tc, test_descendants_change, 0, ARRAY_SIZE(tree_modes));
+	tcase_add_loop_test(tc, test_loadavg_last_pid, 0, ARRAY_SIZE(loadavg_cases));
+	tcase_add_loop_test(tc, test_walk_reused, 0, ARRAY_SIZE(tree_modes));
+	tcase_add_test(tc, test_walk_not_reused_in_other_namespace);
 	tcase_add_test(tc, test_find_program);
 	suite_add_tcase(s, tc);
 	return tl_run_suite(s);

@@ -850,6 +850,118 @@ START_TEST(test_many_children)
 }
 END_TEST
 
+/* A tree that changes while nothing else forks: the program's child sleeps
+ * 0.3 s, forks two children that hold 16 MiB each for 1 s, and exits 0.4 s
+ * later (they go to another parent: out of the tree); the program then
+ * execs and sleeps 1.2 s. */
+#define LATE_TREE MW " sleep 300 fork 2 16 1000 sleep 400; exec " MW " sleep 1200"
+
+static const struct {
+	const char *opts[2];
+	bool chld, sum; /* CHLD records, MEM is the sum */
+} late_tree_modes[] = {
+	{ { "-M", "-M" }, true, false },
+	{ { "-C", "-M" }, true, true },
+	{ { "-C", "-C" }, false, true },
+};
+
+#define MAX_MEM 4096
+
+struct timeline {
+	int nmem;
+	double t[MAX_MEM], mem[MAX_MEM];
+	int npids;
+	pid_t pid[MAX_PIDS];
+	double first[MAX_PIDS], last[MAX_PIDS];
+	int n[MAX_PIDS];
+};
+
+static void read_timeline(const char *path, struct timeline *tl)
+{
+	struct profile_reader r;
+	struct record rec;
+	int rc, i;
+
+	memset(tl, 0, sizeof(*tl));
+	ck_assert_msg(profile_reader_open(&r, path) == 0, "cannot open %s", path);
+	while ((rc = profile_reader_next(&r, &rec)) == 1) {
+		if (rec.kind == REC_MEM && tl->nmem < MAX_MEM) {
+			tl->t[tl->nmem] = rec.t;
+			tl->mem[tl->nmem++] = rec.mem;
+		} else if (rec.kind == REC_CHLD) {
+			i = pid_slot(tl->pid, &tl->npids, (pid_t)rec.pid);
+			if (!tl->n[i]++)
+				tl->first[i] = rec.t;
+			tl->last[i] = rec.t;
+		}
+	}
+	ck_assert_msg(rc == 0, "%s does not parse: %s", path, error_last());
+	profile_reader_close(&r);
+}
+
+static int samples_above(const struct timeline *tl, double mib)
+{
+	int n = 0;
+
+	for (int i = 0; i < tl->nmem; i++)
+		n += tl->mem[i] >= mib;
+	return n;
+}
+
+/* The child: its CHLD records begin first. Its children, forked late, are
+ * followed within a few samples, and leave the profile within a few samples
+ * of its end, with no pid allocated to tell (the walk of the tree is
+ * otherwise reused while no pid is). */
+static void assert_late_children(const struct timeline *tl)
+{
+	int mid = 0, gone = 0;
+	double last = 0;
+
+	ck_assert_int_eq(tl->npids, 3);
+	for (int i = 1; i < tl->npids; i++)
+		if (tl->first[i] < tl->first[mid])
+			mid = i;
+	for (int i = 0; i < tl->npids; i++) {
+		if (i == mid)
+			continue;
+		ck_assert_msg(tl->first[i] >= tl->t[0] + 0.25, "a child forked after 0.3 s sampled at %.3f s",
+			      tl->first[i] - tl->t[0]);
+		ck_assert_msg(tl->n[i] >= 5, "a child in the tree for 0.4 s has %d CHLD records", tl->n[i]);
+		last = tl->last[i] > last ? tl->last[i] : last;
+	}
+	for (int i = 0; i < tl->nmem; i++)
+		gone += tl->t[i] > tl->last[mid] && tl->t[i] <= last;
+	ck_assert_msg(gone <= 3, "the children of an ended process still sampled %d samples after its end", gone);
+}
+
+START_TEST(test_late_children_and_middle_exit)
+{
+	struct run x;
+	struct timeline *tl = malloc(sizeof(*tl));
+
+	ck_assert_ptr_nonnull(tl);
+	run_setup(&x);
+	RUN(&x, "run", late_tree_modes[_i].opts[0], late_tree_modes[_i].opts[1], "-T", "0.02", "-o", "out.dat",
+	    "sh", "-c", LATE_TREE);
+	ck_assert_msg(x.r.status == 0, "%s", x.r.err);
+	read_timeline(x.out, tl);
+	ck_assert_int_ge(tl->nmem, 20);
+	if (late_tree_modes[_i].chld)
+		assert_late_children(tl);
+	else
+		ck_assert_int_eq(tl->npids, 0);
+	if (late_tree_modes[_i].sum) {
+		ck_assert_msg(samples_above(tl, 32) >= 5, "%d samples with both children", samples_above(tl, 32));
+		ck_assert_msg(tl->mem[tl->nmem - 1] < 12, "last MEM %.2f MiB: the children are counted still",
+			      tl->mem[tl->nmem - 1]);
+	} else {
+		ck_assert_int_eq(samples_above(tl, 12), 0);
+	}
+	run_teardown(&x);
+	free(tl);
+}
+END_TEST
+
 static long status_kib(pid_t pid, const char *key)
 {
 	char path[64];
@@ -1615,6 +1727,7 @@ int main(void)
 	tcase_add_test(tc, test_multiprocess);
 	tcase_add_test(tc, test_child_name_after_exec);
 	tcase_add_test(tc, test_many_children);
+	tcase_add_loop_test(tc, test_late_children_and_middle_exit, 0, ARRAY_SIZE(late_tree_modes));
 	tcase_add_test(tc, test_flat_resources);
 	tcase_add_test(tc, test_attach_pid);
 	tcase_add_test(tc, test_attach_name);
