@@ -33,6 +33,7 @@
 #define NS_PER_SEC 1000000000ull
 #define HWM_PERIOD_NS 100000000ull   /* high-water marks read at least every 100 ms */
 #define MARK_PERIOD_NS 10000000ull   /* interval peaks read at most every 10 ms (see mprof(1)) */
+#define MARK_TREE_MAX 2000ull        /* and at most this many marks a second in all */
 #define FLUSH_PERIOD_NS 500000000ull /* the profile reaches the disk at least every 0.5 s */
 #define CMD_DELAY_NS 50000000ull     /* a child's name is taken once it is 50 ms old (after its exec) */
 #define MEM_REUSE_NS 1000000ull      /* events reuse a reading younger than 1 ms */
@@ -561,10 +562,18 @@ static void interval_peaks(struct sampler *s, bool alive, uint64_t self, uint64_
 /* Interval peaks are read at every sample up to 100 a second; sampling
  * faster, at the first sample 10 ms (less half an interval) after the last
  * read, so that their cost stays that of 100 reads a second: each then
- * covers the intervals since. Nothing escapes the mark meanwhile. */
+ * covers the intervals since. A tree's are read together, and less often
+ * when it has more than MARK_TREE_MAX / 100 processes, so that there are
+ * at most MARK_TREE_MAX reads a second in all. Nothing escapes the marks
+ * meanwhile. */
 static void marks_due(struct sampler *s, uint64_t now)
 {
-	s->marks_due = s->ipk.on && now - s->mark_ns + s->interval_ns / 2 >= MARK_PERIOD_NS;
+	size_t procs = 1 + (s->o->children || s->o->multiprocess ? s->nkids : 0);
+	uint64_t period = procs * (NS_PER_SEC / MARK_TREE_MAX);
+
+	if (period < MARK_PERIOD_NS)
+		period = MARK_PERIOD_NS;
+	s->marks_due = s->ipk.on && now - s->mark_ns + s->interval_ns / 2 >= period;
 	if (s->marks_due)
 		s->mark_ns = now;
 }

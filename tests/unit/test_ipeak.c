@@ -226,6 +226,72 @@ START_TEST(test_rapid_sampling)
 }
 END_TEST
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The samples' median: the tree's memory between the spikes. */
+static double median_mem(const struct prof *p)
+{
+	double *v = malloc((size_t)p->nmem * sizeof(*v)), m;
+
+	for (int i = 0; i < p->nmem; i++)
+		v[i] = p->mem[i].mem;
+	qsort(v, (size_t)p->nmem, sizeof(*v), cmp_double);
+	m = v[p->nmem / 2];
+	free(v);
+	return m;
+}
+
+/* A tree of 41 processes: its marks are read at most 2000 times a second in
+ * all, so every 20.5 ms at least, however fast it is sampled: the program's
+ * spikes give IPEAK records at least that far apart (less half an
+ * interval), and the highest is still the spike. */
+START_TEST(test_tree_budget)
+{
+	char *dir = tl_tmpdir(), *out = tl_path(dir, "out.dat");
+	struct prof *p = malloc(sizeof(*p));
+	const char *argv[24 + 3 * RAPID_SPIKES];
+	double top = 0, base;
+	size_t n = 0;
+	struct tl_result r;
+
+	for (const char *const *a = (const char *const[]){ "mprof", "run", "-C", "-T", "0.005", "-o", "out.dat",
+							   MW, "fork", "40", "1", "4000", "sleep", "300",
+							   NULL }; *a; a++)
+		argv[n++] = *a;
+	for (int i = 0; i < RAPID_SPIKES; i++) {
+		argv[n++] = "spike";
+		argv[n++] = "8";
+		argv[n++] = "0";
+	}
+	argv[n++] = "wait";
+	argv[n] = NULL;
+	tl_run_env(&r, dir, NULL, 90, argv);
+	ck_assert_msg(r.status == 0, "%s", r.err);
+	read_profile(out, p);
+	ck_assert_int_ge(p->nmem, 20);
+	base = median_mem(p);
+	for (int i = 1; i < p->nipeak; i++)
+		ck_assert_msg(p->ipeak[i].t - p->ipeak[i - 1].t >= 0.0175,
+			      "interval peaks %.4f s apart at %.4f (%d of them, %d samples)",
+			      p->ipeak[i].t - p->ipeak[i - 1].t, p->ipeak[i].t, p->nipeak, p->nmem);
+	ck_assert_int_ge(p->nipeak, 1);
+	for (int i = 0; i < p->nmem; i++)
+		if (interval_top(p, &p->mem[i]) > top)
+			top = interval_top(p, &p->mem[i]);
+	ck_assert_msg(top - base >= 8 * 0.98, "highest interval peak %.2f MiB, samples' median %.2f", top, base);
+	tl_result_free(&r);
+	free(p);
+	tl_rmrf(dir);
+	free(dir);
+	free(out);
+}
+END_TEST
+
 /* The Python tool reads a file with IPEAK and CHLDIPEAK records. */
 static void python_reads(const char *dir, const char *name)
 {
@@ -490,6 +556,7 @@ int main(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_spikes);
 	tcase_add_test(tc, test_rapid_sampling);
+	tcase_add_test(tc, test_tree_budget);
 	tcase_add_test(tc, test_children);
 	tcase_add_test(tc, test_unseen);
 	tcase_add_test(tc, test_attach);
