@@ -13,7 +13,7 @@
 #define CHUNK_DEFAULT (1u << 20)
 #define MIN_SIZE_DEFAULT (8u << 20)
 #define OVERLAP (64u << 10)   /* read past a chunk for its last line */
-#define PAD 8                 /* zero bytes after the data, as the reader keeps */
+#define PAD PROFILE_SCAN_PAD  /* zero bytes after the data, for the line scan */
 #define SLOTS_PER_THREAD 2
 
 /* A line: a MEM sample (mem >= +0, sign bit clear), or any other line, its
