@@ -773,15 +773,52 @@ static void model_record(struct model_reader *r, const struct record *rec)
 }
 
 /* MEM records one after another, as model_record takes them. */
+/* The samples from run on that fall in the main series' hot bucket, added as
+ * series_add adds them (no trend), with the bucket, the peak and the start
+ * kept in registers: how many. */
+static size_t hot_samples(struct model_reader *r, const struct profile_sample *run, size_t n)
+{
+	struct plot_series *s = &r->m->main;
+	struct plot_bucket *bp = r->main_hot.b, b;
+	struct plot_point pk = s->peak;
+	double ref = r->t_ref, start = r->start, t0 = r->main_hot.t0, t1 = r->main_hot.t1;
+	size_t i;
+
+	if (!bp || !(t0 < t1) || r->slope || !r->have_start || !r->have_ref)
+		return 0;
+	b = *bp;
+	for (i = 0; i < n; i++) {
+		double t = run[i].t - ref, v = run[i].mem;
+
+		if (!(t >= t0 && t < t1))
+			break;
+		if (t < start)
+			start = t;
+		bucket_add(&b, t, (float)v);
+		if (v >= pk.v && (v > pk.v || t < pk.t)) {
+			pk.t = t;
+			pk.v = v;
+			pk.set = true;
+		}
+	}
+	*bp = b;
+	s->peak = pk;
+	s->n += i;
+	r->start = start;
+	return i;
+}
+
 static void model_samples(struct model_reader *r, const struct profile_sample *run, size_t n)
 {
 	struct plot_model *m = r->m;
 
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n;) {
 		double t = rel_time(r, run[i].t);
 
 		note_start(r, t);
 		series_add(r, &m->main, t, run[i].mem);
+		i++;
+		i += hot_samples(r, run + i, n - i);
 	}
 	r->nmem += n;
 	m->records += n;
