@@ -9,6 +9,7 @@
 #include "util.h"
 
 #include <fcntl.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -314,6 +315,79 @@ START_TEST(test_consumers)
 }
 END_TEST
 
+/* Plot's buckets from a large file read on several threads hold exactly its
+ * samples: those from a bucket's first time to its last, their count, lowest,
+ * highest, first and last values; the peak is the highest sample, its first
+ * time. (The file is in time order, so a bucket's samples are the ones
+ * between its two times.) */
+START_TEST(test_plot_buckets_hold_the_samples)
+{
+	enum { N = 60000 };
+	char *dir = tl_tmpdir(), *path = tl_path(dir, "w.dat");
+	FILE *f = fopen(path, "w");
+	double *t = malloc(N * sizeof(*t)), *v = malloc(N * sizeof(*v)), x = 100;
+	double peak = -1, peak_t = 0;
+	unsigned seed = 5;
+	struct plot_model m;
+	size_t covered = 0;
+
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "CMDLINE walk\n");
+	for (size_t i = 0; i < N; i++) {
+		char a[40], b[40];
+
+		seed = seed * 1103515245u + 12345u;
+		x += ((double)(seed >> 16 & 0xff) - 127.5) / 64;
+		x = x < 1 ? 1 : x;
+		/* runs of equal times and values now and then, a tie for the peak */
+		snprintf(a, sizeof(a), "%.6f", i == 40000 || i == 50000 ? 999.0 : x);
+		snprintf(b, sizeof(b), "%.4f", 1795695938.0 + (double)(i - (i % 3 == 1 && (seed >> 30 & 1))) * 0.001);
+		fprintf(f, "MEM %s %s\n", a, b);
+		v[i] = strtod(a, NULL);
+		t[i] = strtod(b, NULL) - strtod("1795695938.0000", NULL);
+		if (v[i] > peak) {
+			peak = v[i];
+			peak_t = t[i];
+		}
+	}
+	ck_assert_int_eq(fclose(f), 0);
+	profile_par_tune(4096, 1, 2);
+	ck_assert_int_eq(plot_model_read(&m, path, NULL, 0), 0);
+	profile_par_tune(0, 0, 0);
+	ck_assert_uint_eq(m.main.n, N);
+	ck_assert_uint_eq(bits(m.main.peak.v), bits(peak));
+	ck_assert_uint_eq(bits(m.main.peak.t), bits(peak_t));
+	for (size_t k = 0, i = 0; k < m.grid.nbuckets; k++) {
+		const struct plot_bucket *b = plot_series_bucket(&m, &m.main, k);
+		float lo = INFINITY, hi = -INFINITY;
+		size_t j;
+
+		if (!b)
+			continue;
+		while (i < N && t[i] < b->tfirst)
+			i++;
+		ck_assert_uint_lt(i, N);
+		for (j = i; j < N && t[j] <= b->tlast; j++) {
+			lo = fminf(lo, (float)v[j]);
+			hi = fmaxf(hi, (float)v[j]);
+		}
+		ck_assert_uint_eq(b->n, j - i);
+		ck_assert(b->tfirst == t[i] && b->first == (float)v[i]);
+		ck_assert(b->tlast == t[j - 1] && b->last == (float)v[j - 1]);
+		ck_assert(b->min == lo && b->max == hi);
+		covered += j - i;
+		i = j;
+	}
+	ck_assert_uint_eq(covered, N);
+	plot_model_release(&m);
+	free(t);
+	free(v);
+	free(path);
+	tl_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
 /* A small file, and what is not a regular file, are read on one thread; a
  * large one on several. */
 START_TEST(test_when_parallel)
@@ -365,6 +439,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_shuffled, 0, 3);
 	tcase_add_loop_test(tc, test_fixtures, 0, ARRAY_SIZE(fixtures));
 	tcase_add_test(tc, test_consumers);
+	tcase_add_test(tc, test_plot_buckets_hold_the_samples);
 	tcase_add_test(tc, test_when_parallel);
 	suite_add_tcase(s, tc);
 	return tl_run_suite(s);
