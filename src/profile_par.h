@@ -51,7 +51,7 @@ const char *profile_scan_mems(const char *p, const char *mine, const char *end,
 			      struct profile_sample *out, size_t cap, size_t *n);
 /* One such line at p, avail bytes of data from p (PROFILE_SCAN_PAD bytes
  * from p readable), in its most common forms: a line shorter than the
- * window, numbers of at most 16 digits in 16 bytes, no sign; only where the
+ * window, numbers of at most 15 digits in 16 bytes, no sign; only where the
  * processor has the instructions for it (AVX2). Where the next line starts,
  * or NULL: then ask profile_scan_mem_line. */
 const char *profile_scan_mem_fast(const char *p, size_t avail, double *mem, double *t);

@@ -1,21 +1,23 @@
 /* profile_scan: the common record, "MEM <MiB> <t>\n", read many at a time.
  *
- * On x86-64 with AVX2, a line's first bytes are classified at once (digit,
- * '.', anything else) into bit masks: the ends of its two numbers and their
- * dots are the masks' low bits. Both numbers are then moved, their dot
- * taken out, to the right of one 16-byte lane each by one byte shuffle
- * (its control from a table by length and place of the dot) and converted
- * together: pairs, quads, octets of digits, then 16 digits in 64 bits.
- * Numbers of at most 16 digits in at most 16 bytes, so m < 10^16 and k <= 16
- * in m / 10^k: both exact doubles, the one division correctly rounded, the
- * double strtod gives (and profile.c's plain way gives). Any other form
- * (signs, longer numbers, exponents, a line longer than the window, a
- * processor without AVX2) is read by profile.c's plain way, which falls to
- * strtod.
+ * On x86-64 with AVX2, a line's first 32 (or 64) bytes are classified at
+ * once (digit, '.', anything else) into bit masks: the ends of its two
+ * numbers and their dots are the masks' low bits. Lines that follow one
+ * another mostly have the same shape (the same masks up to the newline):
+ * then what was worked out for the line before converts this one. Both
+ * numbers are moved, their dot taken out, to the right of one 16-byte lane
+ * each by one byte shuffle (its control from a table by length and place of
+ * the dot) and converted together: pairs, quads, octets of digits, then up
+ * to 15 digits in 64 bits. So m < 10^15 and k <= 15 in m / 10^k: both exact
+ * doubles, the one division correctly rounded, the double strtod gives (and
+ * profile.c's plain way gives). Any other form (signs, longer numbers,
+ * exponents, a line longer than the window, a processor without AVX2) is
+ * read by profile.c's plain way, which falls to strtod.
  */
 #include "profile_par.h"
 
 #include <pthread.h>
+#include <stddef.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -72,112 +74,172 @@ classify32(const char *p, uint64_t *dots)
 	return (uint32_t)~_mm256_movemask_epi8(dig);
 }
 
-/* The two numbers' places: a number starts at s[i], is len[i] bytes, its dot
- * at dot[i] from its start (len[i]: none). Where the line ends (its
- * newline), or 0 when it is not that line. */
-static inline __attribute__((always_inline, target("avx2"))) unsigned
-line_shape(const char *p, size_t avail, unsigned s[2], unsigned len[2], unsigned dot[2])
-{
-	uint64_t dots, nd = classify32(p, &dots), term, d1, d2;
-	unsigned e1, e2;
+/* A line's shape: where its numbers, their dots and its newline are, as the
+ * bit masks of its bytes up to its newline show them; what converts its
+ * numbers. Lines that follow one another mostly have the same. */
+struct shape {
+	__m256i ctl;           /* the two numbers' shuffle */
+	__m128d div;           /* 10^(fraction digits) of each */
+	uint64_t nd, dots;     /* the masks of line_masks */
+	uint64_t keep;         /* the bits up to the newline */
+	unsigned sep, nl;      /* the space between the numbers, the newline */
+};
 
-	term = nd & ~dots & ~UINT64_C(0xf);
-	if (!(term & (term - 1))) { /* not two ends in 32 bytes */
+/* The masks of the line at p: 32 bytes, 64 when that has not the two ends of
+ * its numbers (so a line of a shape with its newline past 32 bytes is seen
+ * whole). Their bits for "MEM " cleared in *term (the ends: neither digit
+ * nor dot). */
+static inline __attribute__((always_inline, target("avx2"))) uint64_t
+line_masks(const char *p, uint64_t *dots, uint64_t *term)
+{
+	uint64_t nd = classify32(p, dots);
+
+	*term = nd & ~*dots & ~UINT64_C(0xf);
+	if (!(*term & (*term - 1))) { /* not two ends in 32 bytes */
 		uint64_t dots_hi, nd_hi = classify32(p + 32, &dots_hi);
 
 		nd |= nd_hi << 32;
-		dots |= dots_hi << 32;
-		term = nd & ~dots & ~UINT64_C(0xf);
-		if (!(term & (term - 1)))
-			return 0;
+		*dots |= dots_hi << 32;
+		*term = nd & ~*dots & ~UINT64_C(0xf);
 	}
+	return nd;
+}
+
+/* The line at p (avail bytes of data) has sh's shape. */
+static inline __attribute__((always_inline, target("avx2"))) bool
+shape_same(const char *p, size_t avail, const struct shape *sh)
+{
+	uint64_t dots, term, nd = line_masks(p, &dots, &term);
+
+	return !(((nd ^ sh->nd) | (dots ^ sh->dots)) & sh->keep) && memcmp(p, "MEM ", 4) == 0 &&
+	       p[sh->sep] == ' ' && p[sh->nl] == '\n' && sh->nl < avail;
+}
+
+/* A number of len bytes (1 to 16) with a dot at dot (len: none): at most 15
+ * digits, at least one; its shuffle; 10^(fraction digits). */
+static inline bool number_shape(unsigned len, uint64_t dots, unsigned at, const uint8_t **ctl,
+				double *div)
+{
+	unsigned dot = dots ? (unsigned)__builtin_ctzll(dots) - at : len;
+	unsigned digits = len - (dot < len);
+
+	if (len - 1 > 15 || (dots & (dots - 1)) || digits - 1 > 14)
+		return false;
+	*ctl = shuffle[len][dot];
+	*div = pow10_exact[len - dot - (dot < len)];
+	return true;
+}
+
+/* Learn the shape of the line at p: false when it is not "MEM <a> <b>\n"
+ * with two plain decimals of 1 to 15 digits (sh unchanged). */
+static inline __attribute__((always_inline, target("avx2"))) bool
+shape_learn(const char *p, size_t avail, struct shape *sh)
+{
+	uint64_t dots, term, nd = line_masks(p, &dots, &term), keep;
+	unsigned e1, e2;
+	const uint8_t *c0, *c1;
+	double d0, d1;
+
+	if (!(term & (term - 1)))
+		return false;
 	e1 = (unsigned)__builtin_ctzll(term);
 	term &= term - 1;
 	e2 = (unsigned)__builtin_ctzll(term);
 	if (memcmp(p, "MEM ", 4) != 0 || p[e1] != ' ' || p[e2] != '\n' || e2 >= avail)
-		return 0;
-	d1 = dots & ((UINT64_C(1) << e1) - 1);
-	d2 = dots & ((UINT64_C(1) << e2) - 1) & ~((UINT64_C(2) << e1) - 1);
-	s[0] = 4;
-	s[1] = e1 + 1;
-	len[0] = e1 - 4;
-	len[1] = e2 - e1 - 1;
-	dot[0] = d1 ? (unsigned)__builtin_ctzll(d1) - s[0] : len[0];
-	dot[1] = d2 ? (unsigned)__builtin_ctzll(d2) - s[1] : len[1];
-	/* 1 to 16 bytes, at most one dot, at least one digit */
-	if (len[0] - 1 > 15 || len[1] - 1 > 15 || (d1 & (d1 - 1)) || (d2 & (d2 - 1)) ||
-	    (len[0] == 1 && d1) || (len[1] == 1 && d2))
-		return 0;
-	return e2;
+		return false;
+	keep = (UINT64_C(2) << e2) - 1; /* e2 == 63: all (2 << 63 is 0) */
+	if (!number_shape(e1 - 4, dots & ((UINT64_C(1) << e1) - 1), 4, &c0, &d0) ||
+	    !number_shape(e2 - e1 - 1, dots & keep & ~((UINT64_C(2) << e1) - 1), e1 + 1, &c1, &d1))
+		return false;
+	sh->ctl = _mm256_loadu2_m128i((const __m128i *)(const void *)c1,
+				      (const __m128i *)(const void *)c0);
+	sh->div = _mm_set_pd(d1, d0);
+	sh->nd = nd;
+	sh->dots = dots;
+	sh->keep = keep;
+	sh->sep = e1;
+	sh->nl = e2;
+	return true;
 }
 
-/* 16 digits (zero bytes before them) in each lane: their values. */
+_Static_assert(offsetof(struct profile_sample, t) == sizeof(double),
+	       "a sample is its two doubles, mem first");
+
+/* The two numbers of the line at p, of shape sh, into out (mem, t): 16
+ * digits in each lane to pairs, quads, octets, then m = high * 10^8 + low;
+ * m < 10^15 < 2^52 is exact in the low bits of 2^52's double. */
 static inline __attribute__((always_inline, target("avx2"))) void
-lanes_to_u64(__m256i x, uint64_t *a, uint64_t *b)
+shape_convert(const char *p, const struct shape *sh, double *out)
 {
-	__m256i pairs = _mm256_maddubs_epi16(x, _mm256_set1_epi16(0x010a));
-	__m256i quads = _mm256_madd_epi16(pairs, _mm256_set1_epi32(0x00010064));
-	__m256i oct = _mm256_madd_epi16(_mm256_packus_epi32(quads, quads),
-					_mm256_set1_epi32(0x00012710));
-	uint64_t lo = (uint64_t)_mm256_extract_epi64(oct, 0);
-	uint64_t hi = (uint64_t)_mm256_extract_epi64(oct, 2);
+	__m256i x = _mm256_loadu2_m128i((const __m128i *)(const void *)(p + sh->sep + 1),
+					(const __m128i *)(const void *)(p + 4));
+	__m256i pairs, quads, oct, m;
+	__m128i m2;
+	__m128d two52 = _mm_set1_pd(4503599627370496.0);
 
-	*a = (lo & 0xffffffffu) * UINT64_C(100000000) + (lo >> 32);
-	*b = (hi & 0xffffffffu) * UINT64_C(100000000) + (hi >> 32);
+	x = _mm256_shuffle_epi8(_mm256_sub_epi8(x, _mm256_set1_epi8('0')), sh->ctl);
+	pairs = _mm256_maddubs_epi16(x, _mm256_set1_epi16(0x010a));
+	quads = _mm256_madd_epi16(pairs, _mm256_set1_epi32(0x00010064));
+	oct = _mm256_madd_epi16(_mm256_packus_epi32(quads, quads), _mm256_set1_epi32(0x00012710));
+	m = _mm256_add_epi64(_mm256_mul_epu32(oct, _mm256_set1_epi64x(100000000)),
+			     _mm256_srli_epi64(oct, 32));
+	m2 = _mm256_castsi256_si128(_mm256_permute4x64_epi64(m, 0x08));
+	m2 = _mm_or_si128(m2, _mm_castpd_si128(two52));
+	_mm_storeu_pd(out, _mm_div_pd(_mm_sub_pd(_mm_castsi128_pd(m2), two52), sh->div));
 }
 
-static inline __attribute__((always_inline, target("avx2"))) const char *
-mem_line_avx2(const char *p, size_t avail, double *mem, double *t)
+static inline __attribute__((always_inline, target("avx2"))) void shape_reset(struct shape *sh)
 {
-	unsigned s[2], len[2], dot[2], nl = line_shape(p, avail, s, len, dot);
-	__m256i x, ctl;
-	uint64_t m0, m1;
-
-	if (!nl)
-		return NULL;
-	x = _mm256_loadu2_m128i((const __m128i *)(const void *)(p + s[1]),
-				(const __m128i *)(const void *)(p + s[0]));
-	ctl = _mm256_loadu2_m128i((const __m128i *)(const void *)shuffle[len[1]][dot[1]],
-				  (const __m128i *)(const void *)shuffle[len[0]][dot[0]]);
-	x = _mm256_shuffle_epi8(_mm256_sub_epi8(x, _mm256_set1_epi8('0')), ctl);
-	lanes_to_u64(x, &m0, &m1);
-	if (m0 > (UINT64_C(1) << 53) || m1 > (UINT64_C(1) << 53))
-		return NULL;
-	*mem = (double)m0 / pow10_exact[len[0] - dot[0] - (dot[0] < len[0])];
-	*t = (double)m1 / pow10_exact[len[1] - dot[1] - (dot[1] < len[1])];
-	return p + nl + 1;
+	memset(sh, 0, sizeof(*sh));
+	sh->keep = ~UINT64_C(0); /* no line's masks are all 0 */
 }
 
 static __attribute__((target("avx2"))) const char *
 scan_avx2(const char *p, const char *mine, const char *end, struct profile_sample *out,
 	  size_t cap, size_t *n)
 {
+	struct shape sh;
 	size_t i = 0;
 
+	shape_reset(&sh);
 	while (p < mine && i < cap) {
-		const char *q = mem_line_avx2(p, (size_t)(end - p), &out[i].mem, &out[i].t);
+		size_t avail = (size_t)(end - p);
 
-		if (!q)
-			q = profile_scan_mem_line(p, end, &out[i].mem, &out[i].t);
-		if (!q)
-			break;
-		p = q;
+		if (shape_same(p, avail, &sh) || shape_learn(p, avail, &sh)) {
+			shape_convert(p, &sh, &out[i].mem);
+			p += sh.nl + 1;
+		} else {
+			const char *q = profile_scan_mem_line(p, end, &out[i].mem, &out[i].t);
+
+			if (!q)
+				break;
+			p = q;
+		}
 		i++;
 	}
 	*n = i;
 	return p;
 }
 
+static __attribute__((noinline, target("avx2"))) const char *
+one_avx2(const char *p, size_t avail, double *mem, double *t)
+{
+	struct shape sh;
+	double v[2];
+
+	shape_reset(&sh);
+	if (!shape_learn(p, avail, &sh))
+		return NULL;
+	shape_convert(p, &sh, v);
+	*mem = v[0];
+	*t = v[1];
+	return p + sh.nl + 1;
+}
+
 static bool use_avx2(void)
 {
 	pthread_once(&shuffle_once, shuffle_init);
 	return have_avx2;
-}
-
-static __attribute__((noinline, target("avx2"))) const char *
-one_avx2(const char *p, size_t avail, double *mem, double *t)
-{
-	return mem_line_avx2(p, avail, mem, t);
 }
 
 const char *profile_scan_mem_fast(const char *p, size_t avail, double *mem, double *t)

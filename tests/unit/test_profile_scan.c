@@ -71,11 +71,13 @@ static const struct {
 	{ "MEM 0 0\n", true },
 	{ "MEM 5. .5\n", true },
 	{ "MEM 007.50 0001700000000.1\n", true },
-	{ "MEM 1234567890123456 1\n", true },           /* 16 digits */
+	{ "MEM 123456789012345 1\n", true },            /* 15 digits */
+	{ "MEM 1234567890123456 1\n", false },          /* 16 digits: plain way */
 	{ "MEM 1234567.12345678 1.0\n", true },        /* 16 bytes with the dot */
+	{ "MEM 999999999999999 999999.999999999\n", true },
 	{ "MEM 12345678.12345678 1.0\n", false },      /* 17 bytes */
 	{ "MEM 0.00000000000001 1\n", true },           /* 14 decimals */
-	{ "MEM 9007199254740992 1\n", true },           /* 2^53 */
+	{ "MEM 9007199254740992 1\n", false },          /* 2^53: plain way */
 	{ "MEM 9007199254740993 1\n", false },          /* over 2^53: plain way */
 	{ "MEM 1 .9007199254740993\n", false },
 	{ "MEM 12345678901234567 1\n", false },         /* 17 digits */
@@ -183,7 +185,7 @@ START_TEST(test_every_length)
 END_TEST
 
 /* The newline at every place of the window and past it (numbers padded with
- * leading zeros), then the next line right after. */
+ * leading zeros), a line of the same shape after it, then one of another. */
 START_TEST(test_newline_everywhere)
 {
 	size_t taken = 0;
@@ -192,9 +194,10 @@ START_TEST(test_newline_everywhere)
 		for (int wt = 1; wt <= 40; wt++) {
 			char text[256];
 			size_t len = (size_t)snprintf(text, sizeof(text),
-						      "MEM %0*.*f %0*.*f\nMEM 1.5 17.25\n", width,
-						      width > 4 ? 3 : 0, 12.5, wt, wt > 6 ? 4 : 0,
-						      1700000000.5);
+						      "MEM %0*.*f %0*.*f\nMEM %0*.*f %0*.*f\nMEM 1.5 17.25\n",
+						      width, width > 4 ? 3 : 0, 12.5, wt, wt > 6 ? 4 : 0,
+						      1700000000.5, width, width > 4 ? 3 : 0, 13.25, wt,
+						      wt > 6 ? 4 : 0, 1700000001.5);
 
 			taken += agree(text, len, '\0');
 			taken += agree(text, len, '9');
@@ -213,12 +216,14 @@ START_TEST(test_stray_bytes)
 {
 	static const char strays[] = { 'a', ':', '/', '\0', '\xff', '\x80', '-', '+', 'e', ' ', '.',
 				       '\r', '\t', '\n', '0', '9' };
-	const char *base = "MEM 2572.031892 1700000009.9990\nMEM 3.5 1700000010.0000\n";
+	/* the second line has the first one's shape, the third not */
+	const char *base = "MEM 2572.031892 1700000009.9990\nMEM 2573.131893 1700000010.0000\n"
+			   "MEM 3.5 1700000010.0000\n";
 	size_t len = strlen(base);
 
 	for (size_t at = 0; at < len; at++) {
 		for (size_t k = 0; k < sizeof(strays); k++) {
-			char text[128];
+			char text[160];
 
 			memcpy(text, base, len);
 			text[at] = strays[k];
@@ -234,7 +239,8 @@ END_TEST
  * data. */
 START_TEST(test_data_ends_mid_line)
 {
-	const char *text = "MEM 99.755957 1700000000.0000\nMEM 104.833191 1700000000.9980\n";
+	/* two lines of the same shape */
+	const char *text = "MEM 99.755957 1700000000.0000\nMEM 98.123456 1700000000.0010\n";
 	size_t len = strlen(text);
 
 	for (size_t cut = 0; cut <= len; cut++) {
