@@ -32,7 +32,7 @@ static bool fast_available(void)
 static size_t agree(const char *data, size_t len, char fill)
 {
 	static char buf[BUF + PROFILE_SCAN_PAD];
-	struct profile_sample fast[64], plain[64];
+	struct profile_sample fast[64], plain[64] = { { 0, 0 } };
 	const char *p, *q;
 	size_t n = 0, nf = 0, taken = 0;
 
