@@ -31,11 +31,11 @@ _Static_assert(PROFILE_SCAN_WINDOW == 64 && PROFILE_SCAN_WINDOW + 16 <= PROFILE_
 	       "the window's masks fit 64 bits, a number's 16 bytes from any byte of it "
 	       "fit the padding");
 
-static const double pow10_exact[] = {
-	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
-};
-
 #ifdef SCAN_AVX2
+
+static const double pow10_exact[] = {
+	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+};
 
 /* shuffle[len][dot]: a number of len bytes (1 to 16) with its '.' at dot
  * (dot == len: none) to the right of 16 bytes, without its dot, zeros (bytes
@@ -248,11 +248,6 @@ const char *profile_scan_mem_fast(const char *p, size_t avail, double *mem, doub
 }
 
 #else
-
-static bool use_avx2(void)
-{
-	return false;
-}
 
 const char *profile_scan_mem_fast(const char *p, size_t avail, double *mem, double *t)
 {
