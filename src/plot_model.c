@@ -773,15 +773,86 @@ static void model_record(struct model_reader *r, const struct record *rec)
 }
 
 /* MEM records one after another, as model_record takes them. */
+/* Four samples q[0..3] added to bucket b (of times [t0, t1)) when that is
+ * simple: their times in order, from b's last and t0 on, the last before t1
+ * (then b's first and the start stay, b's last is q[3]), and no new peak
+ * (all below pkv). Whether they were. */
+static inline bool hot_quad(const struct profile_sample *q, double ref, double t0, double t1,
+			    double pkv, struct plot_bucket *b)
+{
+	double ta = q[0].t - ref, tb = q[1].t - ref, tc = q[2].t - ref, td = q[3].t - ref;
+	double hab = q[0].mem > q[1].mem ? q[0].mem : q[1].mem;
+	double hcd = q[2].mem > q[3].mem ? q[2].mem : q[3].mem;
+	double hi = hab > hcd ? hab : hcd;
+	float fa = (float)q[0].mem, fb = (float)q[1].mem, fc = (float)q[2].mem, fd = (float)q[3].mem;
+	float lo4, hi4;
+
+	if (!(b->n && ta >= b->tlast && ta >= t0 && ta <= tb && tb <= tc && tc <= td && td < t1 && hi < pkv))
+		return false;
+	lo4 = fa < fb ? fa : fb;
+	lo4 = fc < lo4 ? fc : lo4;
+	lo4 = fd < lo4 ? fd : lo4;
+	hi4 = fa > fb ? fa : fb;
+	hi4 = fc > hi4 ? fc : hi4;
+	hi4 = fd > hi4 ? fd : hi4;
+	b->min = lo4 < b->min ? lo4 : b->min;
+	b->max = hi4 > b->max ? hi4 : b->max;
+	b->tlast = td;
+	b->last = fd;
+	b->n += 4;
+	return true;
+}
+
+/* The samples from run on that fall in the main series' hot bucket, added as
+ * series_add adds them (no trend), with the bucket, the peak and the start
+ * kept in registers: how many. */
+static size_t hot_samples(struct model_reader *r, const struct profile_sample *run, size_t n)
+{
+	struct plot_series *s = &r->m->main;
+	struct plot_bucket *bp = r->main_hot.b, b;
+	struct plot_point pk = s->peak;
+	double ref = r->t_ref, start = r->start, t0 = r->main_hot.t0, t1 = r->main_hot.t1;
+	size_t i;
+
+	if (!bp || !(t0 < t1) || r->slope || !r->have_start || !r->have_ref)
+		return 0;
+	b = *bp;
+	for (i = 0; i < n; i++) {
+		double t = run[i].t - ref, v = run[i].mem;
+
+		if (i + 4 <= n && hot_quad(run + i, ref, t0, t1, pk.v, &b)) {
+			i += 3;
+			continue;
+		}
+		if (!(t >= t0 && t < t1))
+			break;
+		if (t < start)
+			start = t;
+		bucket_add(&b, t, (float)v);
+		if (v >= pk.v && (v > pk.v || t < pk.t)) {
+			pk.t = t;
+			pk.v = v;
+			pk.set = true;
+		}
+	}
+	*bp = b;
+	s->peak = pk;
+	s->n += i;
+	r->start = start;
+	return i;
+}
+
 static void model_samples(struct model_reader *r, const struct profile_sample *run, size_t n)
 {
 	struct plot_model *m = r->m;
 
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n;) {
 		double t = rel_time(r, run[i].t);
 
 		note_start(r, t);
 		series_add(r, &m->main, t, run[i].mem);
+		i++;
+		i += hot_samples(r, run + i, n - i);
 	}
 	r->nmem += n;
 	m->records += n;

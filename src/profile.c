@@ -675,21 +675,9 @@ scan_mem_line(const char *line, const char *end, double *mem, double *t)
 	return p + 1;
 }
 
-const char *profile_scan_mems(const char *p, const char *mine, const char *end,
-			      struct profile_sample *out, size_t cap, size_t *n)
+const char *profile_scan_mem_line(const char *line, const char *end, double *mem, double *t)
 {
-	size_t i = 0;
-
-	while (p < mine && i < cap) {
-		const char *q = scan_mem_line(p, end, &out[i].mem, &out[i].t);
-
-		if (!q)
-			break;
-		p = q;
-		i++;
-	}
-	*n = i;
-	return p;
+	return scan_mem_line(line, end, mem, t);
 }
 
 void profile_record_mem(struct record *rec, double mem, double t, long lineno)

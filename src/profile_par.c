@@ -13,7 +13,7 @@
 #define CHUNK_DEFAULT (1u << 20)
 #define MIN_SIZE_DEFAULT (8u << 20)
 #define OVERLAP (64u << 10)   /* read past a chunk for its last line */
-#define PAD 8                 /* zero bytes after the data, as the reader keeps */
+#define PAD PROFILE_SCAN_PAD  /* zero bytes after the data, for the line scan */
 #define SLOTS_PER_THREAD 2
 
 /* A line: a MEM sample (mem >= +0, sign bit clear), or any other line, its
@@ -35,6 +35,7 @@ struct par_slot {
 	size_t cap;
 	union par_entry *e;
 	size_t n, ecap;
+	size_t nother;         /* entries that are other lines */
 	off_t first;           /* offset of the first line */
 	off_t next;            /* where the worker stopped: the next line's offset */
 	bool stopped;          /* a line that does not end in buf starts at next */
@@ -131,6 +132,7 @@ static void chunk_parse(const struct profile_par *P, struct par_slot *s, size_t 
 	const char *p, *e, *mine;
 
 	s->n = 0;
+	s->nother = 0;
 	s->stopped = false;
 	s->err = got < 0 ? errno : 0;
 	if (got < 0)
@@ -165,6 +167,7 @@ static void chunk_parse(const struct profile_par *P, struct par_slot *s, size_t 
 		en.o.tag = OTHER_BIT | (uint64_t)(nl - p);
 		en.o.off = (uint64_t)(p - s->buf);
 		push(s, en);
+		s->nother++;
 		p = nl + 1;
 	}
 	s->next = from + (p - s->buf);
@@ -376,7 +379,7 @@ int profile_par_next_run(struct profile_reader *r, struct record *rec,
 
 	if (P->mode == IN_CHUNK) {
 		const struct par_slot *s = &P->slots[P->k % P->nslots];
-		size_t i = P->i, j = i;
+		size_t i = P->i, j = s->nother ? i : s->n;
 
 		while (j < s->n && !(s->e[j].o.tag & OTHER_BIT))
 			j++;

@@ -39,11 +39,24 @@ void profile_par_stop(struct profile_reader *r);
 void profile_par_tune(size_t chunk, size_t min_size, int threads);
 
 /* profile.c's parts that the parallel reading uses. */
-/* Lines "MEM <MiB> <t>\n" with plain decimals from p on (8 bytes after end
- * readable), those that start before mine, at most cap of them, into out:
- * their count in *n, and where the first line not read starts. */
+/* Bytes read past a line's start by profile_scan_mem_fast (its window and
+ * 8-byte loads of digits in it). */
+#define PROFILE_SCAN_WINDOW 64
+#define PROFILE_SCAN_PAD 96
+/* Lines "MEM <MiB> <t>\n" with plain decimals from p on (PROFILE_SCAN_PAD
+ * bytes after end readable), those that start before mine, at most cap of
+ * them, into out: their count in *n, and where the first line not read
+ * starts. (profile_scan.c) */
 const char *profile_scan_mems(const char *p, const char *mine, const char *end,
 			      struct profile_sample *out, size_t cap, size_t *n);
+/* One such line at p, avail bytes of data from p (PROFILE_SCAN_PAD bytes
+ * from p readable), in its most common forms: a line shorter than the
+ * window, numbers of at most 15 digits in 16 bytes, no sign; only where the
+ * processor has the instructions for it (AVX2). Where the next line starts,
+ * or NULL: then ask profile_scan_mem_line. */
+const char *profile_scan_mem_fast(const char *p, size_t avail, double *mem, double *t);
+/* The same for any plain decimals (profile.c; 8 bytes after end readable). */
+const char *profile_scan_mem_line(const char *line, const char *end, double *mem, double *t);
 void profile_record_mem(struct record *rec, double mem, double t, long lineno);
 /* One line (not its newline; 8 bytes after it readable), numbered
  * r->lineno: 1 record, 0 skipped, -1 error (reported). */

@@ -9,6 +9,7 @@
 #include "util.h"
 
 #include <fcntl.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -314,6 +315,108 @@ START_TEST(test_consumers)
 }
 END_TEST
 
+/* Samples' indices by time, then by place in the file. */
+static const double *by_time_t;
+
+static int cmp_by_time(const void *pa, const void *pb)
+{
+	size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
+
+	if (by_time_t[a] != by_time_t[b])
+		return by_time_t[a] < by_time_t[b] ? -1 : 1;
+	return a < b ? -1 : a > b;
+}
+
+/* A random walk, its times in order but for runs of equal times and a step
+ * back now and then; a tie for the peak. */
+static char *write_jiggled_walk(const char *dir, double *t, double *v, size_t n)
+{
+	char *path = tl_path(dir, "w.dat");
+	FILE *f = fopen(path, "w");
+	double x = 100, t0 = strtod("1795695938.0000", NULL);
+	unsigned seed = 5;
+
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "CMDLINE walk\n");
+	for (size_t i = 0; i < n; i++) {
+		char a[40], b[40];
+		double ms = (double)i;
+
+		seed = seed * 1103515245u + 12345u;
+		x += ((double)(seed >> 16 & 0xff) - 127.5) / 64;
+		x = x < 1 ? 1 : x;
+		if (i % 3 == 1 && (seed >> 30 & 1))
+			ms -= 1;
+		if (i % 7 == 3 && (seed >> 29 & 1))
+			ms -= 2.5;
+		snprintf(a, sizeof(a), "%.6f", i == 40000 || i == 50000 ? 999.0 : x);
+		snprintf(b, sizeof(b), "%.4f", 1795695938.0 + ms * 0.001);
+		fprintf(f, "MEM %s %s\n", a, b);
+		v[i] = strtod(a, NULL);
+		t[i] = strtod(b, NULL) - t0;
+	}
+	ck_assert_int_eq(fclose(f), 0);
+	return path;
+}
+
+/* Plot's buckets from a large file read on several threads hold exactly its
+ * samples: a bucket's are those from its first time to its last, their
+ * count, lowest and highest values, the first of its first time and the
+ * last of its last time (in the file's order); the peak is the highest
+ * sample, the earliest of equals. */
+START_TEST(test_plot_buckets_hold_the_samples)
+{
+	enum { N = 60000 };
+	char *dir = tl_tmpdir(), *path;
+	double *t = malloc(N * sizeof(*t)), *v = malloc(N * sizeof(*v));
+	size_t *order = malloc(N * sizeof(*order)), covered = 0, pk = 0;
+	struct plot_model m;
+
+	path = write_jiggled_walk(dir, t, v, N);
+	for (size_t i = 0; i < N; i++) {
+		order[i] = i;
+		if (v[i] > v[pk] || (v[i] == v[pk] && t[i] < t[pk]))
+			pk = i;
+	}
+	by_time_t = t;
+	qsort(order, N, sizeof(*order), cmp_by_time);
+	profile_par_tune(4096, 1, 2);
+	ck_assert_int_eq(plot_model_read(&m, path, NULL, 0), 0);
+	profile_par_tune(0, 0, 0);
+	ck_assert_uint_eq(m.main.n, N);
+	ck_assert(m.main.peak.v == v[pk] && m.main.peak.t == t[pk]);
+	for (size_t k = 0, i = 0; k < m.grid.nbuckets; k++) {
+		const struct plot_bucket *b = plot_series_bucket(&m, &m.main, k);
+		float lo = INFINITY, hi = -INFINITY;
+		size_t j, last;
+
+		if (!b)
+			continue;
+		ck_assert(i < N && t[order[i]] == b->tfirst);
+		for (j = i, last = order[i]; j < N && t[order[j]] <= b->tlast; j++) {
+			lo = fminf(lo, (float)v[order[j]]);
+			hi = fmaxf(hi, (float)v[order[j]]);
+			if (t[order[j]] == b->tlast && order[j] > last)
+				last = order[j];
+		}
+		ck_assert_uint_eq(b->n, j - i);
+		ck_assert(b->first == (float)v[order[i]]);
+		ck_assert(b->tlast == t[last] && b->last == (float)v[last]);
+		ck_assert(b->min == lo && b->max == hi);
+		covered += j - i;
+		i = j;
+	}
+	ck_assert_uint_eq(covered, N);
+	plot_model_release(&m);
+	free(t);
+	free(v);
+	free(order);
+	free(path);
+	tl_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
 /* A small file, and what is not a regular file, are read on one thread; a
  * large one on several. */
 START_TEST(test_when_parallel)
@@ -365,6 +468,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_shuffled, 0, 3);
 	tcase_add_loop_test(tc, test_fixtures, 0, ARRAY_SIZE(fixtures));
 	tcase_add_test(tc, test_consumers);
+	tcase_add_test(tc, test_plot_buckets_hold_the_samples);
 	tcase_add_test(tc, test_when_parallel);
 	suite_add_tcase(s, tc);
 	return tl_run_suite(s);
