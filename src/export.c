@@ -58,35 +58,6 @@ struct export_meta {
 	unsigned long funcs, marks;
 };
 
-size_t export_format_fixed6(double v, char *buf)
-{
-	unsigned long long x, ip, fp;
-	char tmp[24];
-	size_t n = 0, k = 0;
-
-	if (!(fabs(v) < 9e12))
-		return (size_t)snprintf(buf, 400, "%.6f", v);
-	x = (unsigned long long)llround(fabs(v) * 1e6);
-	ip = x / 1000000;
-	fp = x % 1000000;
-	if (v < 0 && x)
-		buf[n++] = '-';
-	do {
-		tmp[k++] = (char)('0' + ip % 10);
-		ip /= 10;
-	} while (ip);
-	while (k)
-		buf[n++] = tmp[--k];
-	buf[n++] = '.';
-	for (int i = 5; i >= 0; i--) {
-		buf[n + (size_t)i] = (char)('0' + fp % 10);
-		fp /= 10;
-	}
-	n += 6;
-	buf[n] = '\0';
-	return n;
-}
-
 static bool has_pid(enum record_kind kind)
 {
 	return record_type_of(kind)->fields[0].kind == FIELD_PID;
@@ -122,21 +93,6 @@ static void meta_record(struct export_meta *m, const struct record *rec)
 	}
 	m->funcs += rec->kind == REC_FUNC;
 	m->marks += rec->kind == REC_MARK;
-}
-
-/* One pass over the file, each record to fn. -1 on a read error (reported). */
-static int each_record(const char *path, void (*fn)(void *ctx, const struct record *rec), void *ctx)
-{
-	struct profile_reader pr;
-	struct record rec;
-	int rc;
-
-	if (profile_reader_open(&pr, path) < 0)
-		return -1;
-	while ((rc = profile_reader_next(&pr, &rec)) > 0)
-		fn(ctx, &rec);
-	profile_reader_close(&pr);
-	return rc < 0 ? -1 : 0;
 }
 
 static void meta_fn(void *ctx, const struct record *rec)
@@ -191,14 +147,14 @@ static size_t format_row(const struct rows *rw, const struct record *rec, const 
 
 	if (json)
 		buf[n++] = '[';
-	n += export_format_fixed6(rec->t - rw->t0, buf + n);
+	n += (size_t)format_fixed(buf + n, rec->t - rw->t0, 6);
 	buf[n++] = ',';
 	if (has_pid(rec->kind))
 		n += (size_t)snprintf(buf + n, cap - n, "%ld", rec->pid);
 	else if (json)
 		n += (size_t)snprintf(buf + n, cap - n, "null");
 	n += (size_t)snprintf(buf + n, cap - n, json ? ",\"%s\"," : ",%s,", es->name);
-	n += export_format_fixed6(v, buf + n);
+	n += (size_t)format_fixed(buf + n, v, 6);
 	if (json)
 		buf[n++] = ']';
 	else
@@ -365,17 +321,17 @@ static int export_json(const char *path, const struct export_meta *m, struct row
 	json_array_end(jw);
 	json_key(jw, "samples");
 	json_array_begin(jw);
-	rc = each_record(path, rows_fn, rw);
+	rc = profile_read_each(path, rows_fn, NULL, rw);
 	json_array_end(jw);
 	json_key(jw, "functions");
 	json_array_begin(jw);
 	if (rc == 0 && m->funcs)
-		rc = each_record(path, funcs_fn, &sp);
+		rc = profile_read_each(path, funcs_fn, NULL, &sp);
 	json_array_end(jw);
 	json_key(jw, "markers");
 	json_array_begin(jw);
 	if (rc == 0 && m->marks)
-		rc = each_record(path, marks_fn, &sp);
+		rc = profile_read_each(path, marks_fn, NULL, &sp);
 	json_array_end(jw);
 	json_object_end(jw);
 	json_finish(jw);
@@ -388,13 +344,13 @@ int export_profile(const char *path, enum export_format fmt, FILE *out, const ch
 	struct rows rw = { .f = out };
 	int rc;
 
-	rc = each_record(path, meta_fn, &m);
+	rc = profile_read_each(path, meta_fn, NULL, &m);
 	if (rc == 0 && !m.have_any)
 		warning("%s: no memory samples: only the header is written", path);
 	rw.t0 = m.have_mem ? m.t0 : m.any_t0;
 	if (rc == 0 && fmt == EXPORT_CSV) {
 		fputs("time_s,pid,series,mib\n", out);
-		rc = each_record(path, rows_fn, &rw);
+		rc = profile_read_each(path, rows_fn, NULL, &rw);
 	} else if (rc == 0) {
 		rc = export_json(path, &m, &rw);
 	}

@@ -53,8 +53,5 @@ extern const size_t export_series_count;
  * line) when it cannot be read, or out cannot be written (named `outname`). */
 int export_profile(const char *path, enum export_format fmt, FILE *out, const char *outname);
 
-/* v with 6 decimals, as "%.6f" writes it, into buf (at least 400 bytes);
- * returns the length. */
-size_t export_format_fixed6(double v, char *buf);
 
 #endif

@@ -852,6 +852,36 @@ int profile_reader_next_run(struct profile_reader *r, struct record *rec,
 	return profile_reader_serial(r, rec);
 }
 
+int profile_read_each(const char *path, void (*fn)(void *ctx, const struct record *rec),
+		      void (*fn_run)(void *ctx, const struct profile_sample *run, size_t n), void *ctx)
+{
+	struct profile_reader r;
+	const struct profile_sample *run;
+	struct record rec;
+	size_t n;
+	int rc;
+
+	if (profile_reader_open(&r, path) < 0)
+		return -1;
+	while ((rc = profile_reader_next_run(&r, &rec, &run, &n)) > 0) {
+		if (!n) {
+			fn(ctx, &rec);
+			continue;
+		}
+		if (fn_run) {
+			fn_run(ctx, run, n);
+			continue;
+		}
+		/* each sample of the run as its MEM record (lineno: the run's last) */
+		for (size_t i = 0; i < n; i++) {
+			profile_record_mem(&rec, run[i].mem, run[i].t, r.lineno - (long)(n - 1 - i));
+			fn(ctx, &rec);
+		}
+	}
+	profile_reader_close(&r);
+	return rc < 0 ? -1 : 0;
+}
+
 /* ---- writer ---- */
 
 int profile_writer_open(struct profile_writer *w, const char *path, enum profile_open_mode mode)

@@ -148,6 +148,11 @@ struct profile_sample {
 int profile_reader_next_run(struct profile_reader *r, struct record *rec,
 			    const struct profile_sample **run, size_t *n);
 void profile_reader_close(struct profile_reader *r);
+/* One pass over the file at path, each record to fn; a run of MEM records
+ * that follow one another to fn_run at once, or, when it is NULL, to fn one
+ * by one. 0 at its end, -1 on an error (reported). */
+int profile_read_each(const char *path, void (*fn)(void *ctx, const struct record *rec),
+		      void (*fn_run)(void *ctx, const struct profile_sample *run, size_t n), void *ctx);
 
 /* Parse one line (without its newline) into *rec.
  * 1: a record, with *why NULL or a note to warn about (read, but written

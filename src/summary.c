@@ -235,23 +235,35 @@ static void note_main_time(struct summary_reading *rd, double t)
 	lower_to(&rd->any_min, t);
 }
 
-static void add_mem(struct summary *s, const struct record *rec)
+static inline void add_sample(struct summary *s, double mem, double t)
 {
 	struct summary_reading *rd = s->rd;
 
 	s->samples++;
-	rd->mem_sum += rec->mem;
-	raise_point(&s->peak, rec->mem, rec->t);
-	if (isnan(rd->initial_t) || rec->t < rd->initial_t) {
-		rd->initial_t = rec->t;
-		s->initial = rec->mem;
+	rd->mem_sum += mem;
+	raise_point(&s->peak, mem, t);
+	if (isnan(rd->initial_t) || t < rd->initial_t) {
+		rd->initial_t = t;
+		s->initial = mem;
 	}
-	if (isnan(rd->final_t) || rec->t >= rd->final_t) {
-		rd->final_t = rec->t;
-		s->final = rec->mem;
+	if (isnan(rd->final_t) || t >= rd->final_t) {
+		rd->final_t = t;
+		s->final = mem;
 	}
-	trend_add(&rd->trend, rec->t, rec->mem);
-	note_main_time(rd, rec->t);
+	trend_add(&rd->trend, t, mem);
+	note_main_time(rd, t);
+}
+
+static void add_mem(struct summary *s, const struct record *rec)
+{
+	add_sample(s, rec->mem, rec->t);
+}
+
+/* A run of MEM records, as add_mem would take them one by one. */
+static void add_samples(void *ctx, const struct profile_sample *run, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		add_sample(ctx, run[i].mem, run[i].t);
 }
 
 static void add_func(struct summary *s, const struct record *rec)
@@ -593,19 +605,14 @@ void summary_release(struct summary *s)
 
 /* ---- reading a file ---- */
 
-static int read_pass(struct summary *s, const char *path,
-		     void (*fn)(struct summary *, const struct record *))
+static void record_fn(void *s, const struct record *rec)
 {
-	struct profile_reader r;
-	struct record rec;
-	int rc;
+	summary_record(s, rec);
+}
 
-	if (profile_reader_open(&r, path) < 0)
-		return -1;
-	while ((rc = profile_reader_next(&r, &rec)) > 0)
-		fn(s, &rec);
-	profile_reader_close(&r);
-	return rc < 0 ? -1 : 0;
+static void calls_fn(void *s, const struct record *rec)
+{
+	summary_calls_record(s, rec);
 }
 
 int summary_read(struct summary *s, const char *path, unsigned flags)
@@ -613,12 +620,12 @@ int summary_read(struct summary *s, const char *path, unsigned flags)
 	struct stat st;
 
 	summary_init(s, path, flags);
-	if (read_pass(s, path, summary_record) < 0)
+	if (profile_read_each(path, record_fn, add_samples, s) < 0)
 		goto fail;
 	if (summary_calls_pending(s)) {
 		if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
 			summary_calls_begin(s);
-			if (read_pass(s, path, summary_calls_record) < 0)
+			if (profile_read_each(path, calls_fn, NULL, s) < 0)
 				goto fail;
 		} else {
 			warning("cannot read '%s' twice (not a regular file): no peaks inside functions",

@@ -279,28 +279,12 @@ START_TEST(test_bad_input)
 }
 END_TEST
 
-static const double fixed_cases[] = { 0, 1, 0.5, 1.0000005, 123.456789, 1795990650.894588, -0.25, 1e-7, 8e12,
-				      1e20, 2.0000004999 };
-
-START_TEST(test_fixed6)
-{
-	char a[400], b[400];
-	double v = fixed_cases[_i];
-
-	export_format_fixed6(v, a);
-	snprintf(b, sizeof(b), "%.6f", v);
-	/* a value exactly half-way may round the other way; none here is */
-	ck_assert_str_eq(a, b);
-}
-END_TEST
-
 int main(void)
 {
 	Suite *s = suite_create("export");
 	TCase *tc = tcase_create("export");
 
 	tcase_set_timeout(tc, 120);
-	tcase_add_loop_test(tc, test_fixed6, 0, ARRAY_SIZE(fixed_cases));
 	tcase_add_test(tc, test_numbers);
 	tcase_add_test(tc, test_cgroup_series);
 	tcase_add_loop_test(tc, test_bad_input, 0, ARRAY_SIZE(bad_cases));

@@ -669,6 +669,65 @@ START_TEST(test_fifo_read_once)
 }
 END_TEST
 
+/* A file large enough to be read on every core, its samples handed out in
+ * runs: the same summary, to the last digit of the JSON, as read through a
+ * FIFO (one thread, record by record). */
+static void summary_of(const char *path, struct summary *s)
+{
+	error_set_quiet(true);
+	ck_assert_int_eq(summary_read(s, path, SUMMARY_NO_CALL_PEAKS), 0);
+	error_set_quiet(false);
+}
+
+START_TEST(test_runs_same_as_serial)
+{
+	char *dir = tl_tmpdir(), *path = tl_path(dir, "p.dat"), *fifo = tl_path(dir, "p.fifo"), *want, *got;
+	FILE *f = fopen(path, "w");
+	struct summary s;
+	uint64_t x = 88172645463325252ull;
+	pid_t pid;
+	int st;
+
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "CMDLINE prog\n");
+	for (int i = 0; i < 400000; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		fprintf(f, "MEM %.4f %.4f\n", (double)(x % 1000000) / 997.0, 1700000000.0 + i * 0.01);
+		if (i % 997 == 0)
+			fprintf(f, "MARK m%d %.4f %.4f\n", i % 5, (double)(x % 5000) / 7.0, 1700000000.0 + i * 0.01);
+		if (i % 1499 == 0)
+			fprintf(f, "FUNC f%d %.4f %.4f %.4f %.4f 0\n", i % 3, 1.0, 1700000000.0 + i * 0.01, 2.0,
+				1700000000.0 + i * 0.01 + 0.5);
+	}
+	ck_assert_int_eq(fclose(f), 0);
+	summary_of(path, &s);
+	ck_assert_uint_eq(s.samples, 400000);
+	got = json_text(&s);
+	summary_release(&s);
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		execl("/bin/sh", "sh", "-c", "exec cat \"$0\" > \"$1\"", path, fifo, (char *)NULL);
+		_exit(127);
+	}
+	summary_of(fifo, &s);
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	want = json_text(&s);
+	summary_release(&s);
+	/* the path differs: compare from the first figure on */
+	ck_assert_str_eq(strstr(got, "\"samples\""), strstr(want, "\"samples\""));
+	free(got);
+	free(want);
+	tl_rmrf(dir);
+	free(fifo);
+	free(path);
+	free(dir);
+}
+END_TEST
+
 static const struct {
 	const char *content;
 	const char *message; /* after "DIR/p.dat" */
@@ -865,6 +924,7 @@ static Suite *summary_suite(void)
 	tcase_add_test(tc, test_any_order);
 	tcase_add_test(tc, test_no_call_peaks);
 	tcase_add_test(tc, test_fifo_read_once);
+	tcase_add_test(tc, test_runs_same_as_serial);
 	tcase_add_loop_test(tc, test_bad_files, 0, (int)ARRAY_SIZE(bad_files));
 	tcase_add_test(tc, test_appended_and_empty);
 	tcase_add_test(tc, test_text_output);
