@@ -19,20 +19,12 @@ struct export_args {
 	const char *output;
 };
 
-static int output_value(struct opt_parser *p, void *field, const char *arg)
-{
-	if (!*arg)
-		return opt_bad_value(p, "a file name is needed");
-	*(const char **)field = arg;
-	return 0;
-}
-
 static const struct opt export_opts[] = {
 	OPT_BOOL(0, "csv", struct export_args, csv,
 		 "CSV, one value a row: time_s,pid,series,mib (the default)"),
 	OPT_BOOL(0, "json", struct export_args, json,
 		 "JSON: the same rows, the run's metadata, functions and markers"),
-	OPT_CALLBACK('o', "output", "FILE", struct export_args, output, output_value,
+	OPT_FILE('o', "output", "FILE", struct export_args, output,
 		     "write FILE (replaced whole, or left as it was on an error);\n"
 		     "default: standard output"),
 	OPT_END(),

@@ -23,14 +23,6 @@ struct lines_opts {
 	bool children, timestamps;
 };
 
-static int output_value(struct opt_parser *p, void *field, const char *arg)
-{
-	if (!*arg)
-		return opt_bad_value(p, "a file name is needed");
-	*(const char **)field = arg;
-	return 0;
-}
-
 static int precision_value(struct opt_parser *p, void *field, const char *arg)
 {
 	long n;
@@ -87,7 +79,7 @@ static int module_value(struct opt_parser *p, void *field, const char *arg)
 }
 
 static const struct opt lines_opts_table[] = {
-	OPT_CALLBACK('o', "output", "FILE", struct lines_opts, output, output_value,
+	OPT_FILE('o', "output", "FILE", struct lines_opts, output,
 		     "write the tables to FILE instead of standard output"),
 	OPT_CALLBACK(0, "precision", "N", struct lines_opts, precision, precision_value,
 		     "decimals of the MiB columns (default 3, at most 12)"),

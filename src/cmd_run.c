@@ -68,14 +68,6 @@ static int interval_value(struct opt_parser *p, void *field, const char *arg)
 	return 0;
 }
 
-static int output_value(struct opt_parser *p, void *field, const char *arg)
-{
-	if (!*arg)
-		return opt_bad_value(p, "a file name is needed");
-	*(const char **)field = arg;
-	return 0;
-}
-
 static int timeout_value(struct opt_parser *p, void *field, const char *arg)
 {
 	double *v = field;
@@ -166,7 +158,7 @@ static int last_value(struct opt_parser *p, void *field, const char *arg)
 #define RUN_COMMON_OPTS \
 	OPT_CALLBACK('T', "interval", "SEC", struct run_args, so.interval, interval_value, \
 		     "seconds between samples (default 0.1, at least 0.0001)"), \
-	OPT_CALLBACK('o', "output", "FILE", struct run_args, so.output, output_value, \
+	OPT_FILE('o', "output", "FILE", struct run_args, so.output, \
 		     "write the profile to FILE; an existing FILE is refused"), \
 	OPT_BOOL(0, "force", struct run_args, force, "replace FILE if it exists"), \
 	OPT_BOOL(0, "append", struct run_args, append, "add to FILE if it exists"), \

@@ -55,6 +55,14 @@ int opt_bad_value(struct opt_parser *p, const char *fmt, ...)
 	return -1;
 }
 
+int opt_file_name(struct opt_parser *p, void *field, const char *arg)
+{
+	if (!*arg)
+		return opt_bad_value(p, "a file name is needed");
+	*(const char **)field = arg;
+	return 0;
+}
+
 /* ---- parsing ---- */
 
 /* The command's options, then the parser's own: the k-th of both. */

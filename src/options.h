@@ -57,6 +57,9 @@ struct opt_parser;
  * option's offset. Return 0, or opt_bad_value(p, ...) / opt_error(p, ...). */
 typedef int opt_callback(struct opt_parser *p, void *field, const char *arg);
 
+/* The callback of OPT_FILE. */
+int opt_file_name(struct opt_parser *p, void *field, const char *arg);
+
 struct opt {
 	enum opt_type type;
 	char short_name;       /* 0: none */
@@ -77,6 +80,10 @@ struct opt {
 /* arg NULL: a flag whose callback gets a NULL value */
 #define OPT_CALLBACK(s, l, arg, type, field, cb, help) \
 	{ OPT_TYPE_CALLBACK, (s), (l), (arg), (help), offsetof(type, field), (cb) }
+/* A file name: a const char *, never empty ("a file name is needed"). */
+#define OPT_FILE(s, l, arg, type, field, help) \
+	{ OPT_TYPE_CALLBACK, (s), (l), (arg), (help), \
+	  _Generic(((type *)0)->field, const char *: offsetof(type, field)), opt_file_name }
 #define OPT_END() { OPT_TYPE_END, 0, NULL, NULL, NULL, 0, NULL }
 
 /* NULL-terminated synopsis lines, for struct opt_cmd */

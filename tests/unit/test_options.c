@@ -455,6 +455,10 @@ static const struct {
 	{ "mark", { "--begin", "--end", "x", NULL }, "options --begin and --end: give one of them" },
 	{ "lines", { NULL }, "a Python script to run is needed" },
 	{ "lines", { "--precision", "x", "a.py", NULL }, "option --precision: a whole number from 0 to 12, not 'x'" },
+	{ "run", { "-o", "", "true", NULL }, "option --output: a file name is needed" },
+	{ "attach", { "--output=", "1", NULL }, "option --output: a file name is needed" },
+	{ "export", { "-o", "", "x.dat", NULL }, "option --output: a file name is needed" },
+	{ "lines", { "--out=", "a.py", NULL }, "option --output: a file name is needed" },
 };
 
 START_TEST(test_usage_errors)
