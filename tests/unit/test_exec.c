@@ -41,22 +41,6 @@ static bool backend_missing(enum proc_backend b)
 	return true;
 }
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 /* ---- what a profile holds ---- */
 
 struct prof {
@@ -215,63 +199,11 @@ static void run_mprof(struct run *x, const char *const *env, const char *const *
 
 #define RUN(x, ...) run_mprof((x), NULL, (const char *const[]){ __VA_ARGS__, NULL })
 
-/* Start argv in dir (stdout and stderr to dir/log), without waiting. */
-static pid_t start(const char *dir, const char *const argv[])
-{
-	pid_t pid = fork();
-
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDONLY), log;
-
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (chdir(dir) < 0)
-			_exit(126);
-		log = open("log", O_WRONLY | O_CREAT | O_APPEND, 0644);
-		dup2(null, 0);
-		dup2(log, 1);
-		dup2(log, 2);
-		execv(strcmp(argv[0], "mprof") == 0 ? MPROF_BIN : argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	return pid;
-}
-
-#define START(dir, ...) start((dir), (const char *const[]){ __VA_ARGS__, NULL })
-
-/* Wait (up to timeout s) for pid; its exit status, or 128+signal. */
-static int wait_for(pid_t pid, double timeout)
-{
-	double end = now_s() + timeout;
-	int status;
-
-	for (;;) {
-		pid_t r = waitpid(pid, &status, WNOHANG);
-
-		if (r == pid)
-			break;
-		ck_assert_int_ge(r, 0);
-		if (now_s() > end) {
-			kill(pid, SIGKILL);
-			waitpid(pid, NULL, 0);
-			ck_abort_msg("pid %d still running after %.0f s", (int)pid, timeout);
-		}
-		sleep_ms(5);
-	}
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-static void kill_wait(pid_t pid)
-{
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
-}
-
 /* The pid a workload wrote to dir/name (waits up to 20 s for it). */
 static pid_t read_pidfile(const char *dir, const char *name)
 {
 	char *path = tl_path(dir, name);
-	double end = now_s() + 20;
+	double end = tl_now() + 20;
 
 	for (;;) {
 		char *text = tl_read_file(path, NULL);
@@ -282,15 +214,15 @@ static pid_t read_pidfile(const char *dir, const char *name)
 			free(path);
 			return (pid_t)pid;
 		}
-		ck_assert_msg(now_s() < end, "no pid in %s", path);
-		sleep_ms(5);
+		ck_assert_msg(tl_now() < end, "no pid in %s", path);
+		tl_sleep_ms(5);
 	}
 }
 
 /* Wait (up to 20 s) until path has at least n lines starting with prefix. */
 static void wait_lines(const char *path, const char *prefix, int n)
 {
-	double end = now_s() + 20;
+	double end = tl_now() + 20;
 
 	for (;;) {
 		char *text = tl_read_file(path, NULL);
@@ -299,8 +231,8 @@ static void wait_lines(const char *path, const char *prefix, int n)
 		free(text);
 		if (k >= n)
 			return;
-		ck_assert_msg(now_s() < end, "%s: fewer than %d '%s' lines", path, n, prefix);
-		sleep_ms(10);
+		ck_assert_msg(tl_now() < end, "%s: fewer than %d '%s' lines", path, n, prefix);
+		tl_sleep_ms(10);
 	}
 }
 
@@ -326,11 +258,11 @@ static char *write_script(const char *dir, const char *name, const char *text)
 static void wait_comm(pid_t pid, const char *comm)
 {
 	char now[64] = "";
-	double end = now_s() + 20;
+	double end = tl_now() + 20;
 
 	while (!proc_read_comm(pid, now, sizeof(now)) || strcmp(now, comm) != 0) {
-		ck_assert_msg(now_s() < end, "pid %d is '%s', never '%s'", (int)pid, now, comm);
-		sleep_ms(5);
+		ck_assert_msg(tl_now() < end, "pid %d is '%s', never '%s'", (int)pid, now, comm);
+		tl_sleep_ms(5);
 	}
 }
 
@@ -365,7 +297,7 @@ START_TEST(test_handle_follows_exec)
 	ck_assert_int_eq(write(go[1], &c, 1), 1);
 	wait_comm(pid, "memwork");
 	/* until the new program has its 24 MiB, or 20 s */
-	for (end = now_s() + 20; now_s() < end; sleep_ms(10))
+	for (end = tl_now() + 20; tl_now() < end; tl_sleep_ms(10))
 		if (proc_read_mem(&h, &v) && v >= (uint64_t)23 << 20)
 			break;
 	ck_assert_msg(v >= (uint64_t)23 << 20, "%s after exec: %.2f MiB (errno %d)", proc_backend_name(b),
@@ -373,7 +305,7 @@ START_TEST(test_handle_follows_exec)
 	ck_assert(proc_read_hwm(&h, &hwm));
 	ck_assert_msg(hwm >= (uint64_t)23 << 20, "VmHWM %.2f MiB", (double)hwm / (1 << 20));
 	proc_close(&h);
-	kill_wait(pid);
+	tl_kill_wait(pid);
 	close(go[0]);
 	close(go[1]);
 }
@@ -398,8 +330,8 @@ START_TEST(test_handle_follows_exec_of_shared_child)
 	ck_assert_int_eq(spawn_find_program("sleep", &sleep_bin), 0);
 	dir = tl_tmpdir();
 	proc_tree_init(&t);
-	parent = START(dir, MW, "alloc", "48", "vmspawn", "1500", sleep_bin, "30");
-	for (end = now_s() + 20; !child && now_s() < end; sleep_ms(2))
+	parent = TL_START(dir, MW, "alloc", "48", "vmspawn", "1500", sleep_bin, "30");
+	for (end = tl_now() + 20; !child && tl_now() < end; tl_sleep_ms(2))
 		if (proc_descendants(&t, parent, &pv) == 0 && pv.n == 1)
 			child = pv.v[0];
 	ck_assert_msg(child > 0, "memwork did not start its child");
@@ -413,7 +345,7 @@ START_TEST(test_handle_follows_exec_of_shared_child)
 			      proc_backend_name(b), (double)v / (1 << 20));
 	}
 	proc_close(&h);
-	kill_wait(parent);
+	tl_kill_wait(parent);
 	kill(child, SIGKILL);
 	pidvec_release(&pv);
 	proc_tree_release(&t);
@@ -446,10 +378,10 @@ START_TEST(test_tree_follows_exec)
 	dir = tl_tmpdir();
 	proc_tree_init(&t);
 	t.mode = tree_modes[_i];
-	root = START(dir, MW, "threadexec", "300", MW, "fork", "2", "1", "20000", "sleep", "20000");
+	root = TL_START(dir, MW, "threadexec", "300", MW, "fork", "2", "1", "20000", "sleep", "20000");
 	ck_assert_int_eq(proc_descendants(&t, root, &pv), 0);
 	ck_assert_uint_eq(pv.n, 0);
-	for (end = now_s() + 20; now_s() < end; sleep_ms(10)) {
+	for (end = tl_now() + 20; tl_now() < end; tl_sleep_ms(10)) {
 		ck_assert_int_eq(proc_descendants(&t, root, &pv), 0);
 		if (pv.n == 2)
 			break;
@@ -457,7 +389,7 @@ START_TEST(test_tree_follows_exec)
 	ck_assert_msg(pv.n == 2, "%zu children found after the exec", pv.n);
 	for (size_t i = 0; i < pv.n; i++)
 		kill(pv.v[i], SIGKILL);
-	kill_wait(root);
+	tl_kill_wait(root);
 	pidvec_release(&pv);
 	proc_tree_release(&t);
 	tl_rmrf(dir);
@@ -583,19 +515,19 @@ START_TEST(test_attach_exec)
 	if (backend_missing(b))
 		return;
 	run_setup(&x);
-	target = START(x.dir, MW, "pidfile", "t.pid", "waitfile", "go", "exec", "/bin/sh", "-c",
+	target = TL_START(x.dir, MW, "pidfile", "t.pid", "waitfile", "go", "exec", "/bin/sh", "-c",
 		       "exec " MW " alloc 20 sleep 20000");
 	snprintf(pidstr, sizeof(pidstr), "%d", (int)read_pidfile(x.dir, "t.pid"));
-	mprof = START(x.dir, "mprof", "attach", "--backend", proc_backend_name(b), "-T", "0.05", "-t", "3",
+	mprof = TL_START(x.dir, "mprof", "attach", "--backend", proc_backend_name(b), "-T", "0.05", "-t", "3",
 		      "-o", "out.dat", pidstr);
 	wait_lines(x.out, "MEM ", 2); /* attached, before the exec */
 	touch(x.dir, "go");
-	ck_assert_int_eq(wait_for(mprof, 30), 0);
+	ck_assert_int_eq(tl_wait(mprof, 30), 0);
 	read_prof(x.out, &x.p);
 	ck_assert_msg(mem_at_least(&x.p, 19) >= 4, "%s: %d MEM, %d of 19 MiB or more", proc_backend_name(b),
 		      x.p.mem, mem_at_least(&x.p, 19));
 	ck_assert_str_eq(x.p.exit_how, "detached");
-	kill_wait(target);
+	tl_kill_wait(target);
 	run_teardown(&x);
 }
 END_TEST
@@ -780,7 +712,7 @@ START_TEST(test_attach_peak_before)
 	pid_t target, mprof;
 
 	run_setup(&x);
-	target = START(x.dir, MW, "alloc", "100", "free", "pidfile", "t.pid", "waitfile", "go", "alloc", "120",
+	target = TL_START(x.dir, MW, "alloc", "100", "free", "pidfile", "t.pid", "waitfile", "go", "alloc", "120",
 		       "sleep", "20000");
 	snprintf(pidstr, sizeof(pidstr), "%d", (int)read_pidfile(x.dir, "t.pid"));
 	RUN(&x, "attach", "-T", "0.05", "-t", "0.3", "-o", "out.dat", pidstr);
@@ -791,15 +723,15 @@ START_TEST(test_attach_peak_before)
 	ck_assert_msg(strstr(x.r.err, "before attach: 10"), "%s", x.r.err);
 
 	/* it grows past it while attached */
-	mprof = START(x.dir, "mprof", "attach", "-T", "0.05", "-t", "3", "--force", "-o", "out.dat", pidstr);
+	mprof = TL_START(x.dir, "mprof", "attach", "-T", "0.05", "-t", "3", "--force", "-o", "out.dat", pidstr);
 	wait_lines(x.out, "MEM ", 2);
 	touch(x.dir, "go");
-	ck_assert_int_eq(wait_for(mprof, 30), 0);
+	ck_assert_int_eq(tl_wait(mprof, 30), 0);
 	prof_free(&x.p);
 	read_prof(x.out, &x.p);
 	ck_assert_msg(x.p.peak_max >= 120 && x.p.peak_max < 130, "PEAK %.2f", x.p.peak_max);
 	ck_assert(strstr(x.p.header, " peak_before_attach=") != NULL);
-	kill_wait(target);
+	tl_kill_wait(target);
 	run_teardown(&x);
 }
 END_TEST

@@ -34,11 +34,6 @@ struct pty_run {
 	bool eof;
 };
 
-static double now_s(void)
-{
-	return (double)mono_ns() / 1e9;
-}
-
 /* Start argv ("mprof" is the binary under test) on a new terminal of
  * cols x rows, in dir, with env entries ("NAME=value") added; COLUMNS, LINES
  * and NO_COLOR are taken out first. */
@@ -86,12 +81,12 @@ static void pty_read(struct pty_run *r, int ms)
 /* Wait until what it wrote after offset `from` holds needle. */
 static bool pty_wait_for(struct pty_run *r, size_t from, const char *needle, double timeout)
 {
-	double end = now_s() + timeout;
+	double end = tl_now() + timeout;
 
 	for (;;) {
 		if (r->len > from && strstr(r->out + from, needle))
 			return true;
-		if (r->eof || now_s() > end)
+		if (r->eof || tl_now() > end)
 			return false;
 		pty_read(r, 100);
 	}
@@ -101,7 +96,7 @@ static bool pty_wait_for(struct pty_run *r, size_t from, const char *needle, dou
  * N). Killed (by pid) and failed after timeout. */
 static int pty_finish(struct pty_run *r, double timeout)
 {
-	double end = now_s() + timeout;
+	double end = tl_now() + timeout;
 	int st;
 
 	for (;;) {
@@ -109,7 +104,7 @@ static int pty_finish(struct pty_run *r, double timeout)
 
 		if (w == r->pid)
 			break;
-		if (now_s() > end) {
+		if (tl_now() > end) {
 			kill(r->pid, SIGKILL);
 			waitpid(r->pid, &st, 0);
 			ck_abort_msg("still running after %g s; it wrote:\n%s", timeout, r->out ? r->out : "");

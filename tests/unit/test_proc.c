@@ -21,13 +21,6 @@
 
 #define MIB (1024.0 * 1024.0)
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
 /* Map and touch mib MiB. The raw system call and an uninstrumented loop keep
  * a sanitizer build from touching shadow memory too: the test measures RSS. */
 #if defined(__GNUC__)
@@ -52,7 +45,7 @@ static void wait_state(pid_t pid, char state)
 	for (int i = 0; i < 1000; i++) {
 		if (proc_read_stat(pid, &st) && st.state == state)
 			return;
-		sleep_ms(10);
+		tl_sleep_ms(10);
 	}
 	ck_abort_msg("pid %d never reached state %c", (int)pid, state);
 }
@@ -76,7 +69,7 @@ static pid_t sleeper(const char *comm)
 
 		/* wait (up to 10 s) until it has its name */
 		for (int i = 0; i < 1000 && strcmp(now, comm) != 0; i++) {
-			sleep_ms(10);
+			tl_sleep_ms(10);
 			proc_read_comm(pid, now, sizeof(now));
 		}
 	}
@@ -528,7 +521,7 @@ static void assert_no_walk_when_still(struct proc_tree *t, struct pidvec *pv, pi
 		ck_assert_int_eq(proc_descendants(t, getpid(), pv), 0);
 		still = last_pid(&c1) && c1 == c0;
 		if (!still) {
-			sleep_ms(20);
+			tl_sleep_ms(20);
 			continue;
 		}
 		ck_assert_msg(t->walks == w, "walked again with no pid allocated (%lu walks)", t->walks);
@@ -594,7 +587,7 @@ START_TEST(test_walk_reused)
 
 	t.reuse_ns = period;
 	ck_assert_int_eq(proc_descendants(&t, getpid(), &pv), 0);
-	sleep_ms((long)(period / 1000000) + 50);
+	tl_sleep_ms((long)(period / 1000000) + 50);
 	w = t.walks;
 	ck_assert_int_eq(proc_descendants(&t, getpid(), &pv), 0);
 	ck_assert_uint_eq(t.walks, w + 1);

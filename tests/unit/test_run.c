@@ -180,71 +180,6 @@ static bool exists_in(const char *dir, const char *name)
 	return yes;
 }
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-/* Start argv (argv[0] "mprof": the binary under test) in dir, output to
- * dir/log, without waiting. Its temporary files go to dir too (TMPDIR), so
- * that what a killed mprof leaves behind goes with the test's directory. */
-static pid_t start(const char *dir, const char *const argv[])
-{
-	pid_t pid = fork();
-
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDONLY), log;
-
-		if (chdir(dir) < 0 || setenv("TMPDIR", dir, 1) < 0)
-			_exit(126);
-		log = open("log", O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		dup2(null, 0);
-		dup2(log, 1);
-		dup2(log, 2);
-		/* Our own process group, as a shell with job control would do. */
-		setpgid(0, 0);
-		execv(strcmp(argv[0], "mprof") == 0 ? MPROF_BIN : argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	return pid;
-}
-
-#define START(dir, ...) start((dir), (const char *const[]){ __VA_ARGS__, NULL })
-
-/* Wait for pid; its status as tl_run gives it. Aborts after timeout s. */
-static int finish(pid_t pid, double timeout)
-{
-	double end = now_s() + timeout;
-	int status;
-
-	for (;;) {
-		pid_t r = waitpid(pid, &status, WNOHANG);
-
-		if (r == pid)
-			break;
-		ck_assert_int_ge(r, 0);
-		if (now_s() > end) {
-			kill(pid, SIGKILL);
-			waitpid(pid, NULL, 0);
-			ck_abort_msg("pid %d still running after %.0f s", (int)pid, timeout);
-		}
-		sleep_ms(10);
-	}
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
 static bool still_running(pid_t pid)
 {
 	return waitpid(pid, NULL, WNOHANG) == 0;
@@ -253,7 +188,7 @@ static bool still_running(pid_t pid)
 /* Wait until path holds at least n lines starting with prefix. */
 static void wait_lines(const char *path, const char *prefix, int n, double timeout)
 {
-	double end = now_s() + timeout;
+	double end = tl_now() + timeout;
 
 	for (;;) {
 		char *text = tl_read_file(path, NULL);
@@ -262,16 +197,16 @@ static void wait_lines(const char *path, const char *prefix, int n, double timeo
 		free(text);
 		if (k >= n)
 			return;
-		ck_assert_msg(now_s() < end, "%s: fewer than %d '%s' lines after %.0f s", path, n, prefix,
+		ck_assert_msg(tl_now() < end, "%s: fewer than %d '%s' lines after %.0f s", path, n, prefix,
 			      timeout);
-		sleep_ms(20);
+		tl_sleep_ms(20);
 	}
 }
 
 /* The pid a workload wrote to dir/name (waits for it). */
 static pid_t read_pidfile(const char *dir, const char *name, double timeout)
 {
-	double end = now_s() + timeout;
+	double end = tl_now() + timeout;
 	char *path = tl_path(dir, name);
 
 	for (;;) {
@@ -285,8 +220,8 @@ static pid_t read_pidfile(const char *dir, const char *name, double timeout)
 			free(path);
 			return (pid_t)pid;
 		}
-		ck_assert_msg(now_s() < end, "no pid in %s", path);
-		sleep_ms(10);
+		ck_assert_msg(tl_now() < end, "no pid in %s", path);
+		tl_sleep_ms(10);
 	}
 }
 
@@ -455,12 +390,12 @@ END_TEST
 START_TEST(test_exit_wakes_at_once)
 {
 	struct run x;
-	double t0 = now_s();
+	double t0 = tl_now();
 
 	run_setup(&x);
 	RUN(&x, "run", "-T", "10", "-o", "out.dat", MW, "sleep", "50");
 	ck_assert_int_eq(x.r.status, 0);
-	ck_assert_msg(now_s() - t0 < 5, "took %.1f s", now_s() - t0);
+	ck_assert_msg(tl_now() - t0 < 5, "took %.1f s", tl_now() - t0);
 	read_profile(x.out, &x.p);
 	ck_assert_int_eq(x.p.mem, 1);
 	ck_assert_int_eq(x.p.exits, 1);
@@ -994,7 +929,7 @@ static int count_fds(pid_t pid)
 		closedir(d);
 		if (fewest < 0 || n < fewest)
 			fewest = n;
-		sleep_ms(7);
+		tl_sleep_ms(7);
 	}
 	free(path);
 	return fewest;
@@ -1010,18 +945,18 @@ START_TEST(test_flat_resources)
 	int fds0, fds1;
 
 	run_setup(&x);
-	mprof = START(x.dir, "mprof", "run", "-C", "-M", "-T", "0.0005", "-o", "out.dat", MW, "begin", "s",
+	mprof = TL_START(x.dir, "mprof", "run", "-C", "-M", "-T", "0.0005", "-o", "out.dat", MW, "begin", "s",
 		      "pidfile", "a.pid", "sleep", "600", "churn", "300", "mark", "m", "end", "pidfile", "b.pid",
 		      "sleep", "800");
 	read_pidfile(x.dir, "a.pid", 10);
-	sleep_ms(300);
+	tl_sleep_ms(300);
 	rss0 = status_kib(mprof, "VmRSS:");
 	fds0 = count_fds(mprof);
 	read_pidfile(x.dir, "b.pid", 60);
-	sleep_ms(300);
+	tl_sleep_ms(300);
 	rss1 = status_kib(mprof, "VmRSS:");
 	fds1 = count_fds(mprof);
-	ck_assert_int_eq(finish(mprof, 60), 0);
+	ck_assert_int_eq(tl_wait(mprof, 60), 0);
 	ck_assert_msg(rss0 > 0 && rss1 > 0, "RSS %ld -> %ld KiB", rss0, rss1);
 #if !defined(__SANITIZE_ADDRESS__)
 	/* (a sanitizer build keeps freed memory in quarantine) */
@@ -1056,7 +991,7 @@ static pid_t start_workload(const char *dir, const char *comm, long ms, const ch
 	char msbuf[32];
 
 	snprintf(msbuf, sizeof(msbuf), "%ld", ms);
-	return START(dir, MW, "comm", comm, "alloc", "30", "pidfile", pidfile, "sleep", msbuf);
+	return TL_START(dir, MW, "comm", comm, "alloc", "30", "pidfile", pidfile, "sleep", msbuf);
 }
 
 START_TEST(test_attach_pid)
@@ -1094,7 +1029,7 @@ START_TEST(test_attach_pid)
 	read_profile(x.out, &x.p);
 	ck_assert_int_ge(x.p.mem, 1);
 	kill_pid(target);
-	finish(target, 10);
+	tl_wait(target, 10);
 	run_teardown(&x);
 }
 END_TEST
@@ -1120,7 +1055,7 @@ START_TEST(test_attach_name)
 		ck_assert(strstr(x.p.header, want) != NULL);
 	}
 	kill_pid(target);
-	finish(target, 10);
+	tl_wait(target, 10);
 	tl_result_free(&x.r);
 	RUN(&x, "attach", "-o", "out2.dat", "no-such-process-name-mprof");
 	ck_assert_int_eq(x.r.status, 1);
@@ -1142,11 +1077,11 @@ START_TEST(test_attach_target_exits)
 	target = start_workload(x.dir, "mwexit", 400, "target.pid");
 	read_pidfile(x.dir, "target.pid", 10);
 	snprintf(pidstr, sizeof(pidstr), "%d", (int)target);
-	t0 = now_s();
+	t0 = tl_now();
 	RUN(&x, "attach", "-T", "0.02", "-o", "out.dat", pidstr);
 	ck_assert_msg(x.r.status == 0, "%s", x.r.err);
-	ck_assert(now_s() - t0 < 30);
-	finish(target, 10);
+	ck_assert(tl_now() - t0 < 30);
+	tl_wait(target, 10);
 	read_profile(x.out, &x.p);
 	ck_assert_int_ge(x.p.mem, 1);
 	ck_assert_str_eq(x.p.exit_how, "detached");
@@ -1186,7 +1121,7 @@ START_TEST(test_attach_missing_pid)
 			}
 			if (f)
 				fclose(f);
-			sleep_ms(10);
+			tl_sleep_ms(10);
 		}
 		RUN(&x, "attach", "-o", "out.dat", zs);
 		ck_assert_int_eq(x.r.status, 1);
@@ -1313,9 +1248,9 @@ START_TEST(test_timeout_leaves_target_running)
 	run_setup(&x);
 	/* Not through tl_run, which would wait for the output pipes that the
 	 * target still holds. */
-	mprof = START(x.dir, "mprof", "run", "-t", "0.3", "-T", "0.02", "-o", "out.dat", MW, "pidfile",
+	mprof = TL_START(x.dir, "mprof", "run", "-t", "0.3", "-T", "0.02", "-o", "out.dat", MW, "pidfile",
 		      "target.pid", "sleep", "20000");
-	ck_assert_int_eq(finish(mprof, 30), 0);
+	ck_assert_int_eq(tl_wait(mprof, 30), 0);
 	target = read_pidfile(x.dir, "target.pid", 5);
 	ck_assert(pid_alive(target));
 	read_profile(x.out, &x.p);
@@ -1340,10 +1275,10 @@ START_TEST(test_signal_forwarded)
 	int status;
 
 	run_setup(&x);
-	mprof = START(x.dir, "mprof", "run", "-E", "-T", "0.02", "-o", "out.dat", MW, "sleep", "20000");
+	mprof = TL_START(x.dir, "mprof", "run", "-E", "-T", "0.02", "-o", "out.dat", MW, "sleep", "20000");
 	wait_lines(x.out, "MEM ", 1, 10);
 	kill(mprof, sig);
-	status = finish(mprof, 20);
+	status = tl_wait(mprof, 20);
 	ck_assert_int_eq(status, 128 + sig);
 	read_profile(x.out, &x.p);
 	ck_assert_str_eq(x.p.exit_how, "signal");
@@ -1361,14 +1296,14 @@ START_TEST(test_signal_to_stopped_program)
 	pid_t mprof, target;
 
 	run_setup(&x);
-	mprof = START(x.dir, "mprof", "run", "-E", "-T", "0.02", "-o", "out.dat", MW, "onsig", "15", "42",
+	mprof = TL_START(x.dir, "mprof", "run", "-E", "-T", "0.02", "-o", "out.dat", MW, "onsig", "15", "42",
 		      "pidfile", "target.pid", "sleep", "20000");
 	target = read_pidfile(x.dir, "target.pid", 10);
 	wait_lines(x.out, "MEM ", 1, 10);
 	kill(target, SIGSTOP);
-	sleep_ms(100);
+	tl_sleep_ms(100);
 	kill(mprof, SIGTERM);
-	ck_assert_int_eq(finish(mprof, 20), 42);
+	ck_assert_int_eq(tl_wait(mprof, 20), 42);
 	read_profile(x.out, &x.p);
 	ck_assert_str_eq(x.p.exit_how, "exit");
 	ck_assert_int_eq(x.p.exit_status, 42);
@@ -1385,16 +1320,16 @@ START_TEST(test_target_ignores_sigterm)
 	int status;
 
 	run_setup(&x);
-	mprof = START(x.dir, "mprof", "run", "-T", "0.02", "-o", "out.dat", MW, "ignore", "15", "pidfile",
+	mprof = TL_START(x.dir, "mprof", "run", "-T", "0.02", "-o", "out.dat", MW, "ignore", "15", "pidfile",
 		      "target.pid", "sleep", "20000");
 	target = read_pidfile(x.dir, "target.pid", 10);
 	wait_lines(x.out, "MEM ", 1, 10);
 	kill(mprof, SIGTERM);
-	sleep_ms(300);
+	tl_sleep_ms(300);
 	ck_assert(still_running(mprof));
 	ck_assert(pid_alive(target));
 	kill(mprof, SIGTERM);
-	status = finish(mprof, 20);
+	status = tl_wait(mprof, 20);
 	ck_assert_int_eq(status, 128 + SIGTERM);
 	ck_assert(pid_alive(target));
 	read_profile(x.out, &x.p);
@@ -1412,12 +1347,12 @@ START_TEST(test_sigkill_leaves_valid_file)
 	pid_t mprof, target;
 
 	run_setup(&x);
-	mprof = START(x.dir, "mprof", "run", "-T", "0.001", "-M", "-o", "out.dat", MW, "pidfile", "target.pid",
+	mprof = TL_START(x.dir, "mprof", "run", "-T", "0.001", "-M", "-o", "out.dat", MW, "pidfile", "target.pid",
 		      "fork", "2", "1", "20000", "sleep", "20000");
 	target = read_pidfile(x.dir, "target.pid", 10);
 	wait_lines(x.out, "MEM ", 50, 10);
 	kill(mprof, SIGKILL);
-	finish(mprof, 10);
+	tl_wait(mprof, 10);
 	read_profile(x.out, &x.p);
 	ck_assert_int_ge(x.p.mem, 50);
 	ck_assert_int_eq(x.p.exits, 0);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -307,4 +308,70 @@ bool tl_have_python_json_xml(void)
 	if (!ok)
 		tl_skip("python3 with json and xml.etree is not available");
 	return ok;
+}
+
+/* ---- programs started without waiting ---- */
+
+double tl_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+void tl_sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+pid_t tl_start(const char *dir, const char *const argv[])
+{
+	pid_t pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDONLY), log;
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (chdir(dir) < 0 || setenv("TMPDIR", dir, 1) < 0)
+			_exit(126);
+		log = open("log", O_WRONLY | O_CREAT | O_APPEND, 0644);
+		dup2(null, 0);
+		dup2(log, 1);
+		dup2(log, 2);
+		setpgid(0, 0);
+		execv(strcmp(argv[0], "mprof") == 0 ? MPROF_BIN : argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+int tl_wait(pid_t pid, double timeout)
+{
+	double end = tl_now() + timeout;
+	int status;
+
+	for (;;) {
+		pid_t r = waitpid(pid, &status, WNOHANG);
+
+		if (r == pid)
+			break;
+		ck_assert_int_ge(r, 0);
+		if (tl_now() > end) {
+			tl_kill_wait(pid);
+			ck_abort_msg("pid %d still running after %.0f s", (int)pid, timeout);
+		}
+		tl_sleep_ms(5);
+	}
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+void tl_kill_wait(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
 }

@@ -6,6 +6,7 @@
 #include <check.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 struct tl_result {
 	int status;  /* exit status, or 128+signal */
@@ -21,6 +22,21 @@ void tl_run_env(struct tl_result *r, const char *cwd, const char *const *env,
 		double timeout, const char *const argv[]);
 #define tl_run(r, cwd, ...) tl_run_env((r), (cwd), NULL, 0, (const char *const[]){ __VA_ARGS__, NULL })
 void tl_result_free(struct tl_result *r);
+
+/* Start argv (argv[0] "mprof": the binary under test) in dir, without
+ * waiting: standard input from /dev/null, its output added to dir/log, its
+ * temporary files in dir (TMPDIR), in a process group of its own (as a shell
+ * with job control starts a program), killed if the test ends first. */
+pid_t tl_start(const char *dir, const char *const argv[]);
+#define TL_START(dir, ...) tl_start((dir), (const char *const[]){ __VA_ARGS__, NULL })
+/* Wait for pid, a child of the test; its status as tl_run gives it. Kills
+ * it and fails the test after timeout seconds. */
+int tl_wait(pid_t pid, double timeout);
+/* SIGKILL pid, a child of the test, and reap it. */
+void tl_kill_wait(pid_t pid);
+/* Seconds on the monotonic clock; sleep for ms milliseconds, signals or not. */
+double tl_now(void);
+void tl_sleep_ms(long ms);
 
 /* A fresh private directory, removed by tl_rmrf. Caller frees the string. */
 char *tl_tmpdir(void);
