@@ -461,17 +461,21 @@ END_TEST
 	"    return len(a) + len(m)\n" \
 	"f()\n"
 
+/* A pss or uss reading also counts pages that other processes map or drop
+ * meanwhile (the interpreter's and libraries' private file pages, reclaimed
+ * on a busy machine: seen once, 1.6 MiB less), hence a wider margin. */
 static const struct {
 	const char *backend;
 	double alloc10, touch; /* Increments */
+	double margin;         /* of ALLOC10 */
 } backends[] = {
-	{ "rss", 10, 30 },
-	{ "psutil", 10, 30 },
-	{ "posix", 10, 30 },
-	{ "uss", 10, 30 },
-	{ "psutil_uss", 10, 30 },
-	{ "pss", 10, 30 },
-	{ "tracemalloc", 10, 0 },
+	{ "rss", 10, 30, 1.5 },
+	{ "psutil", 10, 30, 1.5 },
+	{ "posix", 10, 30, 1.5 },
+	{ "uss", 10, 30, 3.0 },
+	{ "psutil_uss", 10, 30, 3.0 },
+	{ "pss", 10, 30, 3.0 },
+	{ "tracemalloc", 10, 0, 1.5 },
 };
 
 START_TEST(test_backends)
@@ -494,10 +498,10 @@ START_TEST(test_backends)
 		tl_run(&r, NULL, "mprof", "lines", "--backend", backends[_i].backend, script);
 		ck_assert_msg(r.status == 0, "%s: %s", backends[_i].backend, r.err);
 		row = find_row(r.out, "# ALLOC10");
-		if (fabs(row.inc - backends[_i].alloc10) < 1.5)
+		if (fabs(row.inc - backends[_i].alloc10) < backends[_i].margin)
 			break;
 	}
-	ck_assert_msg(fabs(row.inc - backends[_i].alloc10) < 1.5, "%s: ALLOC10 %.3f",
+	ck_assert_msg(fabs(row.inc - backends[_i].alloc10) < backends[_i].margin, "%s: ALLOC10 %.3f",
 		      backends[_i].backend, row.inc);
 	/* 30 MiB mapped and touched, and a 30 MiB bytes made and freed on the
 	 * way: other pages come and go with it (PSS shares, malloc's arenas) */
