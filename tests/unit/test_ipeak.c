@@ -448,8 +448,7 @@ START_TEST(test_attach)
 	ck_assert_int_ne(r.status, 0);
 	ck_assert_msg(strstr(r.err, "--no-interval-peaks"), "%s", r.err);
 	tl_result_free(&r);
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
+	tl_kill_wait(pid);
 	tl_rmrf(dir);
 	free(dir);
 	free(pidfile);

@@ -730,8 +730,7 @@ START_TEST(test_run_attach_options)
 	for (int i = 0; attach_forms[_i].argv[i]; i++)
 		argv[i + 1] = strcmp(attach_forms[_i].argv[i], "PID") ? attach_forms[_i].argv[i] : pidstr;
 	tl_run_env(&r, dir, NULL, 60, argv);
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
+	tl_kill_wait(pid);
 	ck_assert_msg(r.status == 0, "status %d: %s", r.status, r.err);
 	text = tl_read_file(out, NULL);
 	ck_assert_msg(text && str_starts_with(text, "CMDLINE ") && strstr(text, "\nMEM "), "%s", text);

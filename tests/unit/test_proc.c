@@ -85,12 +85,6 @@ static bool backend_missing(enum proc_backend b)
 	return true;
 }
 
-static void kill_reap(pid_t pid)
-{
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
-}
-
 /* ---- memory ---- */
 
 static const enum proc_backend all_backends[] = { PROC_RSS, PROC_PSS, PROC_USS };
@@ -221,7 +215,7 @@ START_TEST(test_comm_and_cmdline)
 	ck_assert_ptr_nonnull(argv[0]);
 	ck_assert(strstr(argv[0], "test-proc") != NULL);
 	strv_free(argv);
-	kill_reap(pid);
+	tl_kill_wait(pid);
 	ck_assert(!proc_read_comm(pid, comm, sizeof(comm)));
 	ck_assert(!proc_read_cmdline(pid, &argv));
 }
@@ -240,8 +234,8 @@ START_TEST(test_find_by_name)
 	ck_assert_int_eq(proc_find_by_name(name + 1, getpid()), a < b ? a : b);
 	ck_assert_int_eq(proc_find_by_name("no-such-process-name-here", getpid()), 0);
 	ck_assert_int_ne(proc_find_by_name("test-proc", getpid()), getpid());
-	kill_reap(a);
-	kill_reap(b);
+	tl_kill_wait(a);
+	tl_kill_wait(b);
 	ck_assert_int_eq(proc_find_by_name(name, getpid()), 0);
 }
 END_TEST
@@ -321,17 +315,17 @@ START_TEST(test_descendants)
 		ck_assert_int_eq(proc_descendants(&t, getpid(), &pv), 0);
 		ck_assert_int_ge(index_of(&pv, late), 0);
 		ck_assert_int_ge(index_of(&pv, grandchild), 0);
-		kill_reap(late);
+		tl_kill_wait(late);
 	}
 
 	/* A process that has gone is simply not there, once the tree is told
 	 * that one of its processes has ended (no pid was allocated). */
-	kill_reap(other);
+	tl_kill_wait(other);
 	proc_tree_changed(&t);
 	ck_assert_int_eq(proc_descendants(&t, getpid(), &pv), 0);
 	ck_assert_int_eq(index_of(&pv, other), -1);
 	kill(grandchild, SIGKILL);
-	kill_reap(child);
+	tl_kill_wait(child);
 	ck_assert_int_eq(proc_descendants(&t, child, &pv), 0);
 	ck_assert_uint_eq(pv.n, 0);
 	pidvec_release(&pv);
@@ -372,7 +366,7 @@ START_TEST(test_descendants_change)
 		g = sleeper(NULL);
 		if (write(up[1], &g, sizeof(g)) != sizeof(g) || read(down[0], &cmd, 1) != 1)
 			_exit(1);
-		kill_reap(g);
+		tl_kill_wait(g);
 		g = sleeper(NULL);
 		if (write(up[1], &g, sizeof(g)) != sizeof(g))
 			_exit(1);
@@ -388,7 +382,7 @@ START_TEST(test_descendants_change)
 	ck_assert_int_ge(index_of(&pv, g1), 0);
 	ck_assert_int_ge(index_of(&pv, a), 0);
 
-	kill_reap(a);
+	tl_kill_wait(a);
 	c = sleeper(NULL);
 	ck_assert_int_eq(write(down[1], &go, 1), 1);
 	ck_assert_int_eq(read(up[0], &g2, sizeof(g2)), sizeof(g2));
@@ -406,9 +400,9 @@ START_TEST(test_descendants_change)
 	}
 
 	kill(g2, SIGKILL);
-	kill_reap(mid);
-	kill_reap(b);
-	kill_reap(c);
+	tl_kill_wait(mid);
+	tl_kill_wait(b);
+	tl_kill_wait(c);
 	proc_tree_changed(&t);
 	ck_assert_int_eq(proc_descendants(&t, getpid(), &pv), 0);
 	ck_assert_uint_eq(pv.n, 0);
@@ -594,7 +588,7 @@ START_TEST(test_walk_reused)
 	ck_assert_uint_eq(pv.n, 1);
 
 	kill(g, SIGKILL);
-	kill_reap(late);
+	tl_kill_wait(late);
 	pidvec_release(&pv);
 	proc_tree_release(&t);
 	close(down[0]);

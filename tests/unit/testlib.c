@@ -26,14 +26,6 @@ static void append(char **buf, size_t *len, const char *data, size_t n)
 	(*buf)[*len] = '\0';
 }
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 void tl_run_env(struct tl_result *r, const char *cwd, const char *const *env,
 		double timeout, const char *const argv[])
 {
@@ -67,16 +59,15 @@ void tl_run_env(struct tl_result *r, const char *cwd, const char *const *env,
 	}
 	close(out[1]);
 	close(err[1]);
-	deadline = now() + (timeout > 0 ? timeout : 60);
+	deadline = tl_now() + (timeout > 0 ? timeout : 60);
 	while (open_out || open_err) {
 		struct pollfd p[2] = { { open_out ? out[0] : -1, POLLIN, 0 },
 				       { open_err ? err[0] : -1, POLLIN, 0 } };
 		char buf[65536];
-		int left = (int)((deadline - now()) * 1000);
+		int left = (int)((deadline - tl_now()) * 1000);
 
 		if (left <= 0) {
-			kill(pid, SIGKILL);
-			waitpid(pid, NULL, 0);
+			tl_kill_wait(pid);
 			ck_abort_msg("'%s %s' ran past its time limit", argv[0], argv[1] ? argv[1] : "");
 		}
 		if (poll(p, 2, left) < 0 && errno != EINTR)
