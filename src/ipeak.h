@@ -35,7 +35,7 @@ struct ipeak {
 	bool off;      /* refused: this process is sampled without */
 	bool fresh;    /* hwm and rss were read for the sample being taken */
 	bool taken;    /* a mark has been read and reset before */
-	bool marked;   /* the last ipeak_take read a mark */
+	bool marked;   /* ipeak_take read a mark (cleared with fresh at each sample) */
 	uint64_t hwm, rss;
 };
 

@@ -188,21 +188,19 @@ static void kid_add(struct sampler *s, size_t at, pid_t pid, uint64_t now)
  * grows and ends between two periodic readings takes its mark with it, and
  * the peak written must never be below a sample. They are written as
  * PEAK/CHLDPEAK at the periodic readings, when a child goes, and at the end. */
-static void kid_hwm_note(struct sampler *s, struct child *c, uint64_t hwm)
+static void kid_hwm_read(struct sampler *s, struct child *c)
 {
+	uint64_t hwm;
+
+	if (c->ip.fresh)
+		hwm = c->ip.hwm; /* read with the sample, just now */
+	else if (!proc_read_hwm(&c->h, &hwm))
+		return;
 	if (hwm > c->hwm_seen) {
 		c->hwm_seen = hwm;
 		if (hwm > s->kids_hwm)
 			s->kids_hwm = hwm;
 	}
-}
-
-static void kid_hwm_read(struct sampler *s, struct child *c)
-{
-	uint64_t hwm;
-
-	if (proc_read_hwm(&c->h, &hwm))
-		kid_hwm_note(s, c, hwm);
 }
 
 static void kid_hwm_write(struct sampler *s, struct child *c, double t)
@@ -303,7 +301,7 @@ static bool measure(struct sampler *s, bool with_kids, uint64_t now, uint64_t *s
 {
 	bool alive;
 
-	s->ip.fresh = false;
+	s->ip.fresh = s->ip.marked = false;
 	alive = (s->marks_due && ipeak_read_mem(&s->ipk, &s->ip, &s->target, self)) ||
 		proc_read_mem(&s->target, self);
 
@@ -321,7 +319,7 @@ static bool measure(struct sampler *s, bool with_kids, uint64_t now, uint64_t *s
 	for (size_t i = 0; i < s->nkids; i++) {
 		struct child *c = &s->kids[i];
 
-		c->ip.fresh = false;
+		c->ip.fresh = c->ip.marked = false;
 		c->mem_ok = (s->marks_due && ipeak_read_mem(&s->ipk, &c->ip, &c->h, &c->mem)) ||
 			    kid_read(c, s->o->backend);
 		if (!c->mem_ok) {
@@ -331,9 +329,7 @@ static bool measure(struct sampler *s, bool with_kids, uint64_t now, uint64_t *s
 		}
 		if (c->mem_ok) {
 			*kids += c->mem;
-			if (c->mem > c->hwm_seen && c->ip.fresh)
-				kid_hwm_note(s, c, c->ip.hwm); /* read with the sample */
-			else if (c->mem > c->hwm_seen)
+			if (c->mem > c->hwm_seen)
 				kid_hwm_read(s, c);
 		} else if (read_failed(errno) && !c->unreadable) {
 			c->unreadable = true;
@@ -415,7 +411,7 @@ static void slow_tick(struct sampler *s, uint64_t now, double t)
 	if (s->cg_only)
 		return;
 	/* A mark read with this sample's interval peak is not read again. */
-	if (!s->marks_due || !s->ip.marked)
+	if (!s->ip.marked)
 		target_hwm_read(s);
 	target_hwm_write(s, t);
 	if (!s->o->children && !s->o->multiprocess) {
@@ -425,7 +421,7 @@ static void slow_tick(struct sampler *s, uint64_t now, double t)
 	for (size_t i = 0; i < s->nkids && s->writing; i++) {
 		struct child *c = &s->kids[i];
 
-		if (!s->marks_due || !c->ip.marked)
+		if (!c->ip.marked)
 			kid_hwm_read(s, c);
 		kid_hwm_write(s, c, t);
 		if (!c->cmd_written && now - c->seen_ns >= CMD_DELAY_NS) {
@@ -532,7 +528,6 @@ static void interval_peaks(struct sampler *s, bool alive, uint64_t self, uint64_
 	uint64_t peak, rss, own = self, extra = 0, sampled = self + (s->o->children ? kids : 0);
 	bool above = false;
 
-	s->ip.marked = false;
 	if (alive && ipeak_take(&s->ipk, &s->ip, &s->target, &peak, &rss)) {
 		s->hwm_seen = peak > s->hwm_seen ? peak : s->hwm_seen;
 		above = ipeak_above(peak, rss, self);
@@ -541,7 +536,6 @@ static void interval_peaks(struct sampler *s, bool alive, uint64_t self, uint64_
 	for (size_t i = 0; i < s->nkids && (s->o->children || s->o->multiprocess); i++) {
 		struct child *c = &s->kids[i];
 
-		c->ip.marked = false;
 		if (!c->mem_ok || !ipeak_take(&s->ipk, &c->ip, &c->h, &peak, &rss))
 			continue;
 		c->hwm_seen = peak > c->hwm_seen ? peak : c->hwm_seen;
