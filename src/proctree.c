@@ -19,6 +19,14 @@ void pidvec_push(struct pidvec *pv, pid_t pid)
 	pv->v[pv->n++] = pid;
 }
 
+static void pidvec_copy(struct pidvec *dst, const struct pidvec *src)
+{
+	XGROW(dst->v, dst->cap, src->n + 1);
+	if (src->n)
+		memcpy(dst->v, src->v, src->n * sizeof(*dst->v));
+	dst->n = src->n;
+}
+
 void pidvec_release(struct pidvec *pv)
 {
 	free(pv->v);
@@ -475,10 +483,7 @@ int proc_descendants(struct proc_tree *t, pid_t root, struct pidvec *out)
 
 	out->n = 0;
 	if (last_walk_holds(t, root, known, cursor, now)) {
-		XGROW(out->v, out->cap, t->last.n + 1);
-		if (t->last.n)
-			memcpy(out->v, t->last.v, t->last.n * sizeof(*out->v));
-		out->n = t->last.n;
+		pidvec_copy(out, &t->last);
 		return 0;
 	}
 	rc = walk(t, root, now, out);
@@ -490,10 +495,6 @@ int proc_descendants(struct proc_tree *t, pid_t root, struct pidvec *out)
 	t->have_last = rc == 0;
 	t->last_root = root;
 	t->walk_ns = now;
-	t->last.n = 0;
-	XGROW(t->last.v, t->last.cap, out->n + 1);
-	if (out->n)
-		memcpy(t->last.v, out->v, out->n * sizeof(*out->v));
-	t->last.n = out->n;
+	pidvec_copy(&t->last, out);
 	return rc;
 }
