@@ -772,7 +772,6 @@ static void model_record(struct model_reader *r, const struct record *rec)
 	}
 }
 
-/* MEM records one after another, as model_record takes them. */
 /* Four samples q[0..3] added to bucket b (of times [t0, t1)) when that is
  * simple: their times in order, from b's last and t0 on, the last before t1
  * (then b's first and the start stay, b's last is q[3]), and no new peak
@@ -842,6 +841,7 @@ static size_t hot_samples(struct model_reader *r, const struct profile_sample *r
 	return i;
 }
 
+/* MEM records one after another, as model_record takes them. */
 static void model_samples(struct model_reader *r, const struct profile_sample *run, size_t n)
 {
 	struct plot_model *m = r->m;
