@@ -17,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 static const char *const fixtures[] = {
@@ -635,28 +634,27 @@ START_TEST(test_no_call_peaks)
 }
 END_TEST
 
+/* The FIFO fifo made, and a new program (nothing of this one's heap in the
+ * writer) started that copies src into it. */
+static pid_t fifo_fed(const char *dir, const char *fifo, const char *src)
+{
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	return TL_START(dir, "/bin/sh", "-c", "exec cat \"$0\" > \"$1\"", src, fifo);
+}
+
 /* A pipe is read once: every figure but the peaks inside functions. */
 START_TEST(test_fifo_read_once)
 {
 	char *dir = tl_tmpdir(), *path = tl_path(dir, "p.fifo"), *src = tl_path(dir, "p.dat");
 	struct summary s;
 	pid_t pid;
-	int st;
 
 	write_lines(src, NULL);
-	ck_assert_int_eq(mkfifo(path, 0600), 0);
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		/* a new program: nothing of this one's heap in the writer */
-		execl("/bin/sh", "sh", "-c", "exec cat \"$0\" > \"$1\"", src, path, (char *)NULL);
-		_exit(127);
-	}
+	pid = fifo_fed(dir, path, src);
 	error_set_quiet(true);
 	ck_assert_int_eq(summary_read(&s, path, 0), 0);
 	error_set_quiet(false);
-	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
-	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ck_assert_int_eq(tl_wait(pid, 60), 0);
 	ck_assert_ptr_nonnull(strstr(error_last(), "not a regular file"));
 	ck_assert(!s.func_peaks_sampled);
 	ck_assert(isnan(s.funcs[0].peak));
@@ -686,7 +684,6 @@ START_TEST(test_runs_same_as_serial)
 	struct summary s;
 	uint64_t x = 88172645463325252ull;
 	pid_t pid;
-	int st;
 
 	ck_assert_ptr_nonnull(f);
 	fprintf(f, "CMDLINE prog\n");
@@ -706,15 +703,9 @@ START_TEST(test_runs_same_as_serial)
 	ck_assert_uint_eq(s.samples, 400000);
 	got = json_text(&s);
 	summary_release(&s);
-	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		execl("/bin/sh", "sh", "-c", "exec cat \"$0\" > \"$1\"", path, fifo, (char *)NULL);
-		_exit(127);
-	}
+	pid = fifo_fed(dir, fifo, path);
 	summary_of(fifo, &s);
-	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_int_eq(tl_wait(pid, 60), 0);
 	want = json_text(&s);
 	summary_release(&s);
 	/* the path differs: compare from the first figure on */
